@@ -1,0 +1,30 @@
+"""Command line: ``python -m islet build [--strict] [--settings FILE] [--output DIR]``.
+
+Prints one line per problem (``path:line: what — how to fix``) and exits 1 when the
+build fails; the previous output folder is then left exactly as it was.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .build import BuildPlan, build_and_report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m islet", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("build", help="build the site into the output folder, atomically")
+    run.add_argument("--root", default=".", help="the site folder (default: current folder)")
+    run.add_argument("--settings", default="pelicanconf.py", help="settings file, relative to the root")
+    run.add_argument("--output", default="build", help="output folder, relative to the root")
+    run.add_argument("--strict", action="store_true", default=None,
+                     help="treat broken links, missing images and Pelican warnings as errors")
+    args = parser.parse_args(argv)
+    ok = build_and_report(BuildPlan(Path(args.root), args.settings, args.output, args.strict))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Build driver: run Pelican into a fresh folder and swap it into place only on success.
+
+    plan  = BuildPlan(root, settings file, output folder, strict)
+    build(plan) → BuildResult, or raises BuildFailed with every problem found
+
+The previous output is never touched by a failing build: Pelican writes into a
+temporary sibling folder (same file system, so the final swap is two renames).
+Pelican's own warnings are captured and turned into problems; in strict mode any
+warning fails the build.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from .errors import IsletError, Problem, shown_path
+
+
+class BuildFailed(IsletError):
+    """The build found problems; the previous output folder was left as it was."""
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    root: Path                       # site root: pelicanconf.py, content/, theme/
+    settings_file: str = "pelicanconf.py"
+    output: str = "build"
+    strict: bool | None = None       # None: as ISLET_STRICT in the settings file says
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    pages: int
+    seconds: float
+    warnings: list[Problem] = field(default_factory=list)
+
+
+# Pelican messages that islet reports better itself (with a file and line), so they are dropped.
+_COVERED = ("Could not process", "Unable to find", "Skipping ", "There are ")
+
+
+class _Capture(logging.Handler):
+    """Collects Pelican's warnings and errors instead of printing them."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def build(plan: BuildPlan) -> BuildResult:
+    from pelican import Pelican
+    from pelican.log import console
+    from pelican.settings import read_settings
+
+    from . import plugin
+
+    root = plan.root.resolve()
+    settings_path = root / plan.settings_file
+    if not settings_path.is_file():
+        raise BuildFailed(Problem(plan.settings_file, 0, "settings file not found",
+                                  "run this from the site folder, or pass --settings path/to/pelicanconf.py"))
+    output = root / plan.output
+    started = time.perf_counter()
+    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
+    override = {"OUTPUT_PATH": str(staging), "ISLET_ROOT": str(root), "ISLET_CONFIG_FILE": plan.settings_file}
+    if plan.strict is not None:
+        override["ISLET_STRICT"] = plan.strict
+    capture = _Capture()
+    pelican_logger = logging.getLogger("pelican")
+    saved = pelican_logger.handlers[:], pelican_logger.propagate, pelican_logger.level
+    pelican_logger.handlers, pelican_logger.propagate = [capture], False
+    pelican_logger.setLevel(logging.WARNING)
+    console.quiet = True
+    plugin.current = None
+    try:
+        try:
+            settings = read_settings(str(settings_path), override=override)
+            Pelican(settings).run()
+            problems = []
+        except IsletError as error:
+            problems = list(error.problems)
+        except Exception as error:  # a template mistake, or a bug in islet or Pelican
+            problems = [_describe(error, root)]
+        run = plugin.current
+        warnings = []
+        if run is not None:
+            problems += [p for p in run.errors if p not in problems]
+            warnings = run.warnings
+        logged = [_logged(record, root) for record in capture.records if not record.getMessage().startswith(_COVERED)]
+        if run is None or run.settings.strict:
+            problems += logged
+        else:
+            warnings += logged
+        if problems:
+            raise BuildFailed(problems)
+        pages = sum(1 for _ in staging.rglob("*.html"))
+        _swap(staging, output)
+        return BuildResult(output, pages, time.perf_counter() - started, sorted(warnings))
+    finally:
+        pelican_logger.handlers, pelican_logger.propagate, _ = saved
+        pelican_logger.setLevel(saved[2])
+        console.quiet = False
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def build_and_report(plan: BuildPlan) -> bool:
+    """Build, print one line per problem or warning and a summary; True on success."""
+    try:
+        result = build(plan)
+    except IsletError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        count = len(error.problems)
+        print(f"Build failed: {count} problem{'s' * (count != 1)}. {plan.output}/ was left as it was.",
+              file=sys.stderr)
+        return False
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"Built {result.pages} pages into {plan.output}/ in {result.seconds:.1f} s.")
+    return True
+
+
+def _swap(staging: Path, output: Path) -> None:
+    """Put the new build in place. The old one is renamed aside first, then deleted."""
+    old = None
+    if output.exists():
+        old = output.with_name(f".build-old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        output.rename(old)
+    staging.rename(output)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _logged(record: logging.LogRecord, root: Path) -> Problem:
+    message = record.getMessage().strip().replace(str(root) + os.sep, "")
+    return Problem("pelican", 0, message.splitlines()[0] if message else record.levelname)
+
+
+def _describe(error: Exception, root: Path) -> Problem:
+    """Turn an exception from inside Pelican into a problem pointing at the template line if possible."""
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        return Problem(shown_path(Path(error.filename), root), error.lineno or 0,
+                       f"template syntax error: {error.message}", "fix the Jinja syntax on this line")
+    if isinstance(error, jinja2.TemplateNotFound):
+        return Problem("theme/templates", 0, f"template {error.name!r} not found",
+                       f"add theme/templates/{error.name} or correct the name that refers to it")
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith((".html", ".xml"))]
+    if frames:
+        frame = frames[-1]
+        return Problem(shown_path(Path(frame.filename), root), frame.lineno or 0,
+                       f"{type(error).__name__}: {error}", "fix the template expression on this line")
+    detail = "".join(traceback.format_exception(error)).rstrip()
+    print(detail, file=sys.stderr)
+    return Problem("islet", 0, f"internal error: {type(error).__name__}: {error}",
+                   "this is a bug in islet or Pelican; please report it with the traceback above")

@@ -1,0 +1,163 @@
+"""Read stage: check each Markdown source before Pelican sees it, then render its body.
+
+Pelican reports a broken article as "Could not process x.md" and silently drops it.
+We check the front matter ourselves first, so the author gets the exact line, and we
+render the body through Jinja (with the read-only ``data`` mapping) before Markdown,
+so articles can build tables and figures from ``content/data/``.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+from markdown.preprocessors import Preprocessor
+from pelican.readers import MarkdownReader
+from pelican.utils import get_date, pelican_open
+
+from .errors import ContentError, Problem, shown_path
+
+_KEY = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
+_CONTINUATION = re.compile(r"^( {4,}|\t)")
+DATE_KEYS = ("date", "modified")
+REQUIRED_KEYS = ("title",)
+
+
+def check_source(text: bytes, shown: str, templates: set[str]) -> tuple[str, list[Problem]]:
+    """Decode a Markdown source and check its front matter.
+
+    Returns the text and the problems found (empty when the file is fine).
+    `templates` are the theme's template names, for the ``Template:`` key.
+    """
+    try:
+        decoded = text.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = text[: error.start].count(b"\n") + 1
+        return "", [Problem(shown, line, f"not valid UTF-8 (byte 0x{text[error.start]:02x})",
+                            "save the file as UTF-8 in your editor")]
+    if not decoded.strip():
+        return decoded, [Problem(shown, 0, "the file is empty",
+                                 "start it with front matter such as 'Title: My article', or delete it")]
+    return decoded, check_front_matter(decoded, shown, templates)
+
+
+def check_front_matter(text: str, shown: str, templates: set[str]) -> list[Problem]:
+    """Check the ``Key: value`` lines at the top of a Markdown file."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            break
+        if number > 1 and _CONTINUATION.match(line):
+            continue
+        match = _KEY.match(line)
+        if not match:
+            problems.append(Problem(shown, number, f"front matter line {line.strip()[:40]!r} is not 'Key: value'",
+                                    "write it as 'Key: value', or leave one blank line between the front matter and the text"))
+            break
+        key, value = match["key"].lower(), match["value"].strip()
+        seen.setdefault(key, number)
+        if key in DATE_KEYS:
+            try:
+                get_date(value)
+            except (ValueError, OverflowError):
+                problems.append(Problem(shown, number, f"invalid {key} {value!r}",
+                                        "write dates as YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2026-03-14 09:30"))
+        elif key == "template" and value not in templates:
+            known = ", ".join(sorted(templates)) or "none"
+            problems.append(Problem(shown, number, f"unknown template {value!r}",
+                                    f"use one of the theme's templates ({known}) or add theme/templates/{value}.html"))
+    for key in REQUIRED_KEYS:
+        if key not in seen and not problems:
+            problems.append(Problem(shown, 1, f"missing '{key.title()}:' in the front matter",
+                                    f"start the file with a line such as '{key.title()}: My article'"))
+    return problems
+
+
+def line_of(text: str, needle: str, default: int = 1) -> int:
+    """1-based number of the first line containing `needle` (for pointing at a problem)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    return default
+
+
+def front_matter_line(text: str, key: str) -> int:
+    """Line of ``Key:`` in the front matter, or 1."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*:", re.IGNORECASE)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            break
+        if pattern.match(line):
+            return number
+    return 1
+
+
+class JinjaBody(Preprocessor):
+    """Render the Markdown body (front matter already removed) as a Jinja template."""
+
+    def __init__(self, md, env: jinja2.Environment, context: Mapping[str, Any], shown: str, offset: int):
+        super().__init__(md)
+        self.env, self.context, self.shown, self.offset = env, context, shown, offset
+
+    def run(self, lines: list[str]) -> list[str]:
+        source = "\n".join(lines)
+        if "{{" not in source and "{%" not in source and "{#" not in source:
+            return lines
+        offset = self.offset(len(lines))
+        try:
+            return self.env.from_string(source).render(self.context).split("\n")
+        except jinja2.TemplateSyntaxError as error:
+            raise ContentError(Problem(self.shown, offset + (error.lineno or 1), f"template syntax: {error.message}",
+                                       "fix the {{ }} / {% %} expression, or wrap literal braces in {% raw %}…{% endraw %}")) from None
+        except jinja2.UndefinedError as error:
+            raise ContentError(Problem(self.shown, offset + _template_line(), f"{error.message}",
+                                       "check the name against the files in content/data/ (data.<file name>.<key>)")) from None
+        except Exception as error:  # an expression failed, e.g. a filter on the wrong type
+            raise ContentError(Problem(self.shown, offset + _template_line(), f"{type(error).__name__}: {error}",
+                                       "fix the {{ }} expression on this line")) from None
+
+
+def _template_line() -> int:
+    """The template line being rendered when the current exception was raised (Jinja keeps it in the traceback)."""
+    tb, line = sys.exc_info()[2], 0
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+class IsletMarkdownReader(MarkdownReader):
+    """Pelican's Markdown reader plus our front-matter check and the Jinja body stage."""
+
+    # Set by the plugin once per build: the Jinja environment, its context and the theme's templates.
+    env: jinja2.Environment | None = None
+    context: Mapping[str, Any] = {}
+    templates: set[str] = set()
+    root: Path = Path(".")
+    problems: list[Problem] = []
+
+    def read(self, source_path):
+        from markdown import Markdown
+
+        shown = shown_path(Path(source_path), self.root)
+        text, problems = check_source(Path(source_path).read_bytes(), shown, self.templates)
+        if problems:
+            self.problems.extend(problems)
+            raise ContentError(problems)
+        total = len(text.split("\n"))
+        self._source_path = source_path
+        self._md = Markdown(**self.settings["MARKDOWN"])
+        self._md.preprocessors.register(
+            JinjaBody(self._md, self.env, self.context, shown, lambda remaining: total - remaining), "islet-jinja", 26)
+        try:
+            with pelican_open(source_path) as raw:
+                content = self._md.convert(raw)
+            metadata = self._parse_metadata(self._md.Meta) if hasattr(self._md, "Meta") else {}
+        except ContentError as error:
+            self.problems.extend(error.problems)
+            raise
+        return content, metadata

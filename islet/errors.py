@@ -1,0 +1,60 @@
+"""Named errors and the one-line problem format every islet message uses.
+
+An author's mistake is never a traceback: it is a `Problem`, printed as
+``path:line: what is wrong — how to fix it``. Stages raise an `IsletError`
+subclass holding one or more problems; the build prints them all and exits 1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing an author must fix. `line` is 1-based; 0 means "the whole file"."""
+
+    path: str
+    line: int
+    what: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.what}" + (f" — {self.fix}" if self.fix else "")
+
+
+class IsletError(Exception):
+    """Base class: something the user can fix. Carries the problems to print."""
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem("islet", 0, problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class SettingsError(IsletError):
+    """A setting in pelicanconf.py / publishconf.py has a wrong type or value."""
+
+
+class DataError(IsletError):
+    """A file in content/data/ cannot be read."""
+
+
+class ContentError(IsletError):
+    """An article, page or template is wrong (front matter, date, slug, link …)."""
+
+
+class ToolMissingError(IsletError):
+    """An external program islet needs is not installed."""
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """How messages name a file: relative to the site root, with forward slashes."""
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()

@@ -1,0 +1,62 @@
+"""islet's settings, read and validated once per build into one typed object.
+
+All names start with ``ISLET_`` (plus ``SITE_ORIGIN``, shared with the theme). A wrong
+value raises `SettingsError` naming the setting, the value and what is allowed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from .errors import Problem, SettingsError
+
+DEFAULT_ORIGIN = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
+class IsletSettings:
+    content: Path          # Pelican's PATH
+    output: Path           # Pelican's OUTPUT_PATH
+    theme: Path            # Pelican's THEME
+    data_dir: Path         # content/data/
+    root: Path             # the site root (where pelicanconf.py lives); paths in messages are relative to it
+    origin: str            # absolute origin for canonical URLs, Open Graph and the sitemap
+    strict: bool           # broken links, missing images and duplicate slugs are errors, not warnings
+
+    @property
+    def css_dir(self) -> Path:
+        return self.theme / "static" / "css"
+
+    @property
+    def templates(self) -> set[str]:
+        return {p.stem for p in (self.theme / "templates").glob("*.html")}
+
+
+def read(settings: Mapping[str, Any]) -> IsletSettings:
+    """Validate the Pelican settings dict and return islet's view of it."""
+    problems: list[Problem] = []
+    config = str(settings.get("ISLET_CONFIG_FILE") or "pelicanconf.py")
+
+    def bad(name: str, value: Any, allowed: str) -> None:
+        problems.append(Problem(config, 0, f"setting {name} = {value!r} is not valid", f"use {allowed}"))
+
+    content = Path(settings["PATH"])
+    root = Path(settings.get("ISLET_ROOT") or content.parent)
+    data = settings.get("ISLET_DATA_DIR", "data")
+    if not isinstance(data, str) or Path(data).is_absolute():
+        bad("ISLET_DATA_DIR", data, "a folder name relative to the content folder, e.g. 'data'")
+        data = "data"
+    siteurl = settings.get("SITEURL") or ""
+    origin = settings.get("SITE_ORIGIN") or (siteurl if siteurl.startswith(("http://", "https://")) else DEFAULT_ORIGIN)
+    parts = urlsplit(str(origin))
+    if parts.scheme not in ("http", "https") or not parts.netloc or str(origin).endswith("/"):
+        bad("SITE_ORIGIN", origin, "an absolute URL without a trailing slash, e.g. 'https://example.org'")
+    strict = settings.get("ISLET_STRICT", False)
+    if not isinstance(strict, bool):
+        bad("ISLET_STRICT", strict, "True or False")
+    if problems:
+        raise SettingsError(problems)
+    return IsletSettings(content=content, output=Path(settings["OUTPUT_PATH"]), theme=Path(settings["THEME"]),
+                         data_dir=content / data, root=root, origin=str(origin), strict=strict)

@@ -1,0 +1,62 @@
+"""Settings for local development: relative URLs, output in build/, no feeds to other hosts."""
+
+AUTHOR = "The islet team"
+SITENAME = "islet"
+SITESUBTITLE = "Python widgets, no runtime: interactive static sites for slow phones"
+SITEURL = ""
+RELATIVE_URLS = True
+# Absolute origin for canonical links, Open Graph and the sitemap (the dev server's address here).
+SITE_ORIGIN = "http://127.0.0.1:8000"
+
+PATH = "content"
+OUTPUT_PATH = "build"
+THEME = "theme"
+PLUGINS = ["islet"]
+
+TIMEZONE = "Europe/Amsterdam"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+DEFAULT_PAGINATION = 5
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+# content/data/ is read by islet into the `data` mapping, not copied or parsed as articles.
+IGNORE_FILES = [".#*", "data"]
+
+ARTICLE_URL = ARTICLE_SAVE_AS_BASE = "articles/{slug}.html"
+ARTICLE_SAVE_AS = "articles/{slug}.html"
+PAGE_URL = PAGE_SAVE_AS = "{slug}.html"
+CATEGORY_URL = CATEGORY_SAVE_AS = "category/{slug}.html"
+TAG_URL = TAG_SAVE_AS = "tag/{slug}.html"
+AUTHOR_URL = AUTHOR_SAVE_AS = "author/{slug}.html"
+ARCHIVES_URL = ARCHIVES_SAVE_AS = "archives.html"
+TAGS_URL = TAGS_SAVE_AS = "tags.html"
+CATEGORIES_URL = CATEGORIES_SAVE_AS = "categories.html"
+AUTHORS_URL = AUTHORS_SAVE_AS = "authors.html"
+DISPLAY_PAGES_ON_MENU = True
+DISPLAY_CATEGORIES_ON_MENU = True
+
+# One Atom feed for the whole site; entries carry absolute URLs on SITE_ORIGIN.
+FEED_DOMAIN = SITE_ORIGIN
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.codehilite": {"css_class": "highlight", "guess_lang": False},
+        "markdown.extensions.extra": {},
+        "markdown.extensions.toc": {},
+    },
+    "output_format": "html5",
+}
+
+# Broken links, missing images and Pelican warnings fail the build when True (`--strict` sets it too).
+ISLET_STRICT = False

@@ -1,0 +1,74 @@
+"""Tasks for the islet demo site. Run them through ./dev (which sets everything up first):
+``./dev build``, ``./dev serve``, ``./dev test`` … and ``./dev --list`` for all of them.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from invoke import Collection, Exit, task
+
+ROOT = Path(__file__).resolve().parent
+OUTPUT = "build"
+
+
+def _build(settings: str, strict: bool | None) -> None:
+    from islet.build import BuildPlan, build_and_report
+
+    if not build_and_report(BuildPlan(ROOT, settings, OUTPUT, strict)):
+        raise Exit(code=1)
+
+
+@task(help={"production": "use publishconf.py (absolute URLs, strict)", "strict": "fail on broken links and warnings"})
+def build(c, production=False, strict=False):
+    """Build the site into build/ (atomically: a failed build leaves the old one)."""
+    _build("publishconf.py" if production else "pelicanconf.py", True if strict else None)
+    print("View it: ./dev serve, then open http://127.0.0.1:8000/ (or open build/index.html directly).")
+
+
+@task
+def clean(c):
+    """Delete build/ and islet's caches."""
+    for path in (ROOT / OUTPUT, ROOT / ".cache"):
+        shutil.rmtree(path, ignore_errors=True)
+    for stale in ROOT.glob(".build-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+@task(pre=[clean], help={"production": "use publishconf.py", "strict": "fail on broken links and warnings"})
+def rebuild(c, production=False, strict=False):
+    """Clean, then build from scratch."""
+    build(c, production=production, strict=strict)
+
+
+@task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
+def serve(c, host="127.0.0.1", port=8000):
+    """Serve build/ over HTTP on 127.0.0.1:8000 (build first if there is nothing to serve)."""
+    from islet.serve import serve as serve_folder
+
+    if not (ROOT / OUTPUT / "index.html").is_file():
+        build(c)
+    serve_folder(ROOT / OUTPUT, host, int(port))
+
+
+@task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
+def livereload(c, host="127.0.0.1", port=8000):
+    """Serve build/, rebuild when content, data, theme or widgets change, and reload the browser."""
+    from islet.livereload import watch_and_serve
+
+    watch_and_serve(ROOT, OUTPUT, host, int(port))
+
+
+@task(help={"k": "only tests matching this expression (pytest -k)", "browser": "include browser tests (default yes)"})
+def test(c, k="", browser=True):
+    """Run the whole test suite (unit, end-to-end builds and real-Chromium browser tests)."""
+    args = [sys.executable, "-m", "pytest", "-q"]
+    if k:
+        args += ["-k", k]
+    if not browser:
+        args += ["-m", "not browser"]
+    c.run(" ".join(args), pty=False, echo=True)
+
+
+namespace = Collection(build, rebuild, clean, serve, livereload, test)
