@@ -38,6 +38,9 @@ ARCHIVES_URL = ARCHIVES_SAVE_AS = "archives.html"
 TAGS_URL = TAGS_SAVE_AS = "tags.html"
 CATEGORIES_URL = CATEGORIES_SAVE_AS = "categories.html"
 AUTHORS_URL = AUTHORS_SAVE_AS = "authors.html"
+# Drafts are never written: a draft must not reach readers, search engines or the feed.
+DRAFT_SAVE_AS = DRAFT_URL = ""
+DRAFT_PAGE_SAVE_AS = DRAFT_PAGE_URL = ""
 DISPLAY_PAGES_ON_MENU = True
 DISPLAY_CATEGORIES_ON_MENU = True
 

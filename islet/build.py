@@ -46,7 +46,7 @@ class BuildResult:
 
 
 # Pelican messages that islet reports better itself (with a file and line), so they are dropped.
-_COVERED = ("Could not process", "Unable to find", "Skipping ", "There are ")
+_COVERED = ("Could not process", "Unable to find", "Other resources were not found", "Skipping ", "There are ")
 
 
 class _Capture(logging.Handler):

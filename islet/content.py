@@ -99,6 +99,7 @@ class JinjaBody(Preprocessor):
     """Render the Markdown body (front matter already removed) as a Jinja template."""
 
     def __init__(self, md, env: jinja2.Environment, context: Mapping[str, Any], shown: str, offset: int):
+        # `offset` is the line of the blank line ending the front matter: body line 1 is offset + 1.
         super().__init__(md)
         self.env, self.context, self.shown, self.offset = env, context, shown, offset
 
@@ -106,7 +107,7 @@ class JinjaBody(Preprocessor):
         source = "\n".join(lines)
         if "{{" not in source and "{%" not in source and "{#" not in source:
             return lines
-        offset = self.offset(len(lines))
+        offset = self.offset
         try:
             return self.env.from_string(source).render(self.context).split("\n")
         except jinja2.TemplateSyntaxError as error:
@@ -148,11 +149,11 @@ class IsletMarkdownReader(MarkdownReader):
         if problems:
             self.problems.extend(problems)
             raise ContentError(problems)
-        total = len(text.split("\n"))
+        body_starts = next((n for n, line in enumerate(text.splitlines(), 1) if not line.strip()), 0)
         self._source_path = source_path
         self._md = Markdown(**self.settings["MARKDOWN"])
         self._md.preprocessors.register(
-            JinjaBody(self._md, self.env, self.context, shown, lambda remaining: total - remaining), "islet-jinja", 26)
+            JinjaBody(self._md, self.env, self.context, shown, body_starts), "islet-jinja", 26)
         try:
             with pelican_open(source_path) as raw:
                 content = self._md.convert(raw)

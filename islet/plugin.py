@@ -11,6 +11,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 
 import jinja2
 from markupsafe import Markup
@@ -32,8 +33,8 @@ class Run:
     settings: islet_settings.IsletSettings
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    pages: dict[str, verify.Source] = field(default_factory=dict)      # output path -> source
-    owners: dict[str, str] = field(default_factory=dict)               # output path -> first source that claimed it
+    claims: dict[str, list] = field(default_factory=dict)              # output path -> sources that write it
+    pages: dict[str, verify.Source] = field(default_factory=dict)      # output path -> its source
     lastmod: dict[str, str] = field(default_factory=dict)
 
     def strict_problems(self, problems: list[Problem]) -> None:
@@ -48,6 +49,7 @@ def register():
     signals.readers_init.connect(on_readers_init)
     signals.content_object_init.connect(on_content)
     signals.all_generators_finalized.connect(on_read)
+    signals.feed_generated.connect(on_feed)
     signals.finalized.connect(on_finalized)
 
 
@@ -73,30 +75,41 @@ def on_readers_init(readers) -> None:
 
 
 def on_content(content) -> None:
-    """Remember where each output page comes from; two sources for one page is an error."""
+    """Remember where each output page comes from (for messages, duplicates and the sitemap)."""
     if current is None or not isinstance(content, (Article, Page)) or content.status == "draft":
         return
     source = Path(content.source_path)
     shown = shown_path(source, current.settings.root)
-    text = source.read_text(encoding="utf-8-sig")
-    page = content.save_as
-    if page in current.owners and current.owners[page] != shown:
-        key = "slug" if "slug" in content.metadata else "title"
-        current.errors.append(Problem(shown, front_matter_line(text, key),
-                                      f"writes {page}, which {current.owners[page]} writes too (duplicate slug)",
-                                      "give one of them a different 'Slug:' (or title)"))
-        return
-    current.owners[page] = shown
-    current.pages[page] = verify.Source(shown, text)
+    current.claims.setdefault(content.save_as, []).append(
+        (shown, verify.Source(shown, source.read_text(encoding="utf-8-sig")), "slug" in content.metadata))
     date = getattr(content, "modified", None) or getattr(content, "date", None)
     if date is not None:
-        current.lastmod[page] = date.date().isoformat()
+        current.lastmod[content.save_as] = date.date().isoformat()
 
 
 def on_read(generators) -> None:
     """Every source has been read: stop before Pelican writes anything if one was wrong."""
+    for page, claims in sorted(current.claims.items()):
+        first, *others = sorted(claims)
+        current.pages[page] = first[1]
+        for shown, source, has_slug in others:
+            current.errors.append(Problem(
+                shown, front_matter_line(source.text, "slug" if has_slug else "title"),
+                f"writes {page}, which {first[0]} writes too (duplicate slug)",
+                "give one of them a different 'Slug:' (or title)"))
     if current.errors:
         raise ContentError(current.errors)
+
+
+def on_feed(context, feed) -> None:
+    """Feed entries need absolute links even in development builds, where SITEURL is relative."""
+    from feedgenerator import get_tag_uri
+
+    base = current.settings.origin + "/"
+    feed.feed["link"] = urljoin(base, feed.feed["link"].lstrip("/"))
+    for item in feed.items:
+        item["link"] = urljoin(base, item["link"].lstrip("/"))
+        item["unique_id"] = get_tag_uri(item["link"], item["pubdate"])
 
 
 def on_finalized(pelican) -> None:

@@ -1,0 +1,150 @@
+"""Bad input never loses work: each broken input fails the real build with one clear line
+naming the file (and line), exits non-zero, prints no traceback, and leaves build/ as it was."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+
+def article(site):
+    """A published demo article to break (the first one by name)."""
+    return next(p for p in sorted(site.path("content/articles").glob("*.md"))
+                if "Status: draft" not in p.read_text())
+
+
+def rel(site, path):
+    return path.relative_to(site.root).as_posix()
+
+
+def replace_line(path, starts_with, new):
+    lines = path.read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith(starts_with))
+    lines[index] = new
+    path.write_text("\n".join(lines) + "\n")
+    return index + 1
+
+
+def append(path, text):
+    path.write_text(path.read_text() + text)
+    return len(path.read_text().splitlines())
+
+
+def malformed_front_matter(site):
+    path = article(site)
+    return rel(site, path), replace_line(path, "Date:", "Date 2026-03-01 written without a colon"), "is not 'Key: value'"
+
+
+def invalid_date(site):
+    path = article(site)
+    return rel(site, path), replace_line(path, "Date:", "Date: 2026-02-30"), "invalid date '2026-02-30'"
+
+
+def unknown_template(site):
+    path = article(site)
+    return rel(site, path), replace_line(path, "Title:", "Template: fancy\nTitle: Fancy"), "unknown template 'fancy'"
+
+
+def duplicate_slug(site):
+    path = article(site)
+    copy = path.with_name("zz-copy.md")
+    copy.write_text(re.sub(r"^Title: .*$", "Title: A copy", path.read_text(), count=1, flags=re.M))
+    slug_line = next(i for i, l in enumerate(copy.read_text().splitlines(), 1) if l.startswith("Slug:"))
+    return rel(site, copy), slug_line, "duplicate slug"
+
+
+def broken_link(site):
+    path = article(site)
+    return rel(site, path), append(path, "\nSee [this]({filename}/articles/no-such-article.md).\n"), "broken link"
+
+
+def missing_image(site):
+    path = article(site)
+    return rel(site, path), append(path, "\n![A chart]({static}/images/no-such-chart.png)\n"), "broken image"
+
+
+def undefined_data(site):
+    path = article(site)
+    return rel(site, path), append(path, "\nShare: {{ data.no_such_file.share }}\n"), "no_such_file"
+
+
+def malformed_csv(site):
+    path = site.path("content/data/frameworks.csv")
+    return rel(site, path), append(path, "Broken,row,with,far,too,many,fields,here,really\n"), "fields but the header has"
+
+
+def malformed_json(site):
+    path = site.path("content/data/payloads.json")
+    path.write_text('[\n  {"approach": "x",\n   "download_kb": }\n]\n')
+    return rel(site, path), 3, "invalid JSON"
+
+
+def malformed_yaml(site):
+    path = site.path("content/data/budgets.yaml")
+    path.write_text("article:\n  js_kb: [0, 1\nindex: 3\n")
+    return rel(site, path), 3, "invalid YAML"
+
+
+def malformed_toml(site):
+    path = site.path("content/data/site.toml")
+    path.write_text("[survey]\npython_share = \n")
+    return rel(site, path), 2, "invalid TOML"
+
+
+def non_utf8_article(site):
+    path = article(site)
+    path.write_bytes(path.read_bytes().replace(b"\n\n", "\n\nLatin-1 caf\xe9 here.\n\n".encode("latin-1"), 1))
+    line = path.read_bytes().split(b"caf\xe9")[0].count(b"\n") + 1
+    return rel(site, path), line, "not valid UTF-8"
+
+
+def non_utf8_data(site):
+    path = site.path("content/data/frameworks.csv")
+    path.write_bytes(path.read_bytes() + b"Caf\xe9,x,2020,1,1\n")
+    return rel(site, path), len(path.read_bytes().splitlines()), "not valid UTF-8"
+
+
+def empty_article(site):
+    path = site.path("content/articles/empty.md")
+    path.write_text("")
+    return rel(site, path), 0, "the file is empty"
+
+
+def empty_data(site):
+    path = site.path("content/data/empty.json")
+    path.write_text("")
+    return rel(site, path), 0, "the file is empty"
+
+
+def template_syntax(site):
+    path = site.path("theme/templates/article.html")
+    return rel(site, path), append(path, "{% if %}\n"), "template syntax error"
+
+
+CASES = [malformed_front_matter, invalid_date, unknown_template, duplicate_slug, broken_link, missing_image,
+         undefined_data, malformed_csv, malformed_json, malformed_yaml, malformed_toml, non_utf8_article,
+         non_utf8_data, empty_article, empty_data, template_syntax]
+
+
+@pytest.mark.parametrize("breaks", CASES, ids=[c.__name__ for c in CASES])
+def test_bad_input_fails_clearly_and_keeps_the_previous_build(demo_copy, breaks):
+    before = demo_copy.output_digest()
+    path, line, fragment = breaks(demo_copy)
+    result = demo_copy.build("--strict")
+    assert result.code == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    where = f"{path}:{line}: " if line else f"{path}: "
+    matching = [l for l in result.lines if l.startswith(where)]
+    assert matching, f"expected a line starting {where!r}, got:\n{result.stderr}"
+    assert fragment in matching[0]
+    assert " — " in matching[0], "each message says how to fix it"
+    assert result.lines[-1].startswith("Build failed:") and "left as it was" in result.lines[-1]
+    assert demo_copy.output_digest() == before
+    assert not list(demo_copy.root.glob(".build-*")), "no staging folder is left behind"
+
+
+def test_links_and_images_are_only_warnings_without_strict(demo_copy):
+    path, line, _ = broken_link(demo_copy)
+    result = demo_copy.build()
+    assert result.code == 0
+    assert f"warning: {path}:{line}: broken link" in result.stderr
