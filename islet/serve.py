@@ -26,9 +26,12 @@ class SiteHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def make_server(folder: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
-    handler = functools.partial(SiteHandler, directory=str(folder))
-    return ThreadingHTTPServer((host, port), handler)
+def make_server(folder: Path, host: str = "127.0.0.1", port: int = 8000,
+                handler: type[SimpleHTTPRequestHandler] | None = None) -> ThreadingHTTPServer:
+    """An HTTP server for `folder` (not started). Port 0 picks a free port: see ``server_port``."""
+    server = ThreadingHTTPServer((host, port), functools.partial(handler or SiteHandler, directory=str(folder)))
+    server.daemon_threads = True
+    return server
 
 
 def serve(folder: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
