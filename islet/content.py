@@ -17,7 +17,7 @@ from markdown.preprocessors import Preprocessor
 from pelican.readers import MarkdownReader
 from pelican.utils import get_date, pelican_open
 
-from .errors import ContentError, Problem, shown_path
+from .errors import ContentError, IsletError, Problem, shown_path
 
 _KEY = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
 _CONTINUATION = re.compile(r"^( {4,}|\t)")
@@ -140,6 +140,7 @@ class IsletMarkdownReader(MarkdownReader):
     templates: set[str] = set()
     root: Path = Path(".")
     problems: list[Problem] = []
+    islands = None  # islet.embed.Islands, when the site has widgets
 
     def read(self, source_path):
         from markdown import Markdown
@@ -154,11 +155,17 @@ class IsletMarkdownReader(MarkdownReader):
         self._md = Markdown(**self.settings["MARKDOWN"])
         self._md.preprocessors.register(
             JinjaBody(self._md, self.env, self.context, shown, body_starts), "islet-jinja", 26)
+        if self.islands is not None:
+            from .embed import WidgetFences
+
+            # After Jinja (so props may use data expressions), before fenced code blocks (priority 25).
+            self._md.preprocessors.register(
+                WidgetFences(self._md, self.islands, shown, text.splitlines()), "islet-widgets", 25.5)
         try:
             with pelican_open(source_path) as raw:
                 content = self._md.convert(raw)
             metadata = self._parse_metadata(self._md.Meta) if hasattr(self._md, "Meta") else {}
-        except ContentError as error:
+        except IsletError as error:
             self.problems.extend(error.problems)
             raise
         return content, metadata

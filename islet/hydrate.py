@@ -1,0 +1,132 @@
+"""Hydrate stage: give each page with islands the scripts it needs, and nothing more.
+
+Runs over the finished output. A page without ``data-islet`` islands is left alone,
+so it ships no JavaScript at all. A page with islands gets, in its head:
+
+  - one import map whose ``integrity`` table covers every widget script of the site
+    (identical on every page, so one CSP hash allows it site-wide), and
+  - the loader as a low-priority module script with its own integrity attribute.
+
+The loader then imports each island's module when its trigger fires; the browser
+checks every imported file against the import map's integrity table.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Problem
+
+ISLAND = re.compile(r'data-islet="([A-Za-z0-9_]+)"')
+
+
+@dataclass(frozen=True)
+class Asset:
+    path: str        # output-relative, e.g. "widgets/table-3F9A1C.js"
+    integrity: str   # "sha384-…"
+    gzip: int        # bytes after gzip -9
+
+
+@dataclass(frozen=True)
+class Manifest:
+    loader: Asset
+    widgets: dict[str, tuple[Asset, ...]]   # widget -> its entry then every chunk it imports
+
+    @property
+    def assets(self) -> list[Asset]:
+        unique = {a.path: a for assets in self.widgets.values() for a in assets}
+        return [self.loader] + [unique[p] for p in sorted(unique)]
+
+
+@dataclass(frozen=True)
+class Budget:
+    first: int = 8 * 1024      # gzip bytes on a page with one widget, loader and runtime included
+    each_more: int = 1536      # gzip bytes allowed for each further widget on the same page
+
+
+@dataclass
+class PageScripts:
+    page: str
+    widgets: list[str]
+    gzip: int
+    limit: int
+
+    @property
+    def over(self) -> bool:
+        return self.gzip > self.limit
+
+
+def integrity(body: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
+
+
+def import_map(manifest: Manifest) -> str:
+    """The site-wide import map: root-relative URLs, so it is the same text on every page."""
+    table = {"/" + a.path: a.integrity for a in manifest.assets if a is not manifest.loader}
+    return json.dumps({"imports": {}, "integrity": table}, separators=(",", ":"), sort_keys=True)
+
+
+def csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def page_scripts(page: str, html: str, manifest: Manifest, budget: Budget) -> PageScripts | None:
+    """What the page loads on a first visit (gzip bytes), or None for a page without islands."""
+    names = sorted(set(ISLAND.findall(html)))
+    if not names:
+        return None
+    files = {manifest.loader.path: manifest.loader}
+    for name in names:
+        files.update({a.path: a for a in manifest.widgets.get(name, ())})
+    total = sum(a.gzip for a in files.values())
+    return PageScripts(page, names, total, budget.first + budget.each_more * (len(names) - 1))
+
+
+def inject(html: str, page: str, manifest: Manifest, imports: str) -> str:
+    """Add the import map and the loader to the head of a page with islands."""
+    depth = page.count("/")
+    loader = "../" * depth + manifest.loader.path
+    tags = (f'<script type="importmap">{imports}</script>'
+            f'<script type="module" src="{loader}" integrity="{manifest.loader.integrity}" '
+            f'fetchpriority="low" crossorigin="anonymous"></script>')
+    return html.replace("</head>", tags + "</head>", 1)
+
+
+def hydrate(output: Path, manifest: Manifest, budget: Budget) -> tuple[list[PageScripts], list[Problem]]:
+    """Inject scripts into every page with islands; return the per-page table and budget problems."""
+    imports = import_map(manifest)
+    table, problems = [], []
+    for path in sorted(output.rglob("*.html")):
+        page = path.relative_to(output).as_posix()
+        html = path.read_text(encoding="utf-8")
+        scripts = page_scripts(page, html, manifest, budget)
+        if scripts is None:
+            continue
+        path.write_text(inject(html, page, manifest, imports), encoding="utf-8")
+        table.append(scripts)
+        missing = [n for n in scripts.widgets if n not in manifest.widgets]
+        if missing:
+            problems.append(Problem(page, 0, f"uses widget(s) with no compiled module: {', '.join(missing)}",
+                                    "make sure widgets/<name>.py defines render and mount"))
+        if scripts.over:
+            problems.append(Problem(page, 0, f"ships {scripts.gzip:,} B of gzipped JavaScript for "
+                                    f"{', '.join(scripts.widgets)}; the budget is {scripts.limit:,} B",
+                                    "use fewer or smaller widgets on this page, or raise ISLET_JS_BUDGET in pelicanconf.py"))
+    return table, problems
+
+
+def format_table(table: list[PageScripts]) -> str:
+    """The per-page JavaScript report printed after each build."""
+    if not table:
+        return "JavaScript: no page has widgets; every page ships 0 bytes."
+    width = max(len(row.page) for row in table)
+    lines = [f"{'page'.ljust(width)}  {'JS gzip':>8}  {'budget':>8}  widgets"]
+    for row in table:
+        flag = "  OVER" if row.over else ""
+        lines.append(f"{row.page.ljust(width)}  {row.gzip:>8,}  {row.limit:>8,}  {', '.join(row.widgets)}{flag}")
+    lines.append("Every other page ships 0 bytes of JavaScript.")
+    return "\n".join(lines)

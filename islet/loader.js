@@ -1,0 +1,39 @@
+// islet's hydration loader: the only script a page with widgets loads up front.
+// It knows no widget names: each island in the page says which module to load
+// (data-module, relative to this file), when (data-trigger) and with what props
+// (a JSON <script> inside it). Keep it tiny: it counts against every page's budget.
+
+// trigger name -> (island, argument) -> promise that resolves when it is time to mount
+const when = {
+  load: () => Promise.resolve(),
+  idle: () => new Promise((go) => (self.requestIdleCallback ? requestIdleCallback(go, { timeout: 2000 }) : setTimeout(go, 200))),
+  visible: (el) => new Promise((go) => {
+    const seen = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) { seen.disconnect(); go(); }
+    });
+    seen.observe(el);
+  }),
+  media: (el, query) => new Promise((go) => {
+    const list = matchMedia(query);
+    if (list.matches) go();
+    else list.addEventListener('change', (e) => e.matches && go());
+  }),
+  interaction: (el) => new Promise((go) => {
+    const kinds = ['focusin', 'pointerenter', 'pointerdown', 'touchstart'];
+    const start = () => { kinds.forEach((k) => el.removeEventListener(k, start)); go(); };
+    kinds.forEach((k) => el.addEventListener(k, start, { passive: true }));
+  }),
+};
+
+for (const el of document.querySelectorAll('[data-islet]')) {
+  const name = el.dataset.islet;
+  const [trigger, ...rest] = (el.dataset.trigger || 'idle').split(' ');
+  (when[trigger] || when.idle)(el, rest.join(' '))
+    .then(() => import(new URL(el.dataset.module, import.meta.url)))
+    .then((module) => {
+      const data = el.querySelector(':scope > script[type="application/json"]');
+      module.mount(el, data ? JSON.parse(data.textContent) : {});
+      el.dataset.mounted = '';
+    })
+    .catch((error) => console.error(`islet: widget "${name}" could not start`, error));
+}

@@ -1,0 +1,1 @@
+"""The site's widgets: one module per widget (render + mount + PROPS), plus shared helpers."""
