@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 import jinja2
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
 from pelican.readers import MarkdownReader
 from pelican.utils import get_date, pelican_open
 
@@ -121,6 +122,22 @@ class JinjaBody(Preprocessor):
                                        "fix the {{ }} expression on this line")) from None
 
 
+class AlignClasses(Treeprocessor):
+    """Table column alignment as classes (``align-right``), not ``style`` attributes.
+
+    A strict Content-Security-Policy (``style-src`` without 'unsafe-inline') ignores
+    style attributes, which would silently drop the alignment.
+    """
+
+    def run(self, root):
+        for cell in root.iter():
+            style = cell.get("style", "")
+            match = re.fullmatch(r"text-align:\s*(left|right|center);?", style.strip())
+            if match:
+                del cell.attrib["style"]
+                cell.set("class", (cell.get("class", "") + " align-" + match[1]).strip())
+
+
 def _template_line() -> int:
     """The template line being rendered when the current exception was raised (Jinja keeps it in the traceback)."""
     tb, line = sys.exc_info()[2], 0
@@ -155,6 +172,7 @@ class IsletMarkdownReader(MarkdownReader):
         self._md = Markdown(**self.settings["MARKDOWN"])
         self._md.preprocessors.register(
             JinjaBody(self._md, self.env, self.context, shown, body_starts), "islet-jinja", 26)
+        self._md.treeprocessors.register(AlignClasses(self._md), "islet-align", 0)
         if self.islands is not None:
             from .embed import WidgetFences
 

@@ -101,3 +101,9 @@ def test_production_settings_give_absolute_urls(built_demo):
     index = built_demo.path("build-production/index.html").read_text()
     assert 'href="https://islet.example/articles/' in index
     assert 'rel="canonical" href="https://islet.example/"' in index
+
+
+def test_no_style_attributes_so_a_strict_csp_keeps_table_alignment(built_demo):
+    for page in sorted(built_demo.path("build").rglob("*.html")):
+        assert 'style="' not in page.read_text(), page.name
+    assert 'class="align-right"' in html(built_demo, "articles/python-web-frameworks-by-the-numbers.html")
