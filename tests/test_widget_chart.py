@@ -1,0 +1,397 @@
+"""The chart widget: its SVG and pure helpers under CPython, the same calls compiled by Transcrypt and run
+in node (the output must be identical), and mount() in Chromium through the real hydration loader."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from islet.data import load_data  # noqa: E402
+from islet.embed import Islands  # noqa: E402
+from islet.widgets import discover  # noqa: E402
+from widgets import chart, html  # noqa: E402
+
+DATA = load_data(ROOT / "content" / "data")
+
+
+def registry():
+    """discover(ROOT), with ROOT first on sys.path: discover() adds a site root only when it is absent,
+    so a site another test discovered earlier would otherwise shadow this one's widgets package."""
+    while str(ROOT) in sys.path:
+        sys.path.remove(str(ROOT))
+    return discover(ROOT)
+HOSTILE = "<script>alert('x')</script> & \"quoted\""
+
+
+def props(**given):
+    """Props as resolve_props would hand them over: every default filled in."""
+    full = {name: spec[1] for name, spec in chart.PROPS.items()}
+    full.update(given)
+    return full
+
+
+BAR = props(rows=DATA["frameworks"], x="name", series=["requests_per_second"], id="rps")
+LINE = props(rows=DATA["frameworks"], x="name", series=["github_stars", "requests_per_second"], kind="line",
+             title="Stars and speed", id="two", labels={"github_stars": "GitHub stars"})
+TRICKY = props(rows=[{"a": HOSTILE, "v": -1.5, "w": 0.25}, {"a": "y", "v": 2.0, "w": None},
+                     {"a": "a rather long category label indeed", "v": 0.1 + 0.2, "w": 0.7}],
+               x="a", series=["v", "w"], labels={"v": "Vee <i>"}, id="t", width=360, height=240)
+NUMBER = re.compile(r"^-?\d+(\.\d)?$")
+COORDINATES = re.compile(r' (x|y|x1|x2|y1|y2|cx|cy|width|height)="([^"]*)"')
+
+
+# ---------------------------------------------------------------- render under CPython
+
+def test_bar_chart_is_an_accessible_figure():
+    out = chart.render(BAR)
+    assert out.startswith('<figure class="chart" id="rps"><figcaption>Requests per second by Name</figcaption>')
+    assert '<svg viewBox="0 0 640 320" width="640" height="320" role="img" aria-labelledby="rps-title rps-desc">' in out
+    assert '<title id="rps-title">Requests per second by Name</title>' in out
+    assert '<desc id="rps-desc">Bar chart of Requests per second by Name. The values follow in a table.</desc>' in out
+    assert out.count('<rect class="bar"') == len(DATA["frameworks"])
+    assert "<title>FastAPI, Requests per second: 170,000</title>" in out
+    assert '<g class="series series-0" data-series="0" data-label="Requests per second">' in out
+    assert '<rect class="swatch series-0"' in out and ">Requests per second</text></g></svg>" in out   # legend
+    assert [t for t in re.findall(r'text-anchor="end">([^<]*)</text>', out) if t[0].isdigit()] == \
+           ["0", "50,000", "100,000", "150,000", "200,000"]
+    assert out.count('<line x1=') == 5                                   # a gridline per tick
+    assert '<table class="visually-hidden"><caption>Requests per second by Name</caption>' in out
+    assert '<tr><th scope="row">Starlette</th><td>185,000</td></tr>' in out
+    assert "style=" not in out                                           # a strict CSP refuses style attributes
+
+
+def test_bars_stand_on_the_zero_line_and_scale_with_values():
+    out = chart.render(BAR)
+    zero = re.search(r'<line class="axis" x1="[^"]*" x2="[^"]*" y1="([^"]*)"', out).group(1)
+    bars = re.findall(r'<rect class="bar" x="([^"]*)" y="([^"]*)" width="([^"]*)" height="([^"]*)">', out)
+    for _, y, _, height in bars:
+        assert abs(float(y) + float(height) - float(zero)) <= 0.11
+    heights = {row["name"]: float(bar[3]) for row, bar in zip(DATA["frameworks"], bars)}
+    assert heights["Starlette"] > heights["FastAPI"] > heights["Django"] > 0
+    assert abs(heights["Starlette"] / heights["Django"] - 185000 / 31000) < 0.05
+
+
+def test_every_coordinate_is_short_and_the_same_text_in_both_languages():
+    for given in (BAR, LINE, TRICKY):
+        for name, value in COORDINATES.findall(chart.render(given)):
+            assert NUMBER.match(value), f"{name}={value!r}"   # no '2.0', no exponents, one decimal at most
+
+
+def test_line_chart_has_a_path_and_focusable_points_per_series():
+    out = chart.render(LINE)
+    assert out.count('<path class="line" d="M') == 2
+    assert out.count('<circle class="point"') == 2 * len(DATA["frameworks"])
+    assert "<title>Django, GitHub stars: 84,000</title>" in out
+    assert "Line chart of GitHub stars and Requests per second by Name." in out
+    assert '<g class="series series-1" data-series="1" data-label="Requests per second">' in out
+    assert "<figcaption>Stars and speed</figcaption>" in out
+
+
+def test_missing_values_leave_gaps():
+    out = chart.render(props(rows=[{"k": "a", "v": 1}, {"k": "b", "v": None}, {"k": "c", "v": 3}, {"k": "d", "v": 4}],
+                             x="k", series=["v"], kind="line"))
+    path = re.search(r'class="line" d="([^"]*)"', out).group(1)
+    assert path.count("M") == 2 and path.count("L") == 1
+    assert out.count("<circle") == 3
+    assert "<td></td>" in out                      # the table shows the gap as an empty cell
+
+
+def test_negative_values_and_hostile_text():
+    out = chart.render(TRICKY)
+    assert "<script" not in out and "<i>" not in out
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quoted&quot;, Vee &lt;i&gt;: -1.5" in out
+    assert "Vee &lt;i&gt; and W by A" in out
+    assert "a rather long cat\u2026</text>" in out      # shortened under the axis, complete in the table
+    assert "<th scope=\"row\">a rather long category label indeed</th>" in out
+    assert 'transform="rotate(-40 ' in out               # crowded labels are slanted
+    ticks = [t for t in re.findall(r'text-anchor="end">([^<]*)</text>', out) if t[:1].isdigit() or t[:1] == "-"]
+    assert ticks == ["-2", "-1", "0", "1", "2"]
+    assert out.count('<rect class="bar"') == 5            # the missing w value draws nothing
+
+
+def test_bad_props_fail_the_build_with_a_useful_message():
+    with pytest.raises(ValueError, match="column 'speed' is not in the data"):
+        chart.render(props(rows=DATA["frameworks"], x="name", series=["speed"]))
+    with pytest.raises(ValueError, match="series 'kind' must hold numbers; it has 'full-stack'"):
+        chart.render(props(rows=DATA["frameworks"], x="name", series=["kind"]))
+    with pytest.raises(ValueError, match="kind must be 'bar' or 'line'"):
+        chart.render(props(rows=DATA["frameworks"], x="name", series=["github_stars"], kind="pie"))
+    with pytest.raises(ValueError, match="non-empty list"):
+        chart.render(props(rows=[], x="name", series=["github_stars"]))
+
+
+def test_island_through_the_registry():
+    islands = Islands(registry(), DATA, {"chart": "widgets/chart.js"})
+    out = islands.island("chart", {"rows": "data.frameworks", "x": "name", "series": ["github_stars"]}, "visible",
+                         ("a.md", 3))
+    assert out.startswith('<div class="islet islet-chart" data-islet="chart"')
+    assert '"kind":"bar"' in out and '"width":640' in out and "<figure" in out
+
+
+# ---------------------------------------------------------------- pure helpers under CPython
+
+@pytest.mark.parametrize("values, expected", [
+    ([31000, 185000], [0, 4, 50000]),
+    ([3, 7, 9], [0, 5, 2]),
+    ([-1.5, 2.0, 0.3], [-2, 2, 1]),
+    ([0.001, 0.004], [0, 4, 0.001]),
+    ([0, 0], [0, 5, 0.2]),
+    ([], [0, 5, 0.2]),
+    ([-40, -10], [-4, 0, 10]),
+])
+def test_scale(values, expected):
+    first, last, step = chart.scale(values)
+    assert [first, last] == expected[:2] and step == pytest.approx(expected[2])
+    assert first * step <= min(values + [0]) and last * step >= max(values + [0])
+
+
+def test_nice_step_and_decimals():
+    assert [chart.nice_step(span, 5) for span in (1, 7, 10, 130, 185000)] == [0.2, 2, 2, 50, 50000]
+    assert [chart.decimals_of(step) for step in (50000, 1, 0.5, 0.2, 0.25, 0.001, 1e-9)] == [0, 0, 1, 1, 2, 3, 4]
+
+
+def test_tip_place_keeps_the_tooltip_inside_the_figure():
+    assert chart.tip_place(100, 50, 20, 100, 400, 60, 30) == [80, 14]          # centred above
+    assert chart.tip_place(0, 50, 20, 100, 400, 60, 30) == [0, 14]             # not past the left edge
+    assert chart.tip_place(390, 50, 10, 100, 400, 60, 30) == [340, 14]         # nor the right edge
+    assert chart.tip_place(100, 10, 20, 100, 400, 60, 30) == [80, 116]         # below when no room above
+    assert chart.tip_place(100, 50, 20, 100, 40, 60, 30) == [0, 14]            # wider than the box: left aligned
+
+
+def test_legend_wraps():
+    assert chart.legend_places(["a", "b"], 50, 600) == [[50, 0], [91, 0]]
+    places = chart.legend_places(["x" * 40, "y" * 40, "z"], 50, 600)
+    assert [row for _, row in places] == [0, 1, 1]
+
+
+def test_num_prints_what_javascript_prints():
+    assert [html.num(v) for v in (0, 2.0, 2.04, 2.05, 2.15, -0.04, -3.25, 248.1666, 1e15)] == \
+           ["0", "2", "2", "2", "2.2", "0", "-3.2", "248.2", "1000000000000000"]
+
+
+# ---------------------------------------------------------------- CPython vs compiled JavaScript
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    """Every widget compiled by islet's own compile stage (Transcrypt 3.9.5, one run, fresh folder, no Java)."""
+    from islet.compile import compile_widgets
+
+    work = tmp_path_factory.mktemp("chart-js")
+    return compile_widgets(ROOT / "widgets", ROOT, work / "out", work / "cache").out_dir
+
+
+def in_js(compiled, calls):
+    """Results of [module, function, args] calls run by node on the compiled modules, in order.
+
+    Arguments travel as JSON (islet.testing), so dicts arrive as plain objects, as props do in the browser."""
+    from islet.testing import run_js_calls
+
+    results = [None] * len(calls)
+    for module in sorted({call[0] for call in calls}):
+        picked = [index for index, call in enumerate(calls) if call[0] == module]
+        texts = run_js_calls(compiled, module, [(calls[index][1], calls[index][2]) for index in picked])
+        for index, text in zip(picked, texts):
+            results[index] = json.loads(text)
+    return results
+
+
+def test_compiled_module_exports_render_and_mount(compiled):
+    source = (compiled / "widgets.chart.js").read_text()
+    assert "export var render = function (props)" in source
+    assert "export var mount = function (root, props)" in source
+    assert "check_props" not in source            # the build-time checks stay in CPython
+    assert "__kwargtrans__ (" not in source         # no keyword arguments reached the output
+
+
+RENDER_CASES = {
+    "bar": BAR,
+    "line, two series, labels": LINE,
+    "negative, floats, gaps, hostile, narrow": TRICKY,
+    "json file, 360 wide": props(rows=DATA["payloads"], x="approach", series=["download_kb"], width=360, height=240),
+    "yaml file, line": props(rows=DATA["surveys"]["so2025"]["languages"], x="name", series=["share"], kind="line"),
+    "tiny values": props(rows=[{"a": "x", "v": 0.001}, {"a": "y", "v": 0.004}], x="a", series=["v"]),
+    "all zero": props(rows=[{"a": "x", "v": 0}, {"a": "y", "v": 0}], x="a", series=["v"]),
+    "seven series": props(rows=[{"k": "r", **{f"s{i}": i * 1.5 for i in range(7)}}], x="k",
+                          series=[f"s{i}" for i in range(7)], width=300, height=200),
+}
+
+
+@pytest.mark.parametrize("case", RENDER_CASES)
+def test_render_is_identical_in_javascript(compiled, case):
+    given = RENDER_CASES[case]
+    assert in_js(compiled, [["widgets.chart", "render", [given]]]) == [chart.render(given)]
+
+
+def test_helpers_are_identical_in_javascript(compiled):
+    calls, expected = [], []
+
+    def call(module, name, *args):
+        calls.append([module.__name__, name, list(args)])
+        expected.append(getattr(module, name)(*args))
+
+    for values in ([31000, 185000], [3, 7, 9], [-1.5, 2.0, 0.3], [0.001, 0.004], [0, 0], [], [-40, -10],
+                   [0.1 + 0.2], [123456789], [1e-7, 2e-7]):
+        call(chart, "scale", values)
+    for span in (1, 7, 10, 130, 185000, 0.3, 0.07, 1e-6):
+        call(chart, "nice_step", span, 5)
+    for step in (50000, 1, 0.5, 0.2, 0.25, 0.001, 1e-9, 0.30000000000000004):
+        call(chart, "decimals_of", step)
+    for value in (0, 2.0, 2.04, 2.05, 2.15, -0.04, -3.25, 248.1666, 1e15, 0.1 + 0.2, 1 / 3, -1e-9, 12345.65):
+        call(html, "num", value)
+    for args in ((100, 50, 20, 100, 400, 60, 30), (0, 50, 20, 100, 400, 60, 30), (390.5, 50, 10, 100, 400, 60.25, 30),
+                 (100, 10, 20, 100, 400, 60, 30), (100, 50, 20, 100, 40, 60, 30)):
+        call(chart, "tip_place", *args)
+    call(chart, "legend_places", ["x" * 30, "y" * 30, "z"], 50, 600)
+    for index in (0, 5, 6, 13):
+        call(chart, "palette", index)
+    call(chart, "chart_title", LINE)
+    call(chart, "chart_title", BAR)
+    call(chart, "shorten", "a rather long category label indeed", 18)
+    assert in_js(compiled, calls) == expected
+
+
+# ---------------------------------------------------------------- mount() in Chromium
+
+@pytest.fixture(scope="module")
+def page_site(tmp_path_factory, compiled):
+    """A page with a bar and a line chart, served the way islet serves them: the real loader, props in JSON,
+    a CSP without 'unsafe-inline' (any style attribute would be refused and reported)."""
+    from islet.plugin import theme_css
+
+    site = tmp_path_factory.mktemp("chart-site")
+    shutil.copytree(compiled, site / "w", ignore=shutil.ignore_patterns("*.project"))
+    shutil.copy(ROOT / "islet" / "loader.js", site / "loader.js")
+    (site / "site.css").write_text(theme_css(ROOT / "theme" / "static" / "css"))
+    islands = Islands(registry(), DATA, {"chart": "w/widgets.chart.js"})
+    body = islands.island("chart", {"rows": "frameworks", "x": "name", "series": ["requests_per_second"],
+                                    "id": "rps"}, "load", ("t.md", 1))
+    body += islands.island("chart", {"rows": "frameworks", "x": "name", "kind": "line", "id": "two",
+                                     "series": ["github_stars", "requests_per_second"]}, "load", ("t.md", 2))
+    (site / "index.html").write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; img-src data:\">"
+        '<title>Chart widget</title><link rel="icon" href="data:,"><link rel="stylesheet" href="site.css">'
+        '<script type="module" src="loader.js"></script></head>'
+        f'<body><main id="main"><h1>Charts</h1>{body}</main></body></html>')
+    return site
+
+
+@pytest.fixture(scope="module")
+def served(page_site):
+    from browser import LocalServer
+
+    with LocalServer(page_site) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from browser import CHROMIUM_ARGS, chromium_path
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def open_page(chromium, served, **options):
+    from browser import PageWatch
+
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, **options)
+    page = context.new_page()
+    watch = PageWatch(page, served.url)
+    page.goto(served.url)
+    if options.get("java_script_enabled", True):
+        page.wait_for_selector(".islet-chart.chart-ready >> nth=1")
+    return context, page, watch
+
+
+@pytest.mark.browser
+def test_focus_and_hover_show_a_tooltip_that_escape_hides(chromium, served):
+    context, page, watch = open_page(chromium, served)
+    tip = page.locator("#rps .chart-tip")
+    assert tip.is_hidden()
+    assert page.get_attribute("#rps svg", "role") == "group"
+    page.focus("#rps .chart-toggles button")
+    page.keyboard.press("Tab")                        # the first bar is the next stop
+    assert page.evaluate("document.activeElement.getAttribute('class')") == "bar"
+    assert tip.is_visible() and tip.text_content() == "Django, Requests per second: 31,000"
+    box, figure = tip.bounding_box(), page.locator("#rps").bounding_box()
+    assert figure["x"] - 0.5 <= box["x"] and box["x"] + box["width"] <= figure["x"] + figure["width"] + 0.5
+    page.keyboard.press("Escape")
+    assert tip.is_hidden()
+    page.keyboard.press("Tab")
+    assert tip.text_content() == "Flask, Requests per second: 38,000"
+    page.hover("#rps rect.bar >> nth=3")
+    assert tip.text_content() == "Starlette, Requests per second: 185,000"
+    page.mouse.move(box["x"] + 2, box["y"] + 2)       # still on the figure: the tooltip stays (WCAG 1.4.13)
+    assert tip.is_visible() and tip.text_content() == "Starlette, Requests per second: 185,000"
+    page.keyboard.press("Escape")
+    assert tip.is_hidden()
+    page.hover("#rps rect.bar >> nth=3")
+    page.mouse.move(1, 1)                             # off the chart: back to the focused bar's tooltip
+    assert tip.is_visible() and tip.text_content() == "Flask, Requests per second: 38,000"
+    page.locator("#rps .chart-toggles button").focus()
+    assert tip.is_hidden()
+    page.hover("#two circle.point >> nth=0")
+    assert page.locator("#two .chart-tip").text_content() == "Django, Github stars: 84,000"
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_series_toggles_show_and_hide_a_series(chromium, served):
+    context, page, watch = open_page(chromium, served)
+    buttons = page.locator("#two .chart-toggles button")
+    assert buttons.count() == 2
+    assert [buttons.nth(i).text_content() for i in range(2)] == ["Github stars", "Requests per second"]
+    assert buttons.nth(1).get_attribute("aria-pressed") == "true"
+    series = page.locator('#two g.series[data-series="1"]')
+    assert series.is_visible()
+    buttons.nth(1).click()
+    assert buttons.nth(1).get_attribute("aria-pressed") == "false"
+    assert series.is_hidden()
+    page.focus("#two .chart-toggles button >> nth=1")
+    for _ in range(10):                                 # hidden points are out of the tab order
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.closest('g.series')?.dataset.series") != "1"
+    page.focus("#two .chart-toggles button >> nth=1")
+    page.keyboard.press("Space")
+    assert buttons.nth(1).get_attribute("aria-pressed") == "true" and series.is_visible()
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_mounted_charts_pass_axe_and_fit_360px(chromium, served, scheme):
+    from browser import axe_violations
+
+    context, page, watch = open_page(chromium, served, color_scheme=scheme)
+    page.focus("#rps rect.bar >> nth=7")               # a tooltip at the right edge must not widen the page
+    assert page.locator("#rps .chart-tip").is_visible()
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_without_javascript_the_chart_and_its_numbers_are_there(chromium, served):
+    context, page, watch = open_page(chromium, served, java_script_enabled=False)
+    assert page.locator("#rps svg rect.bar").count() == 8
+    assert page.locator("#rps svg").bounding_box()["width"] <= 360
+    assert page.locator("#rps table tr").count() == 9
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert watch.problems == []
+    context.close()

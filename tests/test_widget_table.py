@@ -1,0 +1,388 @@
+"""The table widget: its HTML and pure helpers under CPython, the same calls compiled by Transcrypt and run
+in node (the output must be identical), and mount() in Chromium through the real hydration loader."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from islet.data import load_data  # noqa: E402
+from islet.embed import Islands  # noqa: E402
+from islet.widgets import WidgetError, discover  # noqa: E402
+from widgets import html, table  # noqa: E402
+
+DATA = load_data(ROOT / "content" / "data")
+
+
+def registry():
+    """discover(ROOT), with ROOT first on sys.path: discover() adds a site root only when it is absent,
+    so a site another test discovered earlier would otherwise shadow this one's widgets package."""
+    while str(ROOT) in sys.path:
+        sys.path.remove(str(ROOT))
+    return discover(ROOT)
+HOSTILE = "<script>alert('x')</script> & \"quoted\""
+
+
+def props(**given):
+    """Props as resolve_props would hand them over: every default filled in."""
+    full = {name: spec[1] for name, spec in table.PROPS.items()}
+    full.update(given)
+    return full
+
+
+FRAMEWORKS = props(rows=DATA["frameworks"], caption="Python web frameworks", id="frameworks")
+MIXED = props(rows=[{"name": HOSTILE, "score": 2.0, "note": None, "ok": True},
+                    {"name": "b", "score": 0.1 + 0.2, "note": "x", "ok": False},
+                    {"name": "A", "score": -12345.6789, "note": "", "ok": True}],
+              caption=HOSTILE, id="x y!", filter=False, labels={"score": "Score <b>"})
+
+
+# ---------------------------------------------------------------- render under CPython
+
+def test_render_is_a_complete_table():
+    out = table.render(FRAMEWORKS)
+    assert out.startswith('<div class="table-widget" id="frameworks">')
+    assert '<caption id="frameworks-caption">Python web frameworks</caption>' in out
+    assert 'role="region" tabindex="0" aria-labelledby="frameworks-caption"' in out
+    heads = re.findall(r"<th ([^>]*)>([^<]*)</th>", out)
+    assert [text for _, text in heads] == ["Name", "Kind", "First release", "Requests per second", "Github stars"]
+    assert all('scope="col"' in attributes for attributes, _ in heads)
+    assert out.count("<tr>") == 1 + len(DATA["frameworks"])  # header row + every data row, no JavaScript needed
+    assert '<td>Django</td><td>full-stack</td><td class="num">2005</td><td class="num">31,000</td>' \
+           '<td class="num">84,000</td>' in out
+    assert 'style=' not in out
+
+
+def test_numbers_are_right_aligned_and_grouped_per_column():
+    out = table.render(props(rows=DATA["frameworks"], columns=["name", "first_release", "github_stars"]))
+    assert '<th scope="col" class="num" data-key="first_release">' in out
+    assert '<td class="num">2005</td>' in out          # four-digit column: no separator (years)
+    assert '<td class="num">9,800</td>' in out         # a column with 84,000 in it groups 9,800 too
+    assert '<th scope="col" data-key="name">' in out   # text column stays left-aligned
+
+
+def test_columns_prop_picks_and_orders_columns_and_labels_rename():
+    out = table.render(props(rows=DATA["frameworks"], columns=["github_stars", "name"],
+                             labels={"github_stars": "GitHub stars"}))
+    assert re.findall(r"<th [^>]*>([^<]*)</th>", out) == ["GitHub stars", "Name"]
+    assert "<td class=\"num\">84,000</td><td>Django</td>" in out
+    assert "<caption" not in out and 'aria-label="Table"' in out
+
+
+def test_hostile_text_is_escaped_everywhere():
+    out = table.render(MIXED)
+    assert "<script" not in out and "<b>" not in out
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quoted&quot;" in out
+    assert "Score &lt;b&gt;" in out
+    assert 'id="x-y"' in out                     # ids are slugged, so aria references stay valid
+    assert '<td class="num">2</td>' in out       # 2.0 prints as 2, as it does in the browser
+    assert '<td class="num">0.3</td>' in out
+    assert '<td class="num">-12,345.679</td>' in out
+    assert "<td>Yes</td>" in out and "<td>No</td>" in out
+    assert "<td></td>" in out                    # None and "" are empty cells
+
+
+def test_bad_props_fail_the_build_with_a_useful_message():
+    with pytest.raises(ValueError, match="column 'nope' is not in the data; its columns are: name, kind"):
+        table.render(props(rows=DATA["frameworks"], columns=["nope"]))
+    with pytest.raises(ValueError, match="rows must be a list"):
+        table.render(props(rows=DATA["site"]))
+    with pytest.raises(ValueError, match="row 2 is str"):
+        table.render(props(rows=[{"a": 1}, "b"]))
+
+
+def test_empty_data_renders_an_empty_table():
+    out = table.render(props(rows=[], caption="Nothing"))
+    assert "<tbody></tbody>" in out
+
+
+def test_island_through_the_registry():
+    """The widget is discovered, its PROPS are valid, and a data reference resolves."""
+    islands = Islands(registry(), DATA, {"table": "widgets/table.js"})
+    out = islands.island("table", {"rows": "data.frameworks", "caption": "Frameworks"}, "visible", ("a.md", 3))
+    assert out.startswith('<div class="islet islet-table" data-islet="table" data-trigger="visible"')
+    assert '"columns":[]' in out and '"filter":true' in out and "<td>Django</td>" in out
+    with pytest.raises(WidgetError, match="needs prop 'rows'"):
+        islands.island("table", {}, "visible", ("a.md", 3))
+
+
+# ---------------------------------------------------------------- pure helpers under CPython
+
+@pytest.mark.parametrize("value, decimals, group, text", [
+    (0, 3, True, "0"), (7, 3, True, "7"), (999, 3, True, "999"), (1000, 3, True, "1,000"),
+    (1234567, 3, True, "1,234,567"), (1234567, 3, False, "1234567"), (-1234.5, 3, True, "-1,234.5"),
+    (2.0, 3, True, "2"), (0.1 + 0.2, 3, True, "0.3"), (1.0005, 3, True, "1"), (2.5, 0, True, "2"),
+    (3.5, 0, True, "4"), (0.25, 1, True, "0.2"),  # halves round to even, as round() does (-0.0001, 3, True, "0"), (0.007, 3, True, "0.007"),
+    (1e15, 3, True, "1,000,000,000,000,000"), (123456789012.5, 3, True, "123,456,789,012.5"),
+    (float("nan"), 3, True, ""), (float("inf"), 3, True, "\u221e"),
+])
+def test_format_number(value, decimals, group, text):
+    assert html.format_number(value, decimals, group) == text
+
+
+def test_cell_text_and_labels():
+    assert [html.cell_text(v, True) for v in (None, True, False, "a<b", 31000, 2.25, [1, "x"])] == \
+           ["", "Yes", "No", "a<b", "31,000", "2.25", "1, x"]
+    assert html.label("requests_per_second") == "Requests per second"
+    assert html.label("URL_path") == "URL path"   # only the first letter changes
+    assert html.keys_of({"b": 1, "a": 2}) == ["b", "a"]
+
+
+def test_sort_order_numbers_as_numbers():
+    assert table.sort_order([100, 9, 10, 1.5, -3], False) == [4, 3, 1, 2, 0]
+    assert table.sort_order([100, 9, 10, 1.5, -3], True) == [0, 2, 1, 3, 4]
+
+
+def test_sort_order_text_case_insensitive_and_stable():
+    values = ["banana", "Apple", "apple", "cherry", "APPLE"]
+    assert table.sort_order(values, False) == [1, 2, 4, 0, 3]
+    assert table.sort_order(values, True) == [3, 0, 1, 2, 4]   # ties keep their order in both directions
+
+
+def test_sort_order_mixed_and_empty_cells():
+    values = ["b", None, 3, "", "A", 10, True]
+    assert table.sort_order(values, False) == [2, 5, 4, 0, 6, 1, 3]   # numbers, text ("Yes"), then empties
+    assert table.sort_order(values, True) == [6, 0, 4, 5, 2, 1, 3]    # empties stay last
+    frameworks = [row["requests_per_second"] for row in DATA["frameworks"]]
+    assert [DATA["frameworks"][i]["name"] for i in table.sort_order(frameworks, True)][:3] == \
+           ["Starlette", "FastAPI", "Litestar"]
+
+
+def test_filter_rows():
+    columns = ["name", "kind", "requests_per_second"]
+    groups = table.column_groups(DATA["frameworks"], columns)
+    texts = [table.search_text(row, columns, groups) for row in DATA["frameworks"]]
+    assert table.filter_rows(texts, "") == list(range(8))
+    assert table.filter_rows(texts, "  ASYNC ") == [2, 4, 5]
+    assert table.filter_rows(texts, "170,000") == [2]
+    assert table.filter_rows(texts, "170000") == [2]
+    assert table.filter_rows(texts, "no such thing") == []
+    assert table.search_text({"a": "x"}, ["a", "missing"], [False, False]) == "x\n"
+
+
+def test_status_text():
+    assert table.status_text(3, 8, "", False) == "Showing 3 of 8 rows."
+    assert table.status_text(1, 1, "Name", True) == "Sorted by Name, descending. Showing 1 of 1 row."
+
+
+# ---------------------------------------------------------------- CPython vs compiled JavaScript
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    """Every widget compiled by islet's own compile stage (Transcrypt 3.9.5, one run, fresh folder, no Java)."""
+    from islet.compile import compile_widgets
+
+    work = tmp_path_factory.mktemp("table-js")
+    return compile_widgets(ROOT / "widgets", ROOT, work / "out", work / "cache").out_dir
+
+
+def in_js(compiled, calls):
+    """Results of [module, function, args] calls run by node on the compiled modules, in order.
+
+    Arguments travel as JSON (islet.testing), so dicts arrive as plain objects, as props do in the browser."""
+    from islet.testing import run_js_calls
+
+    results = [None] * len(calls)
+    for module in sorted({call[0] for call in calls}):
+        picked = [index for index, call in enumerate(calls) if call[0] == module]
+        texts = run_js_calls(compiled, module, [(calls[index][1], calls[index][2]) for index in picked])
+        for index, text in zip(picked, texts):
+            results[index] = json.loads(text)
+    return results
+
+
+def test_compiled_module_exports_render_and_mount(compiled):
+    source = (compiled / "widgets.table.js").read_text()
+    assert "export var render = function (props)" in source
+    assert "export var mount = function (root, props)" in source
+    assert "check_props" not in source            # the build-time checks stay in CPython
+    assert "__kwargtrans__ (" not in source         # no keyword arguments reached the output
+
+
+RENDER_CASES = {
+    "frameworks": FRAMEWORKS,
+    "hostile and mixed": MIXED,
+    "columns and labels": props(rows=DATA["frameworks"], columns=["github_stars", "name"],
+                                labels={"github_stars": "GitHub stars"}),
+    "json file": props(rows=DATA["payloads"], caption="Payloads"),
+    "yaml with booleans": props(rows=DATA["surveys"]["so2025"]["languages"], caption="Languages"),
+    "empty": props(rows=[], caption="Nothing"),
+}
+
+
+@pytest.mark.parametrize("case", RENDER_CASES)
+def test_render_is_identical_in_javascript(compiled, case):
+    given = RENDER_CASES[case]
+    assert in_js(compiled, [["widgets.table", "render", [given]]]) == [table.render(given)]
+
+
+def test_helpers_are_identical_in_javascript(compiled):
+    numbers = [0, 1, -1, 7, 999, 1000, 1234567, -1234.5, 2.0, 0.1 + 0.2, 1.0005, 2.5, 3.5, 0.05, 0.15, -0.0001,
+               0.007, 1e15, 123456789012.345, 1e-7, 12.0000001, 9007199254740991]
+    calls, expected = [], []
+
+    def call(module, name, *args):
+        calls.append([module.__name__, name, list(args)])
+        expected.append(getattr(module, name)(*args))
+
+    for value in numbers:
+        for decimals in (0, 1, 3):
+            call(html, "format_number", value, decimals, True)
+        call(html, "num", value)
+        call(html, "cell_text", value, False)
+    for value in [None, True, False, "a<b", [1, "x"], "", "Ünïcode"]:
+        call(html, "cell_text", value, True)
+        call(table, "rank", value)
+    for key in ["requests_per_second", "URL_path", "x", ""]:
+        call(html, "label", key)
+    for values in ([100, 9, 10, 1.5, -3], ["banana", "Apple", "apple", "cherry", "APPLE"],
+                   ["b", None, 3, "", "A", 10, True], [row["name"] for row in DATA["frameworks"]],
+                   [row["first_release"] for row in DATA["frameworks"]], [], [5]):
+        call(table, "sort_order", values, False)
+        call(table, "sort_order", values, True)
+    columns = ["name", "kind", "requests_per_second"]
+    groups = table.column_groups(DATA["frameworks"], columns)
+    call(table, "column_groups", DATA["frameworks"], columns)
+    texts = []
+    for row in DATA["frameworks"]:
+        call(table, "search_text", row, columns, groups)
+        texts.append(table.search_text(row, columns, groups))
+    for query in ["", "  ASYNC ", "170,000", "170000", "zzz", "a"]:
+        call(table, "filter_rows", texts, query)
+    call(table, "status_text", 3, 8, "", False)
+    call(table, "status_text", 1, 1, "Name", True)
+    call(table, "table_columns", FRAMEWORKS)
+    assert in_js(compiled, calls) == expected
+
+
+# ---------------------------------------------------------------- mount() in Chromium
+
+@pytest.fixture(scope="module")
+def page_site(tmp_path_factory, compiled):
+    """A page with two table islands, served the way islet serves them: the real loader, props in JSON,
+    a CSP without 'unsafe-inline' (any style attribute would be refused and reported)."""
+    from islet.plugin import theme_css
+
+    site = tmp_path_factory.mktemp("table-site")
+    shutil.copytree(compiled, site / "w", ignore=shutil.ignore_patterns("*.project"))
+    shutil.copy(ROOT / "islet" / "loader.js", site / "loader.js")
+    (site / "site.css").write_text(theme_css(ROOT / "theme" / "static" / "css"))
+    islands = Islands(registry(), DATA, {"table": "w/widgets.table.js"})
+    body = islands.island("table", {"rows": "frameworks", "caption": "Python web frameworks", "id": "fw"},
+                          "load", ("t.md", 1))
+    body += islands.island("table", {"rows": "surveys.so2025.languages", "caption": "Languages", "id": "langs",
+                                     "filter": False}, "load", ("t.md", 2))
+    (site / "index.html").write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; img-src data:\">"
+        '<title>Table widget</title><link rel="icon" href="data:,"><link rel="stylesheet" href="site.css">'
+        '<script type="module" src="loader.js"></script></head>'
+        f'<body><main id="main"><h1>Tables</h1>{body}</main></body></html>')
+    return site
+
+
+@pytest.fixture(scope="module")
+def served(page_site):
+    from browser import LocalServer
+
+    with LocalServer(page_site) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from browser import CHROMIUM_ARGS, chromium_path
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def open_page(chromium, served, **options):
+    from browser import PageWatch
+
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, **options)
+    page = context.new_page()
+    watch = PageWatch(page, served.url)
+    page.goto(served.url)
+    if options.get("java_script_enabled", True):
+        page.wait_for_selector("#fw-filter")
+        page.wait_for_selector(".islet-table.table-ready >> nth=1")
+    return context, page, watch
+
+
+def names(page):
+    return page.eval_on_selector_all("#fw tbody tr:not([hidden]) td:first-child", "cells => cells.map(c => c.textContent)")
+
+
+@pytest.mark.browser
+def test_mount_sorts_by_header_buttons(chromium, served):
+    context, page, watch = open_page(chromium, served)
+    assert page.locator("#fw th button").count() == 5
+    assert page.locator("#fw th[aria-sort]").count() == 0
+    page.click("#fw th[data-key=requests_per_second] button")
+    assert names(page)[:3] == ["Django", "Flask", "Bottle"]
+    assert page.get_attribute("#fw th[data-key=requests_per_second]", "aria-sort") == "ascending"
+    page.click("#fw th[data-key=requests_per_second] button")
+    assert names(page)[:3] == ["Starlette", "FastAPI", "Litestar"]
+    assert page.get_attribute("#fw th[data-key=requests_per_second]", "aria-sort") == "descending"
+    assert page.text_content("#fw .table-status") == \
+        "Sorted by Requests per second, descending. Showing 8 of 8 rows."
+    page.focus("#fw th[data-key=name] button")      # the keyboard works too: a real button
+    page.keyboard.press("Enter")
+    assert names(page) == sorted(names(page), key=str.lower)
+    assert page.locator("#fw th[aria-sort]").count() == 1
+    assert page.get_attribute("#fw th[data-key=name]", "aria-sort") == "ascending"
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_mount_filters_rows_and_announces_the_count(chromium, served):
+    context, page, watch = open_page(chromium, served)
+    assert page.get_attribute("#fw .table-status", "aria-live") == "polite"
+    assert page.text_content("label[for=fw-filter]") == "Filter rows"
+    page.fill("#fw-filter", "ASYNC")
+    assert names(page) == ["FastAPI", "Litestar", "Sanic"]
+    assert page.text_content("#fw .table-status") == "Showing 3 of 8 rows."
+    page.click("#fw th[data-key=github_stars] button")    # sorting keeps the filter
+    assert names(page) == ["Litestar", "Sanic", "FastAPI"]
+    page.fill("#fw-filter", "")
+    assert len(names(page)) == 8
+    assert page.locator("#langs-filter").count() == 0     # filter: false
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_mounted_tables_pass_axe_and_fit_360px(chromium, served, scheme):
+    from browser import axe_violations
+
+    context, page, watch = open_page(chromium, served, color_scheme=scheme)
+    page.click("#fw th[data-key=name] button")
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_without_javascript_every_row_is_there(chromium, served):
+    context, page, watch = open_page(chromium, served, java_script_enabled=False)
+    assert page.locator("#fw tbody tr").count() == 8
+    assert page.locator("#fw button, #fw input").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert watch.problems == []
+    context.close()

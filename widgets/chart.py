@@ -1,0 +1,393 @@
+"""A bar or line chart drawn as inline SVG at build time from a data file.
+
+Without JavaScript the chart is complete: an SVG with a title, a description, axes,
+gridlines, a legend and a native tooltip (<title>) on every bar or point, followed
+by a visually hidden table with every number for screen readers. No style
+attributes anywhere (a strict CSP forbids them): colours come from the classes
+series-0 … series-5, which the theme maps to its own colour variables.
+
+mount() makes every bar or point focusable and shows its value in a tooltip on
+focus and hover (it stays while the pointer is on the chart; Escape hides it), and
+adds a button per series, with aria-pressed, that shows or hides that series.
+
+    ```widget chart
+    rows: data.frameworks
+    x: name
+    series: [requests_per_second]
+    title: Requests per second, plain-text benchmark
+    id: rps
+    ```
+
+Every coordinate goes through html.num(), which prints the same text under CPython
+and in the browser, so the two renderings are byte-identical (tested).
+"""
+from widgets.html import cell_text, escape, format_number, groups_thousands, is_number, keys_of, label, num, slug, \
+    tag, value_of
+
+PROPS = {
+    "rows": ["data", None],      # a CSV file, or a JSON/YAML list of objects
+    "x": ["str", None],          # the column that labels each bar (or point)
+    "series": ["list", None],    # one or more numeric columns
+    "kind": ["str", "bar"],      # "bar" or "line"
+    "title": ["str", ""],        # defaults to '<series> by <x>'
+    "id": ["str", "chart"],      # unique on the page: prefixes the ids inside the widget
+    "width": ["int", 640],       # the SVG's size; it scales down to fit narrow screens
+    "height": ["int", 320],
+    "labels": ["dict", {}],      # optional names by column key; otherwise 'github_stars' reads 'Github stars'
+}
+
+KINDS = ["bar", "line"]
+COLOURS = 6          # series-0 … series-5 in the theme; more series reuse them in turn
+CHAR = 7             # estimated width of one character of 13px text, in SVG units
+AXIS_LABEL = 18      # longest category label drawn under the axis; the table has the full text
+
+# __pragma__('skip')
+def check_props(props):
+    """Build-time checks with messages an author can act on (CPython only)."""
+    rows = props["rows"]
+    if not isinstance(rows, (list, tuple)) or len(rows) == 0:
+        raise ValueError("rows must be a non-empty list of rows (a CSV file, or a JSON/YAML list of objects)")
+    for number, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise ValueError("row " + str(number + 1) + " is " + type(row).__name__ + ", not an object with columns")
+    known = keys_of(rows[0])
+    if props["kind"] not in KINDS:
+        raise ValueError("kind must be 'bar' or 'line', not " + repr(props["kind"]))
+    if len(props["series"]) == 0:
+        raise ValueError("series must name at least one numeric column")
+    for key in [props["x"]] + list(props["series"]):
+        if key not in known:
+            raise ValueError("column " + repr(key) + " is not in the data; its columns are: " + ", ".join(known))
+    for key in props["series"]:
+        bad = [value_of(row, key) for row in rows if value_of(row, key) is not None and not is_number(value_of(row, key))]
+        if len(bad) > 0:
+            raise ValueError("series " + repr(key) + " must hold numbers; it has " + repr(bad[0]))
+    if props["width"] < 240 or props["height"] < 160:
+        raise ValueError("width must be at least 240 and height at least 160")
+# __pragma__('noskip')
+
+
+def widget_id(props):
+    ident = slug(props["id"])
+    return ident if len(ident) > 0 else "chart"
+
+
+def name_of(props, key):
+    labels = props["labels"]
+    if labels is not None and key in labels:
+        return str(labels[key])
+    return label(key)
+
+
+def chart_title(props):
+    if len(props["title"]) > 0:
+        return props["title"]
+    names = [name_of(props, key) for key in props["series"]]
+    return " and ".join(names) + " by " + name_of(props, props["x"])
+
+
+def palette(index):
+    return "series-" + str(index % COLOURS)
+
+
+def nice_step(span, count):
+    """The smallest of 1, 2, 5 × a power of ten that covers `span` in `count` steps."""
+    raw = span / count
+    magnitude = 1
+    while magnitude * 10 <= raw:
+        magnitude = magnitude * 10
+    while magnitude > raw:
+        magnitude = magnitude / 10
+    for factor in [1, 2, 5, 10]:
+        if factor * magnitude >= raw:
+            return factor * magnitude
+    return 10 * magnitude
+
+
+def scale(values):
+    """[first, last, step]: the axis runs from first*step to last*step and always includes 0."""
+    low = 0
+    high = 0
+    for value in values:
+        if value < low:
+            low = value
+        if value > high:
+            high = value
+    if high - low <= 0:
+        high = 1
+    step = nice_step(high - low, 5)
+    first = 0
+    while first * step > low:
+        first = first - 1
+    last = 0
+    while last * step < high:
+        last = last + 1
+    return [first, last, step]
+
+
+def decimals_of(step):
+    """Decimal places the tick labels need for this step (0 for 1, 2, 5, 10…; 1 for 0.5…)."""
+    places = 0
+    shifted = step
+    while places < 4 and abs(shifted - round(shifted)) > shifted * 0.000001:
+        shifted = shifted * 10
+        places = places + 1
+    return places
+
+
+def shorten(text, most):
+    if len(text) <= most:
+        return text
+    return text[:most - 1] + "\u2026"
+
+
+def legend_places(names, left, right_edge):
+    """[x, row] of each legend entry, wrapping to a new row when the next one would not fit."""
+    places = []
+    x = left
+    row = 0
+    for name in names:
+        width = 18 + len(name) * CHAR + 16
+        if x + width > right_edge and x > left:
+            row = row + 1
+            x = left
+        places.append([x, row])
+        x = x + width
+    return places
+
+
+def tip_place(mark_left, mark_top, mark_width, mark_height, box_width, tip_width, tip_height):
+    """[left, top] for a tooltip centred above a mark, kept inside the box (below the mark if no room above)."""
+    left = mark_left + mark_width / 2 - tip_width / 2
+    if left > box_width - tip_width:
+        left = box_width - tip_width
+    if left < 0:
+        left = 0
+    top = mark_top - tip_height - 6
+    if top < 0:
+        top = mark_top + mark_height + 6
+    return [left, top]
+
+
+def data_table(props, names, group):
+    """The numbers as a visually hidden table, for screen readers and for reading exact values."""
+    head = tag("th", [["scope", "col"]], escape(name_of(props, props["x"])))
+    for name in names:
+        head = head + tag("th", [["scope", "col"]], escape(name))
+    body = ""
+    for row in props["rows"]:
+        cells = tag("th", [["scope", "row"]], escape(cell_text(value_of(row, props["x"]), False)))
+        for key in props["series"]:
+            cells = cells + tag("td", [], escape(cell_text(value_of(row, key), group)))
+        body = body + "<tr>" + cells + "</tr>"
+    return tag("table", [["class", "visually-hidden"]],
+               tag("caption", [], escape(chart_title(props))) + "<thead><tr>" + head + "</tr></thead><tbody>"
+               + body + "</tbody>")
+
+
+def render(props):
+    # __pragma__('skip')
+    check_props(props)
+    # __pragma__('noskip')
+    ident = widget_id(props)
+    rows = props["rows"]
+    series = props["series"]
+    width = props["width"]
+    height = props["height"]
+    title = chart_title(props)
+    names = [name_of(props, key) for key in series]
+    values = []
+    for row in rows:
+        for key in series:
+            value = value_of(row, key)
+            if is_number(value):
+                values.append(value)
+    group = groups_thousands(values)
+    axis = scale(values)
+    first = axis[0]
+    last = axis[1]
+    step = axis[2]
+    places = decimals_of(step)
+    tick_group = groups_thousands([first * step, last * step])
+    ticks = []
+    widest = 0
+    for k in range(first, last + 1):
+        text = format_number(k * step, places, tick_group)
+        ticks.append([k * step, text])
+        if len(text) > widest:
+            widest = len(text)
+
+    # Frame: room for tick labels on the left, the legend on top, category labels below.
+    left = 12 + widest * CHAR
+    right = width - 12
+    legend = legend_places(names, left, right)
+    top = 12 + (legend[len(legend) - 1][1] + 1) * 22 + 8
+    categories = [shorten(cell_text(value_of(row, props["x"]), False), AXIS_LABEL) for row in rows]
+    count = len(rows)
+    band = (right - left) / count if count > 0 else right - left
+    longest = 0
+    for text in categories:
+        if len(text) > longest:
+            longest = len(text)
+    slanted = longest * CHAR > band - 4
+    bottom = height - (20 + longest * CHAR * 0.72 if slanted else 30)
+    span = (last - first) * step
+
+    def y_of(value):
+        return top + (last * step - value) / span * (bottom - top)
+
+    zero = y_of(0)
+    grid = ""
+    tick_text = ""
+    for tick in ticks:
+        y = num(y_of(tick[0]))
+        grid = grid + tag("line", [["x1", num(left)], ["x2", num(right)], ["y1", y], ["y2", y]], "")
+        tick_text = tick_text + tag("text", [["x", num(left - 6)], ["y", num(y_of(tick[0]) + 4)],
+                                             ["text-anchor", "end"]], escape(tick[1]))
+    under = ""
+    for index, text in enumerate(categories):
+        x = num(left + band * index + band / 2)
+        y = num(bottom + 18)
+        if slanted:
+            under = under + tag("text", [["x", x], ["y", y], ["text-anchor", "end"],
+                                         ["transform", "rotate(-40 " + x + " " + y + ")"]], escape(text))
+        else:
+            under = under + tag("text", [["x", x], ["y", y], ["text-anchor", "middle"]], escape(text))
+
+    marks = ""
+    for number, key in enumerate(series):
+        inner = ""
+        path = ""
+        move = True
+        for index, row in enumerate(rows):
+            value = value_of(row, key)
+            if not is_number(value):
+                move = True
+                continue
+            tip = tag("title", [], escape(cell_text(value_of(row, props["x"]), False) + ", " + names[number] + ": "
+                                          + cell_text(value, group)))
+            if props["kind"] == "line":
+                x = num(left + band * index + band / 2)
+                y = num(y_of(value))
+                if len(path) > 0:
+                    path = path + " "
+                path = path + ("M" if move else "L") + x + " " + y
+                move = False
+                inner = inner + tag("circle", [["class", "point"], ["cx", x], ["cy", y], ["r", "4"]], tip)
+            else:
+                thickness = band * 0.8 / len(series)
+                x = left + band * index + band * 0.1 + thickness * number
+                y = y_of(value)
+                inner = inner + tag("rect", [["class", "bar"], ["x", num(x)], ["y", num(zero if y > zero else y)],
+                                             ["width", num(thickness)], ["height", num(abs(y - zero))]], tip)
+        if len(path) > 0:
+            inner = tag("path", [["class", "line"], ["d", path], ["fill", "none"]], "") + inner
+        marks = marks + tag("g", [["class", "series " + palette(number)], ["data-series", str(number)],
+                                  ["data-label", names[number]]], inner)
+
+    key_text = ""
+    for number, name in enumerate(names):
+        x = legend[number][0]
+        y = 12 + legend[number][1] * 22
+        key_text = key_text + tag("rect", [["class", "swatch " + palette(number)], ["x", num(x)], ["y", num(y)],
+                                           ["width", "12"], ["height", "12"]], "")
+        key_text = key_text + tag("text", [["x", num(x + 18)], ["y", num(y + 11)]], escape(name))
+
+    kind = "Line chart" if props["kind"] == "line" else "Bar chart"
+    description = kind + " of " + " and ".join(names) + " by " + name_of(props, props["x"]) \
+        + ". The values follow in a table."
+    svg = tag("svg", [["viewBox", "0 0 " + str(width) + " " + str(height)], ["width", str(width)],
+                      ["height", str(height)], ["role", "img"], ["aria-labelledby", ident + "-title " + ident + "-desc"]],
+              tag("title", [["id", ident + "-title"]], escape(title))
+              + tag("desc", [["id", ident + "-desc"]], escape(description))
+              + tag("g", [["class", "grid"]], grid)
+              + tag("g", [["class", "ticks"]], tick_text + under)
+              + tag("line", [["class", "axis"], ["x1", num(left)], ["x2", num(right)], ["y1", num(zero)],
+                             ["y2", num(zero)]], "")
+              + marks
+              + tag("g", [["class", "legend"]], key_text))
+    return tag("figure", [["class", "chart"], ["id", ident]],
+               tag("figcaption", [], escape(title)) + svg + data_table(props, names, group))
+
+
+def mount(root, props):
+    figure = root.querySelector(".chart")
+    svg = figure.querySelector("svg")
+    # The marks become focusable, and an img's children are presentational: make the drawing a named group.
+    svg.setAttribute("role", "group")
+    tip = document.createElement("div")
+    tip.className = "chart-tip"
+    tip.setAttribute("aria-hidden", "true")
+    tip.hidden = True
+    figure.appendChild(tip)
+
+    def hide():
+        tip.hidden = True
+
+    def show(mark):
+        tip.textContent = mark.querySelector("title").textContent
+        tip.hidden = False
+        box = figure.getBoundingClientRect()
+        place = mark.getBoundingClientRect()
+        spot = tip_place(place.left - box.left, place.top - box.top, place.width, place.height, box.width,
+                         tip.offsetWidth, tip.offsetHeight)
+        tip.style.left = num(spot[0]) + "px"
+        tip.style.top = num(spot[1]) + "px"
+
+    def on_show(event):
+        show(event.currentTarget)
+
+    def on_leave(event):
+        # The tooltip stays while the pointer is anywhere on the figure, so it can be read and
+        # hovered (WCAG 1.4.13); leaving the figure brings back the focused mark's tooltip, if any.
+        focused = document.activeElement
+        if focused is not None and focused.closest("svg") is svg and focused.getAttribute("tabindex") == "0":
+            show(focused)
+        else:
+            hide()
+
+    def on_key(event):
+        if event.key == "Escape":
+            hide()
+
+    for mark in list(svg.querySelectorAll(".bar, .point")):
+        mark.setAttribute("tabindex", "0")
+        mark.setAttribute("role", "img")
+        mark.addEventListener("focus", on_show)
+        mark.addEventListener("mouseenter", on_show)
+        mark.addEventListener("blur", hide)
+    figure.addEventListener("mouseleave", on_leave)
+    document.addEventListener("keydown", on_key)
+
+    groups = list(svg.querySelectorAll("g.series"))
+    buttons = []
+    bar = document.createElement("div")
+    bar.className = "chart-toggles"
+    bar.setAttribute("role", "group")
+    bar.setAttribute("aria-label", "Show series")
+
+    def on_toggle(event):
+        button = event.currentTarget
+        showing = button.getAttribute("aria-pressed") == "true"
+        button.setAttribute("aria-pressed", "false" if showing else "true")
+        chosen = groups[buttons.indexOf(button)]
+        if showing:
+            chosen.classList.add("off")
+        else:
+            chosen.classList.remove("off")
+        hide()
+
+    for number, chosen in enumerate(groups):
+        button = document.createElement("button")
+        button.setAttribute("type", "button")
+        button.className = "series-toggle"
+        button.setAttribute("aria-pressed", "true")
+        swatch = document.createElement("span")
+        swatch.className = "swatch " + palette(number)
+        button.appendChild(swatch)
+        button.appendChild(document.createTextNode(chosen.getAttribute("data-label")))
+        button.addEventListener("click", on_toggle)
+        bar.appendChild(button)
+        buttons.append(button)
+    figure.insertBefore(bar, svg)
+    root.classList.add("chart-ready")

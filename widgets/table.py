@@ -1,0 +1,300 @@
+"""A data table from a data file, sortable and filterable once JavaScript runs.
+
+Without JavaScript it is a complete <table>: caption, column headers, every row,
+numbers right-aligned with thousands separators. The table scrolls sideways inside
+its own box on narrow screens. mount() adds, following the WAI-ARIA sortable table
+pattern: a button in each column header (aria-sort on the sorted <th>), a search
+box that hides the rows not containing its text, and a polite live region that
+says how many rows are shown.
+
+    ```widget table
+    rows: data.frameworks
+    columns: [name, first_release, requests_per_second]
+    caption: Python web frameworks
+    id: frameworks
+    ```
+
+Sorting, filtering and number formatting are plain functions without DOM access,
+so tests run them under CPython and compiled to JavaScript and compare the results.
+"""
+from widgets.html import cell_text, escape, groups_thousands, is_number, keys_of, label, slug, tag, value_of
+
+PROPS = {
+    "rows": ["data", None],      # a CSV file, or a JSON/YAML list of objects
+    "columns": ["list", []],     # column keys to show, in order; [] shows every key of the first row
+    "caption": ["str", ""],      # names the table (strongly recommended)
+    "id": ["str", "table"],      # unique on the page: prefixes the ids inside the widget
+    "filter": ["bool", True],    # offer a search box once JavaScript runs
+    "labels": ["dict", {}],      # optional headings by key; otherwise 'first_release' reads 'First release'
+}
+
+# __pragma__('skip')
+def check_props(props):
+    """Build-time checks with messages an author can act on (CPython only)."""
+    rows = props["rows"]
+    if not isinstance(rows, (list, tuple)):
+        raise ValueError("rows must be a list of rows (a CSV file, or a JSON/YAML list of objects), not "
+                         + type(rows).__name__)
+    for number, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise ValueError("row " + str(number + 1) + " is " + type(row).__name__ + ", not an object with columns")
+    if len(rows) > 0:
+        known = keys_of(rows[0])
+        for key in props["columns"]:
+            if key not in known:
+                raise ValueError("column " + repr(key) + " is not in the data; its columns are: " + ", ".join(known))
+# __pragma__('noskip')
+
+
+def widget_id(props):
+    ident = slug(props["id"])
+    return ident if len(ident) > 0 else "table"
+
+
+def table_columns(props):
+    """The column keys to show: the `columns` prop, or every key of the first row."""
+    if len(props["columns"]) > 0:
+        return [str(key) for key in props["columns"]]
+    if len(props["rows"]) > 0:
+        return keys_of(props["rows"][0])
+    return []
+
+
+def heading(props, key):
+    labels = props["labels"]
+    if labels is not None and key in labels:
+        return str(labels[key])
+    return label(key)
+
+
+def numeric_column(rows, key):
+    """True when every non-empty cell of the column is a number and at least one is."""
+    found = False
+    for row in rows:
+        value = value_of(row, key)
+        if is_number(value):
+            found = True
+        elif cell_text(value, False) != "":
+            return False
+    return found
+
+
+def rank(value):
+    """0 for numbers, 1 for text, 2 for empty cells."""
+    if is_number(value):
+        return 0
+    if cell_text(value, False) == "":
+        return 2
+    return 1
+
+
+def compare(a, b):
+    """-1, 0 or 1. Numbers by value, text case-insensitively; numbers before text before empty cells."""
+    first = rank(a)
+    second = rank(b)
+    if first != second:
+        return -1 if first < second else 1
+    if first == 2:
+        return 0
+    if first == 0:
+        x = a
+        y = b
+    else:
+        x = cell_text(a, False).lower()
+        y = cell_text(b, False).lower()
+    if x < y:
+        return -1
+    if y < x:
+        return 1
+    return 0
+
+
+def merge_sort(items, before):
+    """A stable sort of `items` with `before(a, b)` (strictly less); no key functions involved."""
+    if len(items) < 2:
+        return items
+    middle = len(items) // 2
+    left = merge_sort(items[:middle], before)
+    right = merge_sort(items[middle:], before)
+    out = []
+    i = 0
+    j = 0
+    while i < len(left) and j < len(right):
+        if before(right[j], left[i]):
+            out.append(right[j])
+            j = j + 1
+        else:
+            out.append(left[i])
+            i = i + 1
+    while i < len(left):
+        out.append(left[i])
+        i = i + 1
+    while j < len(right):
+        out.append(right[j])
+        j = j + 1
+    return out
+
+
+def sort_order(values, descending):
+    """Row indices that sort one column's `values`. Stable both ways; empty cells stay last."""
+    def before(i, j):
+        order = compare(values[i], values[j])
+        if descending and rank(values[i]) != 2 and rank(values[j]) != 2:
+            order = 0 - order
+        if order == 0:
+            return i < j
+        return order < 0
+    return merge_sort(list(range(len(values))), before)
+
+
+def column_groups(rows, columns):
+    """For each column, whether its numbers get thousands separators (see html.groups_thousands)."""
+    return [groups_thousands([value_of(row, key) for row in rows]) for key in columns]
+
+
+def search_text(row, columns, groups):
+    """What the filter searches in one row: each cell as shown, and grouped numbers also without commas."""
+    parts = []
+    for index, key in enumerate(columns):
+        value = value_of(row, key)
+        text = cell_text(value, groups[index]).lower()
+        parts.append(text)
+        if is_number(value) and groups[index]:
+            parts.append(text.replace(",", ""))
+    return "\n".join(parts)
+
+
+def filter_rows(texts, query):
+    """Indices of the rows whose search text contains the query (trimmed, case-insensitive)."""
+    needle = query.strip().lower()
+    return [index for index in range(len(texts)) if len(needle) == 0 or needle in texts[index]]
+
+
+def status_text(shown, total, sorted_by, descending):
+    """The live region's sentence, e.g. 'Sorted by Name, ascending. Showing 3 of 8 rows.'"""
+    noun = " row." if total == 1 else " rows."
+    text = "Showing " + str(shown) + " of " + str(total) + noun
+    if len(sorted_by) > 0:
+        text = "Sorted by " + sorted_by + (", descending. " if descending else ", ascending. ") + text
+    return text
+
+
+def render(props):
+    # __pragma__('skip')
+    check_props(props)
+    # __pragma__('noskip')
+    rows = props["rows"]
+    ident = widget_id(props)
+    columns = table_columns(props)
+    numeric = [numeric_column(rows, key) for key in columns]
+    groups = column_groups(rows, columns)
+    head = ""
+    for index, key in enumerate(columns):
+        head = head + tag("th", [["scope", "col"], ["class", "num" if numeric[index] else None],
+                                 ["data-key", key]], escape(heading(props, key)))
+    body = ""
+    for row in rows:
+        cells = ""
+        for index, key in enumerate(columns):
+            cells = cells + tag("td", [["class", "num" if numeric[index] else None]], escape(cell_text(value_of(row, key), groups[index])))
+        body = body + "<tr>" + cells + "</tr>"
+    # The box scrolls sideways on narrow screens, so it is focusable and named (axe: scrollable-region-focusable).
+    region = [["class", "table-scroll"], ["role", "region"], ["tabindex", "0"]]
+    caption = ""
+    if len(props["caption"]) > 0:
+        caption = tag("caption", [["id", ident + "-caption"]], escape(props["caption"]))
+        region.append(["aria-labelledby", ident + "-caption"])
+    else:
+        region.append(["aria-label", "Table"])
+    table = tag("table", [], caption + "<thead><tr>" + head + "</tr></thead><tbody>" + body + "</tbody>")
+    scroll = tag("div", region, table)
+    return tag("div", [["class", "table-widget"], ["id", ident]], scroll)
+
+
+def make_status(doc):
+    status = doc.createElement("p")
+    status.className = "table-status"
+    status.setAttribute("aria-live", "polite")
+    return status
+
+
+def mount(root, props):
+    box = root.querySelector(".table-widget")
+    table = box.querySelector("table")
+    body = table.tBodies[0]
+    trs = list(body.rows)
+    heads = list(table.tHead.rows[0].cells)
+    rows = props["rows"]
+    columns = [th.getAttribute("data-key") for th in heads]
+    total = len(trs)
+    groups = column_groups(rows, columns)
+    texts = [search_text(rows[index], columns, groups) for index in range(total)]
+    state = {"column": -1, "descending": False, "shown": total}
+    status = make_status(document)
+
+    def announce():
+        sorted_by = ""
+        if state["column"] >= 0:
+            sorted_by = heads[state["column"]].textContent
+        status.textContent = status_text(state["shown"], total, sorted_by, state["descending"])
+
+    def sort_by(column):
+        if state["column"] == column:
+            state["descending"] = not state["descending"]
+        else:
+            state["column"] = column
+            state["descending"] = False
+        values = [value_of(rows[index], columns[column]) for index in range(total)]
+        for index in sort_order(values, state["descending"]):
+            body.appendChild(trs[index])
+        for index, th in enumerate(heads):
+            if index == column:
+                th.setAttribute("aria-sort", "descending" if state["descending"] else "ascending")
+            else:
+                th.removeAttribute("aria-sort")
+        announce()
+
+    def on_sort(event):
+        sort_by(heads.indexOf(event.currentTarget.parentNode))
+
+    for th in heads:
+        button = document.createElement("button")
+        button.setAttribute("type", "button")
+        button.className = "sort"
+        while th.firstChild:
+            button.appendChild(th.firstChild)
+        icon = document.createElement("span")
+        icon.className = "sort-icon"
+        icon.setAttribute("aria-hidden", "true")
+        button.appendChild(icon)
+        th.appendChild(button)
+        button.addEventListener("click", on_sort)
+
+    if props["filter"]:
+        tools = document.createElement("div")
+        tools.className = "table-tools"
+        field = document.createElement("input")
+        field.setAttribute("type", "search")
+        field.id = box.id + "-filter"
+        field.setAttribute("autocomplete", "off")
+        text = document.createElement("label")
+        text.setAttribute("for", field.id)
+        text.textContent = "Filter rows"
+        tools.appendChild(text)
+        tools.appendChild(field)
+        box.insertBefore(tools, box.firstChild)
+
+        def on_filter(event):
+            keep = filter_rows(texts, field.value)
+            shown = [False for index in range(total)]
+            for index in keep:
+                shown[index] = True
+            for index in range(total):
+                trs[index].hidden = not shown[index]
+            state["shown"] = len(keep)
+            announce()
+
+        field.addEventListener("input", on_filter)
+    box.appendChild(status)
+    announce()
+    root.classList.add("table-ready")
