@@ -12,15 +12,17 @@ from pathlib import Path
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing an author must fix. `line` is 1-based; 0 means "the whole file"."""
+    """One thing an author must fix. `line` and `column` are 1-based; 0 means "the whole file" / "the whole line"."""
 
     path: str
     line: int
     what: str
     fix: str = ""
+    column: int = 0
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
+        where += f":{self.column}" if self.line and self.column else ""
         return f"{where}: {self.what}" + (f" — {self.fix}" if self.fix else "")
 
 
