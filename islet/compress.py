@@ -1,0 +1,144 @@
+"""Compress stage: brotli and gzip variants next to every text file of the output, for a CDN.
+
+    stats = compress_output(build_dir)      # writes F.br and F.gz beside each compressible F
+
+A CDN or nginx (``brotli_static`` / ``gzip_static``) then sends the variant the browser asks for,
+byte for byte, instead of compressing on every request at a weaker level; the S3 publisher uploads
+F.gz as F's body with ``Content-Encoding: gzip``. Which files count as text is
+`islet.headers.compressible` — the one headers policy.
+
+Rules, so the output is safe to publish and to diff:
+- a variant is written only when it is smaller than F; otherwise a stale variant from an earlier
+  run is removed, so a server never sends an old body for a new file;
+- output is deterministic: gzip with mtime 0 and no file name in its header, brotli quality 11
+  (both are pure functions of the input bytes), so two runs give identical files and a publish
+  uploads only what changed.
+Compression runs in a thread pool: zlib and brotli release the GIL while they work. With a
+``cache`` folder, variants are kept by the SHA-256 of the input, so a rebuild (which rewrites every
+file with mostly the same bytes) compresses only what changed.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import brotli
+
+from .headers import compressible
+
+VARIANTS = (".gz", ".br")
+
+
+@dataclass
+class CompressStats:
+    """What one `compress_output` run did. Sizes are in bytes; ``*_after`` count the body a browser
+    asking for that encoding receives (the variant, or F itself where no variant was smaller)."""
+    files: int = 0              # compressible files looked at
+    gzip_written: int = 0
+    brotli_written: int = 0
+    bytes_before: int = 0
+    gzip_after: int = 0
+    brotli_after: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        def ratio(after: int) -> str:
+            return f"{after / self.bytes_before:.0%}" if self.bytes_before else "-"
+        return (f"compressed {self.files} files ({self.bytes_before:,} B): "
+                f"brotli {self.brotli_written} variants, {self.brotli_after:,} B ({ratio(self.brotli_after)}); "
+                f"gzip {self.gzip_written} variants, {self.gzip_after:,} B ({ratio(self.gzip_after)}); "
+                f"{self.seconds:.2f} s")
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """gzip -9 with a fixed header (mtime 0, no file name): the same input always gives the same bytes."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as stream:
+        stream.write(data)
+    return buffer.getvalue()
+
+
+def brotli_bytes(data: bytes) -> bytes:
+    return brotli.compress(data, quality=11)
+
+
+def is_variant(path: Path) -> bool:
+    return path.suffix in VARIANTS
+
+
+def plan(output: Path) -> list[Path]:
+    """The files that get variants: compressible files of `output`, in a stable order, variants excluded."""
+    output = Path(output)
+    return sorted(p for p in output.rglob("*")
+                  if p.is_file() and not is_variant(p) and compressible(p.relative_to(output).as_posix()))
+
+
+ENCODERS = {".gz": gzip_bytes, ".br": brotli_bytes}
+CACHE_VERSION = "1"   # bump when an encoder's settings change, so old cached variants are not reused
+
+
+def _encode(data: bytes, suffix: str, cache: Path | None) -> bytes:
+    if cache is None:
+        return ENCODERS[suffix](data)
+    key = hashlib.sha256(data).hexdigest()
+    entry = cache / f"v{CACHE_VERSION}" / key[:2] / (key + suffix)
+    if entry.is_file():
+        return entry.read_bytes()
+    body = ENCODERS[suffix](data)
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    temporary = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")   # another build may share the cache
+    temporary.write_bytes(body)
+    temporary.replace(entry)
+    return body
+
+
+def _compress_one(path: Path, cache: Path | None = None) -> tuple[int, int | None, int | None]:
+    """Write (or remove) the variants of one file. Returns (original size, gzip size, brotli size);
+    a size is None when that variant was not smaller and so was not written."""
+    data = path.read_bytes()
+    sizes = []
+    for suffix in VARIANTS:
+        variant = path.with_name(path.name + suffix)
+        body = _encode(data, suffix, cache)
+        if len(body) < len(data):
+            _write_if_changed(variant, body)
+            sizes.append(len(body))
+        else:
+            variant.unlink(missing_ok=True)
+            sizes.append(None)
+    return len(data), sizes[0], sizes[1]
+
+
+def _write_if_changed(path: Path, body: bytes) -> None:
+    # Leaving an identical file alone keeps its mtime, so rsync and friends see nothing to send.
+    if path.is_file() and path.stat().st_size == len(body) and path.read_bytes() == body:
+        return
+    path.write_bytes(body)
+
+
+def compress_output(output: Path, workers: int | None = None, cache: Path | None = None) -> CompressStats:
+    """Write F.gz and F.br next to every compressible file F under `output` when smaller than F.
+
+    Idempotent and deterministic; safe to run again on the same folder. `workers` defaults to the
+    number of CPUs (at most 4). `cache` (optional, e.g. ``.cache/compress``) keeps variants by
+    content hash between runs; the output is the same with or without it.
+    """
+    started = time.perf_counter()
+    files = plan(output)
+    stats = CompressStats(files=len(files))
+    workers = workers or min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for size, gz, br in pool.map(lambda path: _compress_one(path, cache), files):
+            stats.bytes_before += size
+            stats.gzip_written += gz is not None
+            stats.brotli_written += br is not None
+            stats.gzip_after += size if gz is None else gz
+            stats.brotli_after += size if br is None else br
+    stats.seconds = time.perf_counter() - started
+    return stats
