@@ -1,0 +1,274 @@
+"""The copy_code widget: its HTML and helpers under CPython and compiled to JavaScript (identical results),
+and mount() in Chromium through the real loader: keyboard and pointer copy to the real clipboard."""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from islet.embed import Islands  # noqa: E402
+from islet.widgets import WidgetError, discover  # noqa: E402
+from widgets import copy_code  # noqa: E402
+
+HOSTILE = "<script>alert('x')</script> & \"quoted\""
+
+
+def registry():
+    """discover(ROOT) with ROOT first on sys.path (see test_widget_table.registry)."""
+    while str(ROOT) in sys.path:
+        sys.path.remove(str(ROOT))
+    return discover(ROOT)
+
+
+def props(**given):
+    full = {name: spec[1] for name, spec in copy_code.PROPS.items()}
+    full.update(given)
+    return full
+
+
+# ---------------------------------------------------------------- CPython
+
+def test_render_is_only_an_empty_live_region():
+    """Without JavaScript nothing dead is shown: no button, no text; a status region waits for mount()."""
+    out = copy_code.render(props())
+    assert out == '<div class="copy-code-status visually-hidden" role="status"></div>'
+    assert copy_code.render(props(label=HOSTILE, done=HOSTILE)) == out   # no prop text reaches the page
+
+
+def test_island_through_the_registry():
+    islands = Islands(registry(), {}, {"copy_code": "widgets/copy_code.js"})
+    out = islands.island("copy_code", {"scope": "article", "label": HOSTILE}, "idle", ("a.md", 3))
+    assert out.startswith('<div class="islet islet-copy_code" data-islet="copy_code" data-trigger="idle"')
+    assert "<script>alert" not in out and '"scope":"article"' in out
+    with pytest.raises(WidgetError, match="has no prop 'colour'"):
+        islands.island("copy_code", {"colour": "red"}, "idle", ("a.md", 3))
+
+
+@pytest.mark.parametrize("text, line", [
+    ("pip install pelican-islet\n", "pip install pelican-islet"),
+    ("\n\n   ./dev   build\t--strict\n", "./dev build --strict"),
+    ("x" * 40, "x" * 40),
+    ("x" * 41, "x" * 40 + "\u2026"),
+    ("a b c d e f g h i j k l m n o p q r s t u v w", "a b c d e f g h i j k l m n o p q r s t\u2026"),
+    ("\U0001F600" * 45, "\U0001F600" * 40 + "\u2026"),   # counted in characters, not UTF-16 units
+    ("   \n\t\n", ""),
+    ("", ""),
+])
+def test_first_line(text, line):
+    assert copy_code.first_line(text) == line
+
+
+def test_button_name_and_clean_code():
+    assert copy_code.button_name("Copy code", "def f():\n    pass\n", 1) == "Copy code: def f():"
+    assert copy_code.button_name("Copy code", " \n ", 3) == "Copy code block 3"
+    assert copy_code.clean_code("ls -l\n\n") == "ls -l"          # pasting into a terminal must not run it
+    assert copy_code.clean_code("a\r\n  \n") == "a\r\n  "          # only trailing line breaks go
+    assert copy_code.clean_code("\n") == ""
+
+
+# ---------------------------------------------------------------- CPython vs compiled JavaScript
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    from islet.compile import compile_widgets
+
+    work = tmp_path_factory.mktemp("copy-js")
+    return compile_widgets(ROOT / "widgets", ROOT, work / "out", work / "cache").out_dir
+
+
+def in_js(compiled, calls):
+    from islet.testing import run_js_calls
+
+    return [json.loads(text) for text in run_js_calls(compiled, "copy_code", [(c[0], c[1]) for c in calls])]
+
+
+def test_compiled_module_exports_render_and_mount(compiled):
+    source = (compiled / "widgets.copy_code.js").read_text()
+    assert "export var render = function (props)" in source
+    assert "export var mount = function (root, props)" in source
+    assert "__kwargtrans__ (" not in source
+
+
+def test_render_and_helpers_are_identical_in_javascript(compiled):
+    calls = [["render", [props()]], ["render", [props(label=HOSTILE, name=HOSTILE, done=HOSTILE, scope="")]]]
+    texts = ["pip install pelican-islet\n", "\n\n   ./dev   build\t--strict\n", "x" * 41, "\U0001F600" * 45,
+             "a\u00a0b  c", "\r\n\r\nline", HOSTILE + "\n", "   \n\t\n", "", "Ünïcode … 你好 " * 5]
+    for number, text in enumerate(texts):
+        calls += [["first_line", [text]], ["button_name", [HOSTILE, text, number + 1]], ["clean_code", [text]]]
+    for text in ["ls -l\n\n", "a\r\n  \n", "\n", "x"]:
+        calls.append(["clean_code", [text]])
+    expected = [getattr(copy_code, name)(*args) for name, args in calls]
+    assert in_js(compiled, calls) == expected
+
+
+# ---------------------------------------------------------------- mount() in Chromium
+
+CODE_1 = "pip install pelican-islet\n./dev build"
+CODE_2 = "def greet(name):\n    return f\"<b>{name}</b> & co\""
+
+
+@pytest.fixture(scope="module")
+def page_site(tmp_path_factory, compiled):
+    """Two code blocks (one highlighted as Pygments does it, one plain), a pre without code, and the
+    copy_code island, served with the site's real CSP (no 'unsafe-inline'; the inline CSS by its hash)."""
+    from html import escape
+
+    from islet.headers import content_security_policy, headers_file
+    from islet.hydrate import csp_hash
+    from islet.plugin import theme_css
+
+    site = tmp_path_factory.mktemp("copy-site")
+    shutil.copytree(compiled, site / "w", ignore=shutil.ignore_patterns("*.project"))
+    shutil.copy(ROOT / "islet" / "loader.js", site / "loader.js")
+    css = theme_css(ROOT / "theme" / "static" / "css")
+    (site / "_headers").write_text(headers_file(content_security_policy([], [csp_hash(css)])))
+    island = Islands(registry(), {}, {"copy_code": "w/widgets.copy_code.js"}).island(
+        "copy_code", {"scope": "main"}, "idle", ("t.md", 1))
+    (site / "index.html").write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>Copy code</title><link rel="icon" href="data:,"><style>{css}</style>'
+        '<script type="module" src="loader.js"></script></head>'
+        '<body><main id="main"><h1>Code</h1><p>Install:</p>'
+        f'<div class="highlight"><pre tabindex="0"><span></span><code>{escape(CODE_1)}\n</code></pre></div>'
+        f'<p>A function:</p><pre tabindex="0"><code>{escape(CODE_2)}\n</code></pre>'
+        '<pre class="art">  /\\_/\\  no code element here</pre>'
+        f'{island}</main><footer><pre><code>outside the scope</code></pre></footer></body></html>')
+    return site
+
+
+@pytest.fixture(scope="module")
+def served(page_site):
+    from browser import LocalServer
+
+    with LocalServer(page_site) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from browser import CHROMIUM_ARGS, chromium_path
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def open_page(chromium, served, **options):
+    from browser import PageWatch
+
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, **options)
+    if options.get("java_script_enabled", True):
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.url.rstrip("/"))
+    page = context.new_page()
+    watch = PageWatch(page, served.url)
+    page.goto(served.url)
+    if options.get("java_script_enabled", True):
+        page.wait_for_selector(".islet-copy_code[data-mounted]", state="attached")
+    return context, page, watch
+
+
+def clipboard(page):
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+@pytest.mark.browser
+def test_every_code_block_in_scope_gets_a_named_button(chromium, served):
+    context, page, watch = open_page(chromium, served)
+    buttons = page.locator("button.copy-button")
+    assert buttons.count() == 2                     # not the <pre> without <code>, not the footer's
+    assert [buttons.nth(i).get_attribute("aria-label") for i in range(2)] == \
+        ["Copy code: pip install pelican-islet", "Copy code: def greet(name):"]
+    assert buttons.nth(0).get_attribute("type") == "button" and buttons.nth(0).text_content() == "Copy"
+    for i in range(2):
+        box = buttons.nth(i).bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24   # WCAG 2.5.8 target size
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_keyboard_copies_the_code_and_announces_it(chromium, served):
+    context, page, watch = open_page(chromium, served)
+    page.focus("main pre >> nth=0")      # the scrollable block is focusable; Tab moves on to its button
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    assert focused.get_attribute("aria-label") == "Copy code: pip install pelican-islet"
+    assert focused.evaluate("b => getComputedStyle(b).opacity") == "1"     # visible on focus
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('.copy-code-status').textContent === 'Copied'")
+    assert clipboard(page) == CODE_1                 # no trailing newline: a pasted command does not run
+    assert focused.text_content() == "Copied"
+    page.wait_for_function("() => document.querySelector('.copy-button').textContent === 'Copy'", timeout=4000)
+    assert page.text_content(".copy-code-status") == ""
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_pointer_copies_the_code(chromium, served):
+    context, page, watch = open_page(chromium, served)
+    page.hover("main pre >> nth=1")                   # a mouse reveals the button by hovering the block
+    button = page.locator("button.copy-button >> nth=1")
+    assert button.evaluate("b => getComputedStyle(b).opacity") == "1"
+    button.click()
+    page.wait_for_function("() => document.querySelector('.copy-code-status').textContent === 'Copied'")
+    assert clipboard(page) == CODE_2
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_without_the_clipboard_api_the_code_is_selected(chromium, served):
+    """Plain http on another host has no navigator.clipboard: the code is selected (and copied the old way)."""
+    context, page, watch = open_page(chromium, served)
+    page.evaluate("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    page.click("button.copy-button >> nth=1", force=True)
+    assert page.evaluate("String(getSelection())").rstrip("\n") == CODE_2
+    assert page.text_content(".copy-code-status") in ("Copied", "Code selected: press Ctrl+C to copy")
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_touch_screens_always_show_the_button(chromium, served):
+    context, page, watch = open_page(chromium, served, has_touch=True, is_mobile=True)
+    button = page.locator("button.copy-button >> nth=0")
+    assert button.evaluate("b => getComputedStyle(b).opacity") == "1"
+    code = page.locator("main pre >> nth=0").bounding_box()
+    assert button.bounding_box()["y"] + button.bounding_box()["height"] <= code["y"] + 48   # in the band above the code
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_mounted_buttons_pass_axe_and_fit_360px(chromium, served, scheme):
+    from browser import axe_violations
+
+    context, page, watch = open_page(chromium, served, color_scheme=scheme)
+    page.hover("main pre >> nth=0")
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_without_javascript_code_blocks_are_intact_and_nothing_dead_is_shown(chromium, served):
+    context, page, watch = open_page(chromium, served, java_script_enabled=False)
+    assert page.locator("button").count() == 0
+    assert page.text_content("main pre code >> nth=0") == CODE_1 + "\n"
+    assert page.locator(".copy-code-status").is_visible() is False or \
+        page.locator(".copy-code-status").bounding_box()["width"] <= 1
+    assert watch.problems == []
+    context.close()
