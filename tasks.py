@@ -60,6 +60,20 @@ def livereload(c, host="127.0.0.1", port=8000):
     watch_and_serve(ROOT, OUTPUT, host, int(port))
 
 
+@task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8080)",
+            "production": "build with publishconf.py instead of pelicanconf.py"})
+def preview(c, host="127.0.0.1", port=8080, production=False):
+    """Build, then serve build/ through nginx with a CDN's headers (cache policy, brotli/gzip, CSP) until Ctrl-C."""
+    from islet.errors import IsletError
+    from islet.preview import serve as serve_like_a_cdn
+
+    _build("publishconf.py" if production else "pelicanconf.py", None)
+    try:
+        serve_like_a_cdn(ROOT / OUTPUT, host, int(port))
+    except IsletError as error:
+        raise Exit(f"{error}", code=1)
+
+
 @task(help={"k": "only tests matching this expression (pytest -k)", "browser": "include browser tests (default yes)"})
 def test(c, k="", browser=True):
     """Run the whole test suite (unit, end-to-end builds and real-Chromium browser tests)."""
@@ -71,4 +85,4 @@ def test(c, k="", browser=True):
     c.run(" ".join(args), pty=False, echo=True)
 
 
-namespace = Collection(build, rebuild, clean, serve, livereload, test)
+namespace = Collection(build, rebuild, clean, serve, livereload, preview, test)

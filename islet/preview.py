@@ -166,6 +166,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as nginx does: TIME_WAIT is no obstacle
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 class Preview:
     """nginx serving `output` on host:port (a free port when port is 0), as a context manager.
 
@@ -206,6 +216,9 @@ class Preview:
             # A free port can be taken between probing and binding (other servers run here): try a few.
             for attempt in range(3):
                 self.port = fixed_port or free_port(self.host)
+                if fixed_port and not port_is_free(self.host, fixed_port):
+                    raise PreviewError(Problem(f"{self.host}:{fixed_port}", 0, "the port is in use by another server",
+                                               "stop that server or pick another port with --port"))
                 self.config.write_text(nginx_config(self.output, self.prefix, self.host, self.port, every, tools))
                 self._check(tools)
                 try:
@@ -242,7 +255,9 @@ class Preview:
                 self.process = None
                 raise PreviewError(Problem(str(self.config), 0, f"nginx stopped at start: {self._log_tail()}",
                                            "is the port free? pass another one with --port"))
-            if self._answers():
+            # nginx writes its pid file only once it holds the port, so an answer is from this nginx,
+            # not from another server that already had the port.
+            if (self.prefix / "nginx.pid").is_file() and self._answers():
                 return
             time.sleep(0.05)
         raise PreviewError(Problem(str(self.config), 0, f"nginx did not answer on {self.url} within {timeout:.0f} s",
@@ -279,7 +294,12 @@ class Preview:
 
 
 def serve(output: Path, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Run the preview in the foreground until Ctrl-C."""
+    """Run the preview in the foreground until Ctrl-C (or SIGTERM / SIGHUP), then stop nginx."""
+    def leave(signum, frame):
+        raise KeyboardInterrupt   # unwinds through Preview.__exit__, which stops nginx: no orphan server
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, leave)
     with Preview(output, host, port, quiet=False) as preview:
         print(f"Previewing {Path(output).name}/ through nginx at {preview.url} (brotli/gzip, CDN cache and "
               "security headers) — press Ctrl-C to stop.")

@@ -207,3 +207,11 @@ def test_built_demo_site(built_demo):
             assert head["content-security-policy"] == policy
         status, head, body = get(running, "/missing.html")
         assert status == 404 and body == (output / "404.html").read_bytes()
+
+
+def test_port_in_use_is_a_clear_error(preview, site):
+    from islet.preview import PreviewError
+
+    with pytest.raises(PreviewError, match="port is in use"):
+        Preview(site, port=preview.port).start()
+    assert get(preview, "/")[0] == 200, "the running preview was disturbed"
