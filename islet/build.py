@@ -43,6 +43,7 @@ class BuildResult:
     pages: int
     seconds: float
     warnings: list[Problem] = field(default_factory=list)
+    report: list[str] = field(default_factory=list)   # e.g. the per-page JavaScript table
 
 
 # Pelican messages that islet reports better itself (with a file and line), so they are dropped.
@@ -108,7 +109,7 @@ def build(plan: BuildPlan) -> BuildResult:
             raise BuildFailed(problems)
         pages = sum(1 for _ in staging.rglob("*.html"))
         _swap(staging, output)
-        return BuildResult(output, pages, time.perf_counter() - started, sorted(warnings))
+        return BuildResult(output, pages, time.perf_counter() - started, sorted(warnings), run.report if run else [])
     finally:
         pelican_logger.handlers, pelican_logger.propagate, _ = saved
         pelican_logger.setLevel(saved[2])
@@ -130,6 +131,8 @@ def build_and_report(plan: BuildPlan) -> bool:
         return False
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for section in result.report:
+        print(section)
     print(f"Built {result.pages} pages into {plan.output}/ in {result.seconds:.1f} s.")
     return True
 

@@ -112,6 +112,21 @@ def bundle(compiled_dir: Path, entries: dict[str, str], out_dir: Path, node_modu
     return BundleResult(out_dir, widgets, files, maps, time.perf_counter() - started)
 
 
+def minify(source: Path, out_dir: Path, node_modules: Path) -> OutputFile:
+    """One standalone script (the loader) → ``out_dir/<stem>-<hash>.js``, minified ES module, no map."""
+    tool = esbuild_path(node_modules)
+    with tempfile.TemporaryDirectory(prefix="islet-esbuild-") as temp:
+        work = Path(temp)
+        shutil.copyfile(source, work / source.name)
+        command = [str(tool), source.name, "--minify", "--format=esm", "--charset=utf8",
+                   "--entry-names=[name]-[hash]", "--outdir=out", "--log-level=warning"]
+        run = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=120)
+        if run.returncode != 0:
+            raise BundleError(Problem(source.name, 0, f"esbuild: {run.stderr.strip()[-400:]}"))
+        files, _ = _copy_outputs(work / "out", out_dir)
+    return next(iter(files.values()))
+
+
 def _copy_outputs(built: Path, out_dir: Path) -> tuple[dict[str, OutputFile], tuple[str, ...]]:
     files, maps = {}, []
     for path in sorted(p for p in built.rglob("*") if p.is_file()):

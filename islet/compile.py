@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .errors import IsletError, Problem, ToolMissingError, shown_path
 
-COMPILER_VERSION = "1"          # bump whenever this module's output changes for the same inputs
+COMPILER_VERSION = "2"          # bump whenever this module's output changes for the same inputs
 TRANSCRYPT_VERSION = "3.9.5"    # the version whose output format and pitfalls were measured
 RUNTIME = "org.transcrypt.__runtime__.js"
 ENTRY = "_islet_all_widgets"    # the synthetic module importing every widget
@@ -72,7 +72,7 @@ def compile_widgets(widgets_dir: Path, site_root: Path, out_dir: Path, cache_dir
             _store(_transcrypt(stems, site_root, work), cached_dir)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    _prune(cache_dir, keep=key)
+    prune_cache(cache_dir, keep=key)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     shutil.copytree(cached_dir, out_dir)
@@ -141,6 +141,10 @@ def _transcrypt(stems: list[str], site_root: Path, work: Path) -> Path:
         stale.unlink()   # .project holds absolute paths; the entry module is only scaffolding
     for js in sorted(out.glob("*.js")):
         _finish(js)
+    runtime = out / RUNTIME
+    runtime.write_text(slim_runtime(runtime.read_text(encoding="utf-8"),
+                                    [p.read_text(encoding="utf-8") for p in sorted(out.glob("*.js")) if p != runtime]),
+                       encoding="utf-8")
     (out / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
     return out
 
@@ -201,6 +205,39 @@ def _finish(js: Path) -> None:
     js.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
+# The runtime adds ~90 methods to built-in prototypes (String.prototype.rsplit …) as top-level
+# statements, which a bundler must keep (they are side effects). Most widgets use a handful.
+PROTOTYPE_METHOD = re.compile(r"^(?:String|Array|Number|Boolean|Function|Uint8Array|Object)\.prototype\.(\w+)\s*=")
+# Class objects built by a call (`export var KeyError = __class__ (…)`) look like side effects to
+# esbuild too; they are not, so marking them pure lets it drop the ones nothing uses.
+CLASS_CALL = re.compile(r"^(export var \w+ =\s*)(__class__ \(|new )", re.M)
+
+
+def slim_runtime(runtime: str, modules: list[str]) -> str:
+    """The runtime without the prototype methods that neither the modules nor the rest of the runtime
+    mention by name (kept: any statement whose name appears as `.name` or a quoted 'name').
+
+    Removed statements become blank lines, so the runtime's source map stays valid. About 0.8 KB of
+    gzip is saved on every page with widgets; the enumerability fix above still covers what is left.
+    """
+    lines = runtime.split("\n")
+    starts = [i for i, line in enumerate(lines) if line and not line[0].isspace() and line[0] not in "})]"]
+    spans = list(zip(starts, starts[1:] + [len(lines)]))
+    methods = {span: m[1] for span in spans if (m := PROTOTYPE_METHOD.match(lines[span[0]]))}
+    used_text = "\n".join(modules + ["\n".join(lines[a:b]) for a, b in spans if (a, b) not in methods])
+    kept: set = set()
+    while True:   # a kept method may mention another one
+        found = {span for span, name in methods.items()
+                 if span not in kept and re.search(r"[.'\"]" + name + r"\b", used_text)}
+        if not found:
+            break
+        kept |= found
+        used_text += "\n".join("\n".join(lines[a:b]) for a, b in found)
+    for (a, b) in set(methods) - kept:
+        lines[a:b] = [""] * (b - a)
+    return CLASS_CALL.sub(r"\1/* @__PURE__ */ \2", "\n".join(lines))
+
+
 def _store(built: Path, target: Path) -> None:
     """Move a finished build into the cache atomically (rename), so a half-written entry never exists."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -211,11 +248,12 @@ def _store(built: Path, target: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def _prune(cache_dir: Path, keep: str) -> None:
+def prune_cache(cache_dir: Path, keep: str, count: int = CACHE_KEEP) -> None:
+    """Keep the `count` most recently used entries of a cache folder, `keep` among them."""
     os.utime(cache_dir / keep)   # mark as most recently used
     entries = sorted((p for p in cache_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
                      key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[CACHE_KEEP:]:
+    for old in entries[count:]:
         if old.name != keep:
             shutil.rmtree(old, ignore_errors=True)
 

@@ -64,9 +64,10 @@ def integrity(body: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
 
 
-def import_map(manifest: Manifest) -> str:
-    """The site-wide import map: root-relative URLs, so it is the same text on every page."""
-    table = {"/" + a.path: a.integrity for a in manifest.assets if a is not manifest.loader}
+def import_map(manifest: Manifest, base: str = "/") -> str:
+    """The site-wide import map: URLs from the site's base path ("/" or "/blog/"), so it is the
+    same text on every page and one CSP hash allows it everywhere."""
+    table = {base + a.path: a.integrity for a in manifest.assets if a is not manifest.loader}
     return json.dumps({"imports": {}, "integrity": table}, separators=(",", ":"), sort_keys=True)
 
 
@@ -96,9 +97,9 @@ def inject(html: str, page: str, manifest: Manifest, imports: str) -> str:
     return html.replace("</head>", tags + "</head>", 1)
 
 
-def hydrate(output: Path, manifest: Manifest, budget: Budget) -> tuple[list[PageScripts], list[Problem]]:
+def hydrate(output: Path, manifest: Manifest, budget: Budget, base: str = "/") -> tuple[list[PageScripts], list[Problem]]:
     """Inject scripts into every page with islands; return the per-page table and budget problems."""
-    imports = import_map(manifest)
+    imports = import_map(manifest, base)
     table, problems = [], []
     for path in sorted(output.rglob("*.html")):
         page = path.relative_to(output).as_posix()

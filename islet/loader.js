@@ -3,6 +3,9 @@
 // (data-module, relative to this file), when (data-trigger) and with what props
 // (a JSON <script> inside it). Keep it tiny: it counts against every page's budget.
 
+// This file lives in <site>/widgets/, so the site root is one level up.
+const site = new URL('..', import.meta.url).href;
+
 // trigger name -> (island, argument) -> promise that resolves when it is time to mount
 const when = {
   load: () => Promise.resolve(),
@@ -32,7 +35,7 @@ for (const el of document.querySelectorAll('[data-islet]')) {
     .then(() => import(new URL(el.dataset.module, import.meta.url)))
     .then((module) => {
       const data = el.querySelector(':scope > script[type="application/json"]');
-      module.mount(el, data ? JSON.parse(data.textContent) : {});
+      module.mount(el, data ? JSON.parse(data.textContent) : {}, site);
       el.dataset.mounted = '';
     })
     .catch((error) => console.error(`islet: widget "${name}" could not start`, error));

@@ -11,18 +11,20 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import jinja2
 from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
+from . import headers, hydrate, scripts, sitemap, verify
 from . import settings as islet_settings
-from . import sitemap, verify
 from .content import IsletMarkdownReader, front_matter_line
 from .data import load_data
+from .embed import Islands
 from .errors import ContentError, Problem, shown_path
+from .widgets import Widget, discover
 
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
 
@@ -36,6 +38,9 @@ class Run:
     claims: dict[str, list] = field(default_factory=dict)              # output path -> sources that write it
     pages: dict[str, verify.Source] = field(default_factory=dict)      # output path -> its source
     lastmod: dict[str, str] = field(default_factory=dict)
+    scripts: scripts.Scripts | None = None                            # the compiled widgets, if the site has any
+    css: str = ""                                                      # the theme CSS inlined in every page
+    report: list[str] = field(default_factory=list)                    # printed after a successful build
 
     def strict_problems(self, problems: list[Problem]) -> None:
         (self.errors if self.settings.strict else self.warnings).extend(problems)
@@ -58,8 +63,16 @@ def on_initialized(pelican) -> None:
     config = islet_settings.read(pelican.settings)
     current = Run(config)
     data = load_data(config.data_dir, config.root)
+    widgets, current.scripts = prepare_widgets(config)
+    if current.scripts is not None:
+        how = "unchanged, taken from the cache" if current.scripts.cached else "compiled and bundled"
+        current.report.append(f"Widgets: {len(widgets)} {how} ({current.scripts.seconds:.2f} s).")
+    islands = Islands(widgets, data, current.scripts.modules if current.scripts else {})
+    current.css = theme_css(config.css_dir)
     pelican.settings.setdefault("JINJA_GLOBALS", {})
-    pelican.settings["JINJA_GLOBALS"].update(data=data, islet_css=Markup(theme_css(config.css_dir)))
+    pelican.settings["JINJA_GLOBALS"].update(data=data, islet_css=Markup(current.css),
+                                             widget=islands.template_global())
+    IsletMarkdownReader.islands = islands if widgets else None
     pelican.settings["SITE_ORIGIN"] = config.origin
     IsletMarkdownReader.env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
                                                  keep_trailing_newline=True)
@@ -67,6 +80,14 @@ def on_initialized(pelican) -> None:
     IsletMarkdownReader.templates = config.templates
     IsletMarkdownReader.root = config.root
     IsletMarkdownReader.problems = current.errors
+
+
+def prepare_widgets(config: islet_settings.IsletSettings) -> tuple[dict[str, Widget], scripts.Scripts | None]:
+    """Import the site's widgets and compile them (or take them from the cache)."""
+    widgets = discover(config.root)
+    if not widgets:
+        return widgets, None
+    return widgets, scripts.build_scripts(config.root, sorted(widgets), config.cache_dir, config.node_modules)
 
 
 def on_readers_init(readers) -> None:
@@ -120,6 +141,19 @@ def on_finalized(pelican) -> None:
         shutil.copyfile(favicon, output / "favicon.ico")
     sitemap.write(output, config.origin, current.lastmod)
     current.strict_problems(verify.check_output(output, current.pages))
+    script_hashes = []
+    if current.scripts is not None:
+        manifest, base = current.scripts.manifest, urlsplit(config.origin).path.rstrip("/") + "/"
+        scripts.copy_into(current.scripts, output)
+        table, over_budget = hydrate.hydrate(output, manifest, config.js_budget, base)
+        current.errors += over_budget           # budgets are enforced in every mode, not only strict
+        current.report.append(hydrate.format_table(table))
+        script_hashes.append(hydrate.csp_hash(hydrate.import_map(manifest, base)))
+    csp = headers.content_security_policy(script_hashes, [hydrate.csp_hash(current.css)])
+    (output / "_headers").write_text(headers.headers_file(csp), encoding="utf-8")
+    # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.
+    from .compress import compress_output
+    current.report.append(str(compress_output(output, cache=config.cache_dir / "compress")))
 
 
 def theme_css(directory: Path) -> str:

@@ -8,8 +8,25 @@ import functools
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from . import headers
+
 
 class SiteHandler(SimpleHTTPRequestHandler):
+    """Serves the build with the site's own policy: content types with charset, and the headers of
+    ``_headers`` (Content-Security-Policy …) on every response, so development sees what readers get."""
+
+    def guess_type(self, path):
+        return headers.content_type(str(path))
+
+    def end_headers(self):
+        rules = Path(self.directory) / "_headers"
+        if rules.is_file():
+            for name, value in headers.parse_headers_file(rules.read_text(encoding="utf-8")).get("/*", {}).items():
+                if name != "Cache-Control":   # a preview must always show the latest build
+                    self.send_header(name, value)
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
     def send_error(self, code, message=None, explain=None):
         page = Path(self.directory) / "404.html"
         if code != 404 or not page.is_file():

@@ -5,12 +5,14 @@ value raises `SettingsError` naming the setting, the value and what is allowed.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from .errors import Problem, SettingsError
+from .hydrate import Budget
 
 DEFAULT_ORIGIN = "http://127.0.0.1:8000"
 
@@ -24,6 +26,10 @@ class IsletSettings:
     root: Path             # the site root (where pelicanconf.py lives); paths in messages are relative to it
     origin: str            # absolute origin for canonical URLs, Open Graph and the sitemap
     strict: bool           # broken links, missing images and duplicate slugs are errors, not warnings
+    cache_dir: Path        # compiled widgets, bundles and image variants kept between builds
+    node_modules: Path     # where esbuild is installed (npm ci)
+    js_budget: Budget      # gzip bytes of JavaScript a page with widgets may load
+    theme_toggle: bool     # put the light/dark toggle in every page's header
 
     @property
     def css_dir(self) -> Path:
@@ -56,7 +62,19 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
     strict = settings.get("ISLET_STRICT", False)
     if not isinstance(strict, bool):
         bad("ISLET_STRICT", strict, "True or False")
+    cache = Path(os.environ.get("ISLET_CACHE_DIR") or settings.get("ISLET_CACHE_DIR") or root / ".cache")
+    node_modules = Path(settings.get("ISLET_NODE_MODULES") or root / "node_modules")
+    budget = settings.get("ISLET_JS_BUDGET", {})
+    if not (isinstance(budget, dict) and set(budget) <= {"first", "each_more"}
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in budget.values())):
+        bad("ISLET_JS_BUDGET", budget, 'a dict like {"first": 8192, "each_more": 1536} (gzip bytes)')
+        budget = {}
+    toggle = settings.get("ISLET_THEME_TOGGLE", False)
+    if not isinstance(toggle, bool):
+        bad("ISLET_THEME_TOGGLE", toggle, "True or False")
     if problems:
         raise SettingsError(problems)
     return IsletSettings(content=content, output=Path(settings["OUTPUT_PATH"]), theme=Path(settings["THEME"]),
-                         data_dir=content / data, root=root, origin=str(origin), strict=strict)
+                         data_dir=content / data, root=root, origin=str(origin), strict=strict,
+                         cache_dir=cache, node_modules=node_modules, js_budget=Budget(**budget),
+                         theme_toggle=toggle)

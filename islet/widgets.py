@@ -46,8 +46,10 @@ def discover(site_root: Path) -> dict[str, Widget]:
         return {}
     for name in [m for m in sys.modules if m == "widgets" or m.startswith("widgets.")]:
         del sys.modules[name]  # a rebuild must see edited widgets
-    if str(site_root) not in sys.path:
-        sys.path.insert(0, str(site_root))
+    # First on the path, so this site's `widgets` package wins over any other one (another site, a test's).
+    if str(site_root) in sys.path:
+        sys.path.remove(str(site_root))
+    sys.path.insert(0, str(site_root))
     found, problems = {}, []
     for path in sorted(folder.glob("*.py")):
         if path.stem.startswith("_"):

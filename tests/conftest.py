@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -56,7 +57,21 @@ def copy_site(target: Path) -> Site:
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif source.exists():
             shutil.copy2(source, target / name)
+    (target / "node_modules").symlink_to(ROOT / "node_modules")   # esbuild, without another npm ci
     return Site(target)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_cache(tmp_path_factory):
+    """One compile cache for every site copy of the session: Transcrypt runs once per distinct widget set."""
+    folder = tmp_path_factory.mktemp("islet-cache")
+    saved = os.environ.get("ISLET_CACHE_DIR")
+    os.environ["ISLET_CACHE_DIR"] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop("ISLET_CACHE_DIR", None)
+    else:
+        os.environ["ISLET_CACHE_DIR"] = saved
 
 
 @pytest.fixture(scope="session")

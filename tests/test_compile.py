@@ -185,3 +185,30 @@ def test_js_calls_batch_and_report_python_exceptions(compiled):
     assert [json.loads(g) for g in got] == [run_py_render(root, "counter", "render", [a]) for a in (1, "x<")]
     with pytest.raises(JsCallError, match="ValueError: bad news"):
         run_js_render(result.out_dir, "features", "boom", ["news"])
+
+
+def test_slim_runtime_drops_only_prototype_methods_nobody_mentions():
+    from islet.compile import slim_runtime
+
+    runtime = "\n".join([
+        "export var __Terminal__ = __class__ ('__Terminal__', [object], {",
+        "});",
+        "String.prototype.rsplit = function (sep) {",
+        "    return this.split (sep);",
+        "};",
+        "String.prototype.py_strip = function () {",
+        "    return this.trim ();",
+        "};",
+        "String.prototype.center = function () {",
+        "    return this.py_helper ();",
+        "};",
+        "String.prototype.py_helper = function () { return 1; };",
+        "export function len (x) { return x.length; }",
+    ])
+    slim = slim_runtime(runtime, ["var a = s.py_strip (); var b = t.center ();"])
+    lines = slim.split("\n")
+    assert len(lines) == len(runtime.split("\n")), "line numbers stay valid for the source map"
+    assert "rsplit" not in slim                       # nobody calls it
+    assert "py_strip" in slim and "center" in slim   # a module calls them
+    assert "py_helper = function" in slim            # kept because a kept method calls it
+    assert "export var __Terminal__ = /* @__PURE__ */ __class__ (" in slim

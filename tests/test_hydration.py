@@ -1,0 +1,259 @@
+"""The widget pipeline end to end on the demo site: which page loads which scripts, budgets, integrity,
+the CSP, the compile cache, and in Chromium: hydration under the strict CSP and every trigger's timing."""
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import re
+import time
+
+import pytest
+
+from browser import CHROMIUM_ARGS, LocalServer, PageWatch, chromium_path
+from islet.headers import parse_headers_file
+
+SCRIPT = re.compile(r"<script\b[^>]*>", re.S)
+IMPORT_MAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
+
+
+def html_pages(site):
+    base = site.path("build")
+    return {p.relative_to(base).as_posix(): p.read_text(encoding="utf-8") for p in sorted(base.rglob("*.html"))}
+
+
+def gz(path) -> int:
+    return len(gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
+
+
+def sha(kind: str, body: bytes) -> str:
+    return base64.b64encode(getattr(hashlib, kind)(body).digest()).decode()
+
+
+def first_visit_files(site, page: str, html: str) -> set[str]:
+    """Every script a first visit downloads, found the way a browser would: the loader, each island's
+    module (relative to the loader) and, transitively, every static import of those files."""
+    widgets = site.path("build/widgets")
+    loader = re.search(r'<script type="module" src="([^"]+)"', html)[1]
+    todo = [widgets / loader.rsplit("/", 1)[1]] + [widgets / m for m in re.findall(r'data-module="\./([^"]+)"', html)]
+    seen = set()
+    while todo:
+        path = todo.pop().resolve()
+        if path in seen:
+            continue
+        seen.add(path)
+        for target in re.findall(r'from"(\./[^"]+)"|import"(\./[^"]+)"', path.read_text()):
+            todo.append(path.parent / (target[0] or target[1]))
+    return seen
+
+
+def test_pages_without_widgets_contain_no_script_at_all(built_demo):
+    pages = html_pages(built_demo)
+    plain = {p: h for p, h in pages.items() if "data-islet=" not in h}
+    assert len(plain) > 30
+    for page, html in plain.items():
+        assert not SCRIPT.search(html), f"{page} has a script but no widget"
+
+
+def test_widget_pages_load_the_loader_and_their_modules_with_integrity(built_demo):
+    pages = html_pages(built_demo)
+    with_widgets = {p: h for p, h in pages.items() if "data-islet=" in h}
+    assert {"articles/python-web-frameworks-by-the-numbers.html", "articles/accessible-widgets.html"} <= set(with_widgets)
+    maps = {IMPORT_MAP.search(h)[1] for h in with_widgets.values()}
+    assert len(maps) == 1, "the import map is the same text on every page (one CSP hash)"
+    table = json.loads(maps.pop())["integrity"]
+    for url, expected in table.items():
+        body = built_demo.path("build" + url).read_bytes()
+        assert expected == "sha384-" + sha("sha384", body), url
+    for page, html in with_widgets.items():
+        tags = SCRIPT.findall(html)
+        loader = next(t for t in tags if 'type="module"' in t)
+        assert 'fetchpriority="low"' in loader and 'integrity="sha384-' in loader
+        src = re.search(r'src="([^"]+)"', loader)[1]
+        file = (built_demo.path("build") / page).parent / src
+        assert re.search(r'integrity="([^"]+)"', loader)[1] == "sha384-" + sha("sha384", file.read_bytes())
+        for module in re.findall(r'data-module="\./([^"]+)"', html):
+            assert f"/widgets/{module}" in table, f"{page}: {module} has no integrity entry"
+
+
+def test_first_visit_javascript_is_within_budget(built_demo):
+    """Measured independently of the build's own table: gzip of every file a first visit fetches."""
+    for page, html in html_pages(built_demo).items():
+        names = set(re.findall(r'data-islet="(\w+)"', html))
+        if not names:
+            continue
+        total = sum(gz(p) for p in first_visit_files(built_demo, page, html))
+        assert total <= 8192 + 1536 * (len(names) - 1), f"{page}: {total} B for {sorted(names)}"
+
+
+def test_the_runtime_is_one_shared_chunk_and_maps_are_not_referenced(built_demo):
+    widgets = built_demo.path("build/widgets")
+    chunks = list((widgets / "chunks").glob("*.js"))
+    assert len(chunks) == 1, chunks
+    entries = [p for p in widgets.glob("*.js") if not p.name.startswith("loader-")]
+    assert entries and all(chunks[0].name in p.read_text() for p in entries)
+    for script in widgets.rglob("*.js"):
+        assert re.fullmatch(r"[a-z_]+-[A-Z0-9]{8}\.js", script.name), script.name
+        assert "sourceMappingURL" not in script.read_text()
+        assert script.with_name(script.name + ".map").is_file() or script.name.startswith("loader-")
+
+
+def test_csp_allows_exactly_the_inline_texts_of_the_pages(built_demo):
+    csp = parse_headers_file(built_demo.path("build/_headers").read_text())["/*"]["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    pages = html_pages(built_demo)
+    inline = {m for h in pages.values() for m in IMPORT_MAP.findall(h)}
+    styles = {m for h in pages.values() for m in re.findall(r"<style>(.*?)</style>", h, re.S)}
+    for text in inline:
+        assert f"'sha256-{sha('sha256', text.encode())}'" in csp.split("script-src", 1)[1].split(";")[0]
+    for text in styles:
+        assert f"'sha256-{sha('sha256', text.encode())}'" in csp.split("style-src", 1)[1].split(";")[0]
+
+
+def test_an_unchanged_widget_set_compiles_nothing(demo_copy):
+    assert demo_copy.build().code == 0
+    first = demo_copy.build()
+    assert first.code == 0, first.stderr
+    assert "taken from the cache" in first.stdout
+    (demo_copy.path("widgets/tabs.py")).write_text(demo_copy.path("widgets/tabs.py").read_text() + "\n# edited\n")
+    second = demo_copy.build()
+    assert second.code == 0, second.stderr
+    assert "compiled and bundled" in second.stdout
+
+
+def test_a_page_over_budget_fails_the_build_and_keeps_the_old_site(demo_copy):
+    before = demo_copy.output_digest()
+    conf = demo_copy.path("pelicanconf.py")
+    conf.write_text(conf.read_text() + '\nISLET_JS_BUDGET = {"first": 4000, "each_more": 100}\n')
+    result = demo_copy.build()
+    assert result.code == 1
+    assert any(line.startswith("articles/accessible-widgets.html: ships ") and "budget is 4,000 B" in line
+               and "ISLET_JS_BUDGET" in line for line in result.lines), result.stderr
+    assert demo_copy.output_digest() == before
+
+
+# ---------------------------------------------------------------- in Chromium
+
+TRIGGERS = """Title: Triggers
+Date: 2025-01-01
+Category: Tests
+Summary: One island per trigger.
+
+{islands}
+"""
+ISLAND = """```widget tabs
+id: {name}
+tabs:
+  - label: One {name}
+    text: first
+  - label: Two {name}
+    text: second
+trigger: {trigger}
+```
+
+"""
+SPACER = "\n\n".join(f"Paragraph {n} keeps the next island below the fold." for n in range(80)) + "\n\n"
+
+
+@pytest.fixture(scope="module")
+def trigger_site(tmp_path_factory):
+    from conftest import copy_site
+
+    site = copy_site(tmp_path_factory.mktemp("triggers"))
+    islands = (ISLAND.format(name="t-load", trigger="load") + ISLAND.format(name="t-idle", trigger="idle")
+               + ISLAND.format(name="t-interaction", trigger="interaction")
+               + ISLAND.format(name="t-media", trigger='"media (min-width: 1000px)"')
+               + SPACER + ISLAND.format(name="t-visible", trigger="visible"))
+    (site.path("content/articles/triggers.md")).write_text(TRIGGERS.format(islands=islands))
+    result = site.build()
+    assert result.code == 0, result.stderr
+    with LocalServer(site.path("build")) as server:
+        server.build = site.path("build")
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+# Locators, not wait_for_function: the page's CSP forbids the eval that a string predicate needs.
+def island(page, ident: str):
+    return page.locator(f"[data-islet]:has(#{ident}-0)")
+
+
+def mounted(page, ident: str) -> bool:
+    return island(page, ident).get_attribute("data-mounted") is not None
+
+
+def wait_mounted(page, ident: str) -> None:
+    page.locator(f"[data-islet][data-mounted]:has(#{ident}-0)").wait_for(state="attached")
+
+
+@pytest.mark.browser
+def test_each_trigger_fires_when_it_should_and_not_before(browser, trigger_site):
+    context = browser.new_context(viewport={"width": 800, "height": 600})
+    page = context.new_page()
+    watch = PageWatch(page, trigger_site.url)
+    page.goto(trigger_site.url + "articles/triggers.html")
+    wait_mounted(page, "t-load")
+    wait_mounted(page, "t-idle")
+    time.sleep(0.5)   # give the lazy ones every chance to fire too early
+    assert not mounted(page, "t-interaction"), "interaction: not before the reader touches it"
+    assert not mounted(page, "t-media"), "media: not while the query does not match"
+    assert not mounted(page, "t-visible"), "visible: not while below the fold"
+    page.locator("#t-interaction-0").hover()
+    wait_mounted(page, "t-interaction")
+    page.set_viewport_size({"width": 1200, "height": 600})
+    wait_mounted(page, "t-media")
+    assert not mounted(page, "t-visible")
+    page.locator("#t-visible-0").scroll_into_view_if_needed()
+    wait_mounted(page, "t-visible")
+    assert page.locator("[role=tablist]").count() == 5
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_widgets_hydrate_under_the_strict_csp_and_leave_prototypes_clean(browser, trigger_site):
+    """The server sends the site's _headers (CSP included): any blocked script would be a console error."""
+    context = browser.new_context(viewport={"width": 800, "height": 600})
+    page = context.new_page()
+    watch = PageWatch(page, trigger_site.url)
+    response = page.goto(trigger_site.url + "articles/python-web-frameworks-by-the-numbers.html")
+    assert "script-src 'self' 'sha256-" in response.headers["content-security-policy"]
+    page.locator(".islet-table").scroll_into_view_if_needed()
+    page.locator(".islet-table[data-mounted]").wait_for(state="attached")
+    page.locator(".islet-chart").scroll_into_view_if_needed()
+    page.locator(".islet-chart[data-mounted]").wait_for(state="attached")
+    keys = page.evaluate("(() => { const seen = []; for (const k in [10, 20]) seen.push(k); "
+                         "for (const k in 'ab') seen.push(k); return seen; })()")
+    assert keys == ["0", "1", "0", "1"], "the runtime left enumerable properties on built-in prototypes"
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_a_tampered_script_is_refused_by_its_integrity(browser, trigger_site):
+    """Subresource Integrity is real: change one byte of a widget module and the browser refuses it."""
+    module = next(p for p in (trigger_site.build / "widgets").glob("tabs-*.js"))
+    original = module.read_bytes()
+    try:
+        module.write_bytes(original.replace(b"tablist", b"tabList", 1))
+        context = browser.new_context()
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(trigger_site.url + "articles/triggers.html")
+        page.wait_for_timeout(800)
+        assert not mounted(page, "t-load")
+        assert any("integrity" in e.lower() or "could not start" in e for e in errors), errors
+        context.close()
+    finally:
+        module.write_bytes(original)
