@@ -74,6 +74,21 @@ def preview(c, host="127.0.0.1", port=8080, production=False):
         raise Exit(f"{error}", code=1)
 
 
+@task(help={"name": "the widget's module name: lowercase letters, digits and _ (e.g. vote_counter)"})
+def new_widget(c, name):
+    """Create widgets/NAME.py and tests/test_widget_NAME.py: a working widget to edit, and its tests."""
+    from islet.errors import IsletError
+    from islet.scaffold import new_widget as scaffold
+
+    try:
+        written = scaffold(ROOT, name)
+    except IsletError as error:
+        raise Exit(str(error), code=1) from None
+    for path in written:
+        print(f"wrote {path.relative_to(ROOT)}")
+    print(f"Use it in an article with a ```widget {name} block; run ./dev test -k {name} to test it.")
+
+
 @task(help={"k": "only tests matching this expression (pytest -k)", "browser": "include browser tests (default yes)"})
 def test(c, k="", browser=True):
     """Run the whole test suite (unit, end-to-end builds and real-Chromium browser tests)."""
@@ -85,4 +100,4 @@ def test(c, k="", browser=True):
     c.run(" ".join(args), pty=False, echo=True)
 
 
-namespace = Collection(build, rebuild, clean, serve, livereload, preview, test)
+namespace = Collection(build, rebuild, clean, serve, livereload, preview, test, new_widget)
