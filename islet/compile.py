@@ -15,7 +15,6 @@ Contract of `compile_widgets(widgets_dir, site_root, out_dir, cache_dir)`:
 """
 from __future__ import annotations
 
-import ast
 import contextlib
 import hashlib
 import importlib.metadata
@@ -31,6 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .check import CheckError, check_files
 from .errors import IsletError, Problem, ToolMissingError, shown_path
 
 COMPILER_VERSION = "2"          # bump whenever this module's output changes for the same inputs
@@ -99,30 +99,12 @@ def cache_key(widgets_dir: Path, sources: list[Path], version: str) -> str:
     return digest.hexdigest()
 
 
-# Constructs CPython parses but Transcrypt compiles to broken JavaScript *without any error*
-# (shared/transcrypt.md). Catching them here is the only way the author hears about them.
-SILENT = [
-    (ast.Match, "`match` is compiled to invalid JavaScript", "use if/elif"),
-    (ast.NamedExpr, "the walrus operator `:=` is compiled to invalid JavaScript", "assign on a line of its own"),
-]
-
-
 def precheck(sources: list[Path], site_root: Path) -> None:
-    """CPython's parser plus a check for silently-miscompiled constructs, with exact lines."""
-    problems = []
-    for path in sources:
-        shown = shown_path(path, site_root)
-        try:
-            tree = ast.parse(path.read_bytes(), filename=str(path))
-        except SyntaxError as error:
-            problems.append(Problem(shown, error.lineno or 0, f"syntax error: {error.msg}"))
-            continue
-        for node in ast.walk(tree):
-            for kind, what, fix in SILENT:
-                if isinstance(node, kind):
-                    problems.append(Problem(shown, node.lineno, what, fix))
+    """CPython's parser plus islet.check's rules for the constructs Transcrypt compiles wrongly
+    (often without any error), so the author gets file:line:col and a fix instead. Raises CheckError."""
+    problems = check_files(sources, site_root)
     if problems:
-        raise CompileError(problems)
+        raise CheckError(problems)
 
 
 def _transcrypt(stems: list[str], site_root: Path, work: Path) -> Path:

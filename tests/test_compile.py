@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from islet import compile as compile_stage
+from islet.check import CheckError
 from islet.compile import CompileError, compile_widgets, transcrypt_problems
 from islet.errors import ToolMissingError
 from islet.testing import JsCallError, run_js_calls, run_js_render, run_py_render
@@ -119,7 +120,8 @@ def test_cache_hit_compiles_nothing(tmp_path, monkeypatch):
     assert not edited.cached and edited.key != cold.key
 
 
-def test_rejected_construct_names_the_widget_file(tmp_path):
+def test_rejected_construct_names_the_widget_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(compile_stage, "precheck", lambda sources, root: None)   # let Transcrypt itself fail
     bad = "from widgets.shared import wrap\n\n\ndef render(xs):\n    a, *rest = xs\n    return wrap(\"p\", a)\n"
     with pytest.raises(CompileError) as caught:
         run(write_site(tmp_path, {"bad.py": bad}))
@@ -127,17 +129,24 @@ def test_rejected_construct_names_the_widget_file(tmp_path):
     assert "README" in str(caught.value)
 
 
-def test_error_in_shared_module_names_that_module(tmp_path):
+def test_error_in_shared_module_names_that_module(tmp_path, monkeypatch):
+    monkeypatch.setattr(compile_stage, "precheck", lambda sources, root: None)   # let Transcrypt itself fail
     with pytest.raises(CompileError) as caught:
         run(write_site(tmp_path, {"shared.py": "def wrap(tag, inner):\n    a, *b = tag\n    return a\n"}))
     assert str(caught.value).startswith("widgets/shared.py:2: ")
 
 
-def test_silently_miscompiled_constructs_are_caught_before_transcrypt(tmp_path):
+def test_silently_miscompiled_constructs_are_caught_before_transcrypt(tmp_path, monkeypatch):
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError("Transcrypt ran although the check failed")
+    monkeypatch.setattr(subprocess, "run", no_subprocess)
     walrus = "def render(xs):\n    if (n := len(xs)) > 1:\n        return n\n    return 0\n"
-    with pytest.raises(CompileError) as caught:
-        run(write_site(tmp_path, {"walrus.py": walrus}))
-    assert str(caught.value).startswith("widgets/walrus.py:2: the walrus operator")
+    starred = "def render(xs):\n    a, *rest = xs\n    return a\n"
+    with pytest.raises(CheckError) as caught:
+        run(write_site(tmp_path, {"walrus.py": walrus, "starred.py": starred}))
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("widgets/starred.py:2:8: starred assignment")
+    assert lines[1].startswith("widgets/walrus.py:2:9: the walrus operator")
 
 
 def test_transcrypt_report_is_mapped_to_widget_paths(tmp_path):
