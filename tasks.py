@@ -89,6 +89,43 @@ def new_widget(c, name):
     print(f"Use it in an article with a ```widget {name} block; run ./dev test -k {name} to test it.")
 
 
+@task(help={"articles": "synthetic articles to generate (default 1000; the issue also asks for 5000)",
+            "json": "where to write the results (default .cache/bench-N.json)",
+            "repeat": "build each phase this many times; the table shows the median (default 1)"})
+def bench(c, articles=1000, json="", repeat=1):
+    """Time plain Pelican and islet side by side on a synthetic corpus: cold, no-op and one-edit builds, memory."""
+    from islet.bench import run_and_report
+    from islet.errors import IsletError
+
+    try:
+        run_and_report(int(articles), int(repeat), Path(json) if json else None)
+    except IsletError as error:
+        raise Exit(f"{error}", code=1)
+
+
+@task(help={"target": "s3://bucket/prefix, ssh://user@host:port/path, user@host:/path or git:/repo#branch "
+                      "(default: ISLET_PUBLISH_TARGET in publishconf.py)",
+            "endpoint_url": "S3 endpoint for non-AWS stores: SeaweedFS, R2, MinIO… (default: ISLET_PUBLISH_ENDPOINT)",
+            "dry_run": "print the plan, change nothing",
+            "max_deletes": "delete at most this many files (default 256; --max-deletes=-1: no limit)",
+            "no_build": "publish build/ as it is (refused if stale or not a production build)",
+            "invalidate": "require a CloudFront invalidation (done anyway when a distribution is configured)"})
+def publish(c, target="", endpoint_url="", dry_run=False, max_deletes=None, no_build=False, invalidate=False):
+    """Build with publishconf.py and publish: S3-compatible storage, rsync over SSH, or a git branch."""
+    from islet.publish import PublishError, PublishRequest, run
+
+    try:
+        limit = None if max_deletes is None else int(max_deletes)
+    except ValueError:
+        raise Exit(f"--max-deletes {max_deletes!r} is not a number: give a whole number, or -1 for no limit", code=1)
+    request = PublishRequest(ROOT, target, endpoint_url, dry_run, limit, not no_build, True if invalidate else None,
+                             "publishconf.py", OUTPUT)
+    try:
+        run(request)
+    except PublishError as error:
+        raise Exit(str(error), code=1)
+
+
 @task(help={"k": "only tests matching this expression (pytest -k)", "browser": "include browser tests (default yes)"})
 def test(c, k="", browser=True):
     """Run the whole test suite (unit, end-to-end builds and real-Chromium browser tests)."""
@@ -100,4 +137,4 @@ def test(c, k="", browser=True):
     c.run(" ".join(args), pty=False, echo=True)
 
 
-namespace = Collection(build, rebuild, clean, serve, livereload, preview, test, new_widget)
+namespace = Collection(build, rebuild, clean, serve, livereload, preview, test, new_widget, bench, publish)
