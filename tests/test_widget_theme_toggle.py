@@ -1,0 +1,329 @@
+"""The theme_toggle widget: its HTML and helpers under CPython and compiled to JavaScript (identical results),
+and in Chromium: the choice persists across reloads, navigations and tabs, and is applied before the first paint."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from islet.embed import Islands  # noqa: E402
+from islet.theme_script import PREPAINT, insert_prepaint  # noqa: E402
+from islet.widgets import WidgetError, discover  # noqa: E402
+from widgets import theme_toggle  # noqa: E402
+
+HOSTILE = "<script>alert('x')</script> & \"quoted\""
+
+
+def registry():
+    """discover(ROOT) with ROOT first on sys.path (see test_widget_table.registry)."""
+    while str(ROOT) in sys.path:
+        sys.path.remove(str(ROOT))
+    return discover(ROOT)
+
+
+def props(**given):
+    full = {name: spec[1] for name, spec in theme_toggle.PROPS.items()}
+    full.update(given)
+    return full
+
+
+# ---------------------------------------------------------------- CPython
+
+def test_render_is_a_hidden_radio_group():
+    """Hidden: without JavaScript nothing could persist, and the page follows the system theme."""
+    out = theme_toggle.render(props())
+    assert out.startswith('<fieldset class="theme-toggle" hidden><legend>Theme</legend>')
+    assert re.findall(r'<input type="radio" name="theme-choice" value="(\w+)"( checked="")?>', out) == \
+        [("light", ""), ("dark", ""), ("system", ' checked=""')]
+    assert re.findall(r"<span>([^<]*)</span>", out) == ["Light", "Dark", "System"]
+    assert out.count("<label>") == 3 and "style=" not in out
+
+
+def test_hostile_labels_and_ids_are_escaped():
+    out = theme_toggle.render(props(label=HOSTILE, light=HOSTILE, dark="Sombre", system="Système", id="x y!"))
+    assert "<script" not in out
+    assert out.count("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quoted&quot;") == 2
+    assert 'name="x-y-choice"' in out and "<span>Système</span>" in out
+    assert 'name="theme-choice"' in theme_toggle.render(props(id="!!"))
+
+
+def test_island_through_the_registry():
+    islands = Islands(registry(), {}, {"theme_toggle": "widgets/theme_toggle.js"})
+    out = islands.island("theme_toggle", {"label": "Colours"}, "load", ("a.md", 3))
+    assert out.startswith('<div class="islet islet-theme_toggle" data-islet="theme_toggle" data-trigger="load"')
+    assert "<legend>Colours</legend>" in out
+    with pytest.raises(WidgetError, match="prop 'label' of widget 'theme_toggle' must be str"):
+        islands.island("theme_toggle", {"label": 3}, "load", ("a.md", 3))
+
+
+@pytest.mark.parametrize("stored, choice, scheme", [
+    ("light", "light", "light"), ("dark", "dark", "dark"), ("system", "system", "light dark"),
+    (None, "system", "light dark"), ("", "system", "light dark"), ("Dark", "system", "light dark"),
+    ("<b>", "system", "light dark"),
+])
+def test_normalize_and_color_scheme(stored, choice, scheme):
+    assert theme_toggle.normalize(stored) == choice
+    assert theme_toggle.color_scheme(choice) == scheme
+
+
+# ---------------------------------------------------------------- CPython vs compiled JavaScript
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    from islet.compile import compile_widgets
+
+    work = tmp_path_factory.mktemp("theme-js")
+    return compile_widgets(ROOT / "widgets", ROOT, work / "out", work / "cache").out_dir
+
+
+def test_compiled_module_exports_render_and_mount(compiled):
+    source = (compiled / "widgets.theme_toggle.js").read_text()
+    assert "export var render = function (props)" in source
+    assert "export var mount = function (root, props)" in source
+    assert "__kwargtrans__ (" not in source
+
+
+def test_render_and_helpers_are_identical_in_javascript(compiled):
+    from islet.testing import run_js_calls
+
+    calls = [["render", [props()]],
+             ["render", [props(label=HOSTILE, light=HOSTILE, dark="Sombre", system="Système 🌓", id="x y!")]],
+             ["render", [props(id="")]]]
+    for value in ["light", "dark", "system", None, "", "Dark", "<b>", 0]:
+        calls += [["normalize", [value]], ["color_scheme", [theme_toggle.normalize(value)]]]
+    calls += [["group_name", [props(id=HOSTILE)]], ["group_name", [props(id="Ünï côde")]]]
+    expected = [getattr(theme_toggle, name)(*args) for name, args in calls]
+    got = run_js_calls(compiled, "theme_toggle", [(name, args) for name, args in calls])
+    assert [json.loads(text) for text in got] == expected
+
+
+# ---------------------------------------------------------------- in Chromium
+
+LIGHT_BG, DARK_BG = "rgb(251, 250, 247)", "rgb(17, 23, 27)"     # --bg in theme/static/css/10-colors.css
+
+
+def page_html(title, islands, css, body, prepaint=True):
+    html = ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<meta name="color-scheme" content="light dark">'
+            f'<title>{title}</title><link rel="icon" href="data:,"><style>{css}</style>'
+            '<script type="module" src="loader.js"></script></head>'
+            f'<body><header class="site"><a class="brand" href="index.html">islet</a>{islands[0]}</header>'
+            f'<main id="main"><h1>{title}</h1>{body}{islands[1]}</main></body></html>')
+    return insert_prepaint(html) if prepaint else html
+
+
+@pytest.fixture(scope="module")
+def page_site(tmp_path_factory, compiled):
+    """Two pages with a toggle in the header and one in the text, the pre-paint snippet in the head, and the
+    site's real CSP (no 'unsafe-inline': the snippet and the CSS are allowed by their hashes). A third page
+    lacks the snippet: it shows the flash the snippet prevents, so the first-paint test can fail."""
+    from islet.headers import content_security_policy, headers_file
+    from islet.hydrate import csp_hash
+    from islet.plugin import theme_css
+
+    site = tmp_path_factory.mktemp("theme-site")
+    shutil.copytree(compiled, site / "w", ignore=shutil.ignore_patterns("*.project"))
+    shutil.copy(ROOT / "islet" / "loader.js", site / "loader.js")
+    css = theme_css(ROOT / "theme" / "static" / "css")
+    (site / "_headers").write_text(headers_file(content_security_policy([csp_hash(PREPAINT)], [csp_hash(css)])))
+    islands = Islands(registry(), {}, {"theme_toggle": "w/widgets.theme_toggle.js"})
+    pair = [islands.island("theme_toggle", {"id": "site-theme"}, "load", ("base.html", 1)),
+            islands.island("theme_toggle", {"label": "Theme of this site"}, "load", ("t.md", 1))]
+    text = "<p>Some text below the toggle, which must not move when the toggle appears.</p>"
+    (site / "index.html").write_text(page_html("Theme", pair, css, text + '<p><a href="two.html">Next page</a></p>'))
+    (site / "two.html").write_text(page_html("Page two", pair, css, text))
+    (site / "flash.html").write_text(page_html("No snippet", pair, css, text, prepaint=False))
+    return site
+
+
+@pytest.fixture(scope="module")
+def served(page_site):
+    from browser import LocalServer
+
+    with LocalServer(page_site) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from browser import CHROMIUM_ARGS, chromium_path
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+# Runs before any script of each page: when <body> is inserted, only the head has been parsed (the
+# snippet and the inline CSS; modules wait for the end of parsing), so what is computed then is what
+# the first paint shows. It also sums layout shifts.
+FIRST_PAINT = """
+window.__first = null; window.__shift = 0;
+new MutationObserver((records, observer) => {
+  if (!document.body) return;
+  observer.disconnect();
+  window.__first = { theme: document.documentElement.getAttribute('data-theme'),
+                     scheme: getComputedStyle(document.documentElement).colorScheme,
+                     bg: getComputedStyle(document.body).backgroundColor };
+}).observe(document, { childList: true, subtree: true });
+new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__shift += e.value; })
+  .observe({ type: 'layout-shift', buffered: true });
+"""
+
+
+def new_context(chromium, served, **options):
+    from browser import PageWatch
+
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, **options)
+    context.set_default_timeout(20000)
+    if options.get("java_script_enabled", True):
+        context.add_init_script(FIRST_PAINT)
+    pages = []
+
+    def open_page(path=""):
+        page = context.new_page()
+        watch = PageWatch(page, served.url)
+        page.goto(served.url + path)
+        if options.get("java_script_enabled", True):
+            page.wait_for_selector(".islet-theme_toggle[data-mounted] >> nth=1", state="attached")
+        pages.append(watch)
+        return page
+
+    return context, open_page, pages
+
+
+def state(page):
+    return page.evaluate("""() => ({
+        theme: document.documentElement.getAttribute('data-theme'),
+        stored: localStorage.getItem('islet-theme'),
+        meta: document.querySelector('meta[name=color-scheme]').content,
+        checked: [...document.querySelectorAll('.theme-toggle :checked')].map(r => r.value),
+        bg: getComputedStyle(document.body).backgroundColor })""")
+
+
+def problems(watches):
+    return [problem for watch in watches for problem in watch.problems]
+
+
+@pytest.mark.browser
+def test_choice_persists_across_reload_and_navigation_and_is_painted_first(chromium, served):
+    context, open_page, watches = new_context(chromium, served, color_scheme="light")
+    page = open_page()
+    assert page.locator(".theme-toggle").first.is_visible()
+    assert state(page) == {"theme": "system", "stored": None, "meta": "light dark",
+                           "checked": ["system", "system"], "bg": LIGHT_BG}
+    page.click(".islet-theme_toggle >> nth=0 >> text=Dark")
+    assert state(page) == {"theme": "dark", "stored": "dark", "meta": "dark", "checked": ["dark", "dark"],
+                           "bg": DARK_BG}
+    page.reload()
+    page.wait_for_selector(".islet-theme_toggle[data-mounted] >> nth=1", state="attached")
+    assert page.evaluate("window.__first") == {"theme": "dark", "scheme": "dark", "bg": DARK_BG}
+    assert state(page)["checked"] == ["dark", "dark"]
+    page.click("text=Next page")
+    page.wait_for_selector(".islet-theme_toggle[data-mounted] >> nth=1", state="attached")
+    assert page.url.endswith("two.html")
+    assert page.evaluate("window.__first") == {"theme": "dark", "scheme": "dark", "bg": DARK_BG}
+    assert page.evaluate("window.__shift") == 0          # the toggle's space was kept from the first paint
+    assert problems(watches) == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_without_the_snippet_the_wrong_theme_is_painted_first(chromium, served):
+    """The control for the test above: the same page without PREPAINT flashes light before turning dark."""
+    context, open_page, watches = new_context(chromium, served, color_scheme="light")
+    page = open_page()
+    page.click("text=Dark >> nth=0")
+    page.goto(served.url + "flash.html")
+    page.wait_for_selector(".islet-theme_toggle[data-mounted] >> nth=1", state="attached")
+    assert page.evaluate("window.__first")["bg"] == LIGHT_BG
+    assert state(page)["bg"] == DARK_BG
+    assert problems(watches) == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_keyboard_light_on_a_dark_system_and_back_to_system(chromium, served):
+    context, open_page, watches = new_context(chromium, served, color_scheme="dark")
+    page = open_page()
+    assert state(page)["bg"] == DARK_BG
+    page.focus(".islet-theme_toggle >> nth=1 >> input[value=system]")
+    page.keyboard.press("ArrowLeft")                  # native radios: arrows move and select
+    assert state(page)["theme"] == "dark"
+    page.keyboard.press("ArrowLeft")
+    assert state(page) == {"theme": "light", "stored": "light", "meta": "light", "checked": ["light", "light"],
+                           "bg": LIGHT_BG}
+    page.reload()
+    assert page.evaluate("window.__first") == {"theme": "light", "scheme": "light", "bg": LIGHT_BG}
+    page.wait_for_selector(".islet-theme_toggle[data-mounted] >> nth=1", state="attached")
+    page.focus(".islet-theme_toggle >> nth=1 >> input[value=light]")
+    page.keyboard.press("ArrowLeft")                  # from the first radio, the arrows wrap to the last
+    assert state(page)["theme"] == "system" and state(page)["stored"] is None and state(page)["bg"] == DARK_BG
+    assert problems(watches) == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_other_tabs_follow(chromium, served):
+    context, open_page, watches = new_context(chromium, served)
+    first, second = open_page(), open_page("two.html")
+    first.click("text=Dark >> nth=0")
+    second.wait_for_function("() => document.documentElement.getAttribute('data-theme') === 'dark'")
+    assert state(second)["checked"] == ["dark", "dark"]
+    assert problems(watches) == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_private_mode_without_storage_still_switches(chromium, served):
+    context, open_page, watches = new_context(chromium, served)
+    context.add_init_script("Object.defineProperty(window, 'localStorage', "
+                            "{get() { throw new DOMException('denied', 'SecurityError'); }})")
+    page = open_page()
+    assert page.evaluate("window.__first.theme") == "system"
+    page.click("text=Dark >> nth=0")
+    assert page.evaluate("document.documentElement.getAttribute('data-theme')") == "dark"
+    assert problems(watches) == []
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_mounted_toggles_pass_axe_and_fit_360px(chromium, served, scheme):
+    from browser import axe_violations
+
+    context, open_page, watches = new_context(chromium, served, color_scheme=scheme)
+    page = open_page()
+    page.focus(".islet-theme_toggle >> nth=0 >> input[value=system]")
+    assert axe_violations(page) == []
+    page.click("text=Dark >> nth=0" if scheme == "light" else "text=Light >> nth=0")
+    assert axe_violations(page) == []
+    for label in page.locator(".theme-toggle label").all():
+        box = label.bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert problems(watches) == []
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme, bg", [("light", LIGHT_BG), ("dark", DARK_BG)])
+def test_without_javascript_the_toggle_is_hidden_and_the_system_decides(chromium, served, scheme, bg):
+    context, open_page, watches = new_context(chromium, served, java_script_enabled=False, color_scheme=scheme)
+    page = open_page()
+    assert page.locator(".theme-toggle").count() == 2
+    assert not page.locator(".theme-toggle").first.is_visible() and not page.locator(".theme-toggle").last.is_visible()
+    assert page.evaluate("document.documentElement.hasAttribute('data-theme')") is False
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == bg
+    assert problems(watches) == []
+    context.close()
