@@ -177,6 +177,7 @@ class Module:
         self.bindings: dict[ast.AST, dict[str, list]] = {}
         self.globals: dict[ast.AST, set[str]] = {}
         self.js_params: set[tuple[ast.AST, str]] = set()
+        self._kinds: dict[tuple[ast.AST, ast.AST], str | None] = {}
         self._walk(tree, tree)
         self._find_js_params()
 
@@ -232,9 +233,10 @@ class Module:
 
     def _walk(self, node: ast.AST, scope: ast.AST) -> None:
         self.scope_of[node] = scope
-        self._bind(node, scope)
+        if type(node) in BINDERS:
+            self._bind(node, scope)
         inner = node if isinstance(node, SCOPES) else scope
-        for child in ast.iter_child_nodes(node):
+        for child in _children(node):
             if self.skipped and isinstance(child, ast.stmt) and self.in_skip(child.lineno):
                 continue   # CPython-only code: Transcrypt never sees it
             self.parent[child] = node
@@ -324,6 +326,14 @@ class Module:
     # -- what an expression is ----------------------------------------------------------------
     def kind(self, expr: ast.AST, scope: ast.AST, seen: frozenset = frozenset()) -> str | None:
         """'list', 'tuple', 'dict', 'set' or 'str' when `expr` detectably is one; None when unsure."""
+        if seen:
+            return self._kind(expr, scope, seen)
+        key = (expr, scope)
+        if key not in self._kinds:
+            self._kinds[key] = self._kind(expr, scope, seen)
+        return self._kinds[key]
+
+    def _kind(self, expr: ast.AST, scope: ast.AST, seen: frozenset) -> str | None:
         if isinstance(expr, (ast.List, ast.ListComp)):
             return "list"
         if isinstance(expr, ast.Tuple):
@@ -396,6 +406,21 @@ class Module:
         return isinstance(expr, ast.Name) and self.js_object_name(expr.id, scope)
 
 
+def _children(node: ast.AST) -> Iterator[ast.AST]:
+    """ast.iter_child_nodes without the Load/Store markers (a quarter of all nodes, never interesting)."""
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST):
+                    yield item
+        elif isinstance(value, ast.AST) and not isinstance(value, ast.expr_context):
+            yield value
+
+
+BINDERS = {ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Assign, ast.AnnAssign, ast.For,
+           ast.AsyncFor, ast.comprehension, ast.withitem, ast.ExceptHandler, ast.Import, ast.ImportFrom,
+           ast.NamedExpr, ast.Global, ast.Nonlocal}
 SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 BUILTIN_KINDS = {"list": "list", "sorted": "list", "dict": "dict", "set": "set", "tuple": "tuple",
@@ -477,6 +502,8 @@ def _always(node, m, r) -> Found:
 def _starred_target(node, m, r) -> Found:
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
     for target in targets:
+        if isinstance(target, ast.Name):
+            continue
         for sub in ast.walk(target):
             if isinstance(sub, ast.Starred):
                 yield sub, {}
@@ -745,7 +772,7 @@ ALIASES = {
 }
 ALWAYS_JS_NAMES = {"name", "type", "default"}   # nearly always a DOM / event / JSON property when used
 ON_PROTOTYPES = {"sort", "split", "replace", "pop", "copy", "clear", "update"}   # fine on str / list values
-NO_JS_ALIAS = {"default", "case", "new", "switch", "enumerate", "fromkeys", "arguments"}
+NO_JS_ALIAS = {"default", "case", "new", "switch", "enumerate", "fromkeys"}   # no js_ spelling exists
 
 
 def _renamed_attribute(node, m, r) -> Found:

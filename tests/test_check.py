@@ -2,6 +2,7 @@
 spelling alone; pragmas, skip blocks and `# islet: allow` are honoured; the real widgets pass."""
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -236,3 +237,92 @@ def test_syntax_error_in_browser_only_line():
 def test_site_widgets_pass():
     """The widgets shipped with the demo site use only constructs Transcrypt compiles faithfully."""
     assert [str(p) for p in check_widgets(SITE / "widgets", SITE)] == []
+
+
+# Each pair: a flagged spelling and the fix the message suggests, as functions of one module that is
+# compiled by the real Transcrypt and run in node. The rules must match reality: every flagged
+# function gives a different result in JavaScript (or throws), every fixed one the same as CPython.
+REALITY = {
+    "percent": ("def percent(n):\n    return '%d items' % n\n", "def percent_fixed(n):\n    return str(n) + ' items'\n", [3]),
+    "spec": ("def spec(x):\n    return f'{x:.2f}'\n", "def spec_fixed(x):\n    return str(round(x * 100) / 100)\n", [3.14159]),
+    "format_spec": ("def format_spec(x):\n    return '{:>4}'.format(x)\n",
+                    "def format_spec_fixed(x):\n    return '{}'.format(x)\n", [7]),
+    "kwargs": ("def kwargs(a):\n    return pair(a, second=5)\n", "def kwargs_fixed(a):\n    return pair(a, 5)\n", [1]),
+    "dict_tuple": ("def dict_tuple():\n    return tuple({'a': 1})\n",
+                   "def dict_tuple_fixed():\n    return tuple({'a': 1}.keys())\n", []),
+    "dict_for": ("def dict_for():\n    d = {'a': 1}\n    out = []\n    for k in d:\n        out.append(k)\n    return out\n",
+                 "def dict_for_fixed():\n    d = {'a': 1}\n    out = []\n    for k in d.keys():\n        out.append(k)\n"
+                 "    return out\n", []),
+    "tuple_key": ("def tuple_key(rows):\n    return sorted(rows, key=lambda r: (r[0], r[1]))\n",
+                  "def tuple_key_fixed(rows):\n    return sorted(sorted(rows, key=lambda r: r[1]), key=lambda r: r[0])\n",
+                  [[[10, 1], [9, 2], [9, 1]]]),
+    "strip_arg": ("def strip_arg(s):\n    return s.strip('x')\n", "def strip_arg_fixed(s):\n    return s.strip()\n", ["xxaxx"]),
+    "zfill": ("def zfill(s):\n    return s.zfill(3)\n", "def zfill_fixed(s):\n    while len(s) < 3:\n        s = '0' + s\n"
+              "    return s\n", ["7"]),
+    "negative": ("def negative(xs):\n    return xs[-1]\n", "def negative_fixed(xs):\n    return xs[len(xs) - 1]\n", [[1, 2]]),
+    "eq_list": ("def eq_list(xs):\n    return xs == [1, 2]\n",
+                "def eq_list_fixed(xs):\n    return len(xs) == 2 and xs[0] == 1 and xs[1] == 2\n", [[1, 2]]),
+    "list_plus": ("def list_plus(xs):\n    return xs + [3]\n",
+                  "def list_plus_fixed(xs):\n    out = list(xs)\n    out.append(3)\n    return out\n", [[1, 2]]),
+    "str_times": ("def str_times(n):\n    return '-' * n\n",
+                  "def str_times_fixed(n):\n    out = ''\n    for i in range(n):\n        out = out + '-'\n    return out\n", [3]),
+    "set_or": ("def set_or():\n    a = {1}\n    return len(a | {2})\n", "def set_or_fixed():\n    a = {1}\n    a.add(2)\n"
+               "    return len(a)\n", []),
+    "truthy": ("def truthy():\n    xs = []\n    return 'yes' if xs else 'no'\n",
+               "def truthy_fixed():\n    xs = []\n    return 'yes' if len(xs) > 0 else 'no'\n", []),
+    "round_digits": ("def round_digits(x):\n    return round(x, 2)\n",
+                     "def round_digits_fixed(x):\n    return round(x * 100)\n", [2.675]),
+    "int_call": ("def int_call(x):\n    return int(x)\n", "def int_call_fixed(x):\n    return round(x)\n", [3000000000.0]),
+    "except_exception": (
+        "def except_exception(x):\n    try:\n        return document.nothing.here\n    except Exception:\n        return 'caught'\n",
+        "def except_exception_fixed(x):\n    try:\n        return document.nothing.here\n    except:\n        return 'caught'\n", [0]),
+}
+HEAD = "# __pragma__('skip')\ndocument = None\n# __pragma__('noskip')\n\n\ndef pair(first, second=2):\n    return [first, second]\n"
+
+
+@pytest.fixture(scope="module")
+def reality(tmp_path_factory):
+    """Compile the REALITY module once; {function: (CPython result, JavaScript result)} as JSON text."""
+    from islet import compile as compile_stage
+    from islet.testing import JsCallError, run_js_calls, run_py_render
+    root = tmp_path_factory.mktemp("reality")
+    source = "\n\n".join([HEAD] + [part for flagged, fixed, _ in REALITY.values() for part in (flagged, fixed)])
+    write(root, {"__init__.py": "", "reality.py": source})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compile_stage, "precheck", lambda sources, site_root: None)   # compile what the check rejects
+        out_dir = compile_stage.compile_widgets(root / "widgets", root, root / "out", root / "cache").out_dir
+    calls = [(name + suffix, args) for name, (_, _, args) in REALITY.items() for suffix in ("", "_fixed")]
+    results = {}
+    for func, args in calls:
+        try:
+            results[func] = [json.dumps(run_py_render(root, "reality", func, args), sort_keys=True)]
+        except Exception as error:   # the CPython stand-in `document = None` raises: only except_exception
+            results[func] = ["raised " + type(error).__name__]
+    pending = calls
+    while pending:   # one node process for all calls; a call that throws is recorded and left out of the next run
+        try:
+            for (func, _), js in zip(pending, run_js_calls(out_dir, "reality", pending)):
+                results[func].append(js)
+            pending = []
+        except JsCallError as error:
+            failed = next(c for c in pending if f"widgets.reality.{c[0]}(" in str(error))
+            results[failed[0]].append("raised in JavaScript")
+            pending = [c for c in pending if c is not failed]
+    return source, results
+
+
+@pytest.mark.parametrize("name", list(REALITY))
+def test_flagged_constructs_really_break_and_fixes_really_work(reality, name):
+    source, results = reality
+    flagged, fixed, _ = REALITY[name]
+    lines = {p.line for p in check_source(source, "widgets/reality.py")}
+    start = source.split("\n").index(flagged.split("\n")[0]) + 1
+    fixed_start = source.split("\n").index(fixed.split("\n")[0]) + 1
+    assert lines & set(range(start, start + flagged.count("\n"))), f"{name}: not flagged"
+    assert not lines & set(range(fixed_start, fixed_start + fixed.count("\n"))), f"{name}_fixed: flagged"
+    python, js = results[name]
+    if name == "except_exception":   # CPython: document is None → AttributeError → caught
+        assert python == '"caught"' and js == "raised in JavaScript"
+    else:
+        assert python != js, f"{name}: same result in JavaScript ({js}); the rule may be obsolete"
+    assert results[name + "_fixed"][0] == results[name + "_fixed"][1]
