@@ -3,10 +3,13 @@
 The browser side is ``widgets/search.py``; this module and that widget agree on one format:
 
     {"version": 1,
-     "fields": ["title", "url", "date", "category", "tags", "snippet", "terms"],
-     "docs": [["Title", "articles/x.html", "2026-06-30", "Category", ["tag", …], "First 40 words…", "term term …"], …]}
+     "fields": ["title", "url", "date", "day", "category", "tags", "snippet", "terms"],
+     "docs": [["Title", "articles/x.html", "2026-06-30", "30 June 2026", "Category", ["tag", …], "First 40 words…",
+               "term term …"], …],
+     "stopwords": "a about after …"}
 
-  - `url` is relative to the site root; `date` is ISO (YYYY-MM-DD); docs are newest first, then by url.
+  - `url` is relative to the site root; `date` is ISO (YYYY-MM-DD), `day` the date as the site shows it.
+  - docs are newest first, then by url: the widget breaks ties between equal scores by this order.
   - `snippet` is the summary (or the start of the body) as plain text, at most SNIPPET_WORDS words.
   - `terms` holds the body's other words, for matching only: folded (lower case, accents removed, see `fold`),
     deduplicated, sorted, without stopwords, one-letter words or any word the title, tags, category or snippet
@@ -14,8 +17,9 @@ The browser side is ``widgets/search.py``; this module and that widget agree on 
   - Arrays rather than objects, one string of terms rather than a list: the key names and quotes would
     otherwise be a third of the file. The result is compact JSON, the same bytes for the same articles.
 
-`fold`, `tokenize` and `STOPWORDS` are mirrored in widgets/search.py (which must compile to JavaScript, so it
-cannot import this module); tests/test_search_index.py checks that the two agree, in CPython and in node.
+`fold` and `tokenize` are mirrored in widgets/search.py (which must compile to JavaScript, so it cannot import
+this module); tests/test_search_index.py and tests/test_widget_search.py check that the two agree, in CPython
+and in node. The stopwords travel in the index, so the widget's JavaScript does not carry them on every page.
 """
 from __future__ import annotations
 
@@ -28,13 +32,14 @@ from pathlib import Path
 from typing import Any, Iterable
 
 FORMAT_VERSION = 1
-FIELDS = ["title", "url", "date", "category", "tags", "snippet", "terms"]
+FIELDS = ["title", "url", "date", "day", "category", "tags", "snippet", "terms"]
 SNIPPET_WORDS = 40
 MAX_TERMS = 100
 FILENAME = "search.json"
 
 # Words too common to tell articles apart. Kept short: every query word must match somewhere, so a query word
-# in this list (other than the last, which may still be the start of a longer word) is ignored by the widget.
+# in this list (other than the last, which may still be the start of a longer word) is ignored by the widget,
+# which reads the list from the index.
 STOPWORDS = frozenset("""
 a about after all also an and any are as at be because been before but by can could did do does doing done
 each for from had has have having he her here hers him his how i if in into is it its just like me more most
@@ -55,16 +60,15 @@ def fold(text: str) -> str:
 
 
 def is_word_char(char: str) -> bool:
-    """Letters and digits of any script count; ASCII/Latin-1 punctuation, general punctuation and symbols
-    (U+2000–U+2BFF), CJK punctuation, fullwidth punctuation and anything outside the BMP separate words."""
+    """For folded text: letters and digits of any script count; ASCII/Latin-1 punctuation, general punctuation
+    and symbols (U+2000–U+2BFF), CJK punctuation and anything outside the BMP separate words. (Fullwidth and
+    small-form punctuation need no rule: NFKD in `fold` has turned them into ASCII.)"""
     code = ord(char)
     if code < 0xC0:
         return ("a" <= char <= "z") or ("0" <= char <= "9")
     if code == 0xD7 or code == 0xF7:
         return False
     if 0x2000 <= code <= 0x2BFF or 0x3000 <= code <= 0x303F or 0xD800 <= code <= 0xDFFF or code > 0xFFFF:
-        return False
-    if 0xFE10 <= code <= 0xFE6F or 0xFF00 <= code <= 0xFF0F or 0xFF1A <= code <= 0xFF20:
         return False
     return True
 
@@ -138,14 +142,17 @@ def body_terms(body: str, known: Iterable[str], limit: int | None = None) -> str
 
 
 def make_doc(entry: dict[str, Any]) -> list:
-    """One entry (title, url, date, category, tags, summary, body; summary/body as plain text) → one doc row."""
+    """One entry → one doc row. Entries have title, url, date (ISO), category, tags, summary and body (plain
+    text); optionally day, the date as the site shows it (default: the ISO date)."""
     title = " ".join(str(entry["title"]).split())
     tags = [" ".join(str(t).split()) for t in entry.get("tags") or []]
     category = str(entry.get("category") or "")
     body = entry.get("body") or ""
     short = snippet(entry.get("summary") or body)
     known = tokenize(" ".join([title, category, short] + tags))
-    return [title, str(entry["url"]), str(entry.get("date") or ""), category, tags, short, body_terms(body, known)]
+    date = str(entry.get("date") or "")
+    return [title, str(entry["url"]), date, str(entry.get("day") or date), category, tags, short,
+            body_terms(body, known)]
 
 
 def build_index(entries: Iterable[dict[str, Any]]) -> str:
@@ -153,7 +160,7 @@ def build_index(entries: Iterable[dict[str, Any]]) -> str:
     docs = [make_doc(e) for e in entries]
     docs.sort(key=lambda d: d[1])
     docs.sort(key=lambda d: d[2], reverse=True)   # stable: equal dates keep url order
-    return json.dumps({"version": FORMAT_VERSION, "fields": FIELDS, "docs": docs},
+    return json.dumps({"version": FORMAT_VERSION, "fields": FIELDS, "docs": docs, "stopwords": " ".join(sorted(STOPWORDS))},
                       ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
@@ -167,10 +174,12 @@ def entries_from_articles(articles: Iterable[Any]) -> list[dict[str, Any]]:
             html = article.content
         summary = article.metadata.get("summary") if hasattr(article, "metadata") else None
         category = getattr(article, "category", None)
+        date = getattr(article, "date", None)
         entries.append({
             "title": plain_text(str(article.title)),
             "url": article.url,
-            "date": article.date.date().isoformat() if getattr(article, "date", None) else "",
+            "date": date.date().isoformat() if date else "",
+            "day": str(getattr(article, "locale_date", "") or ""),   # as the theme prints it (DEFAULT_DATE_FORMAT)
             "category": category.name if category is not None else "",
             "tags": [tag.name for tag in getattr(article, "tags", None) or []],
             "summary": plain_text(summary) if summary else "",

@@ -44,8 +44,7 @@ def test_tokenize_folds_case_and_accents_and_splits_on_punctuation(text, words):
     assert search.tokenize(text) == words      # the widget's copy agrees (compiled: test_widget_search.py)
 
 
-def test_widget_and_index_share_stopwords_and_word_rules():
-    assert set(search.STOPWORDS) == set(si.STOPWORDS)
+def test_widget_and_index_share_the_word_rules():
     assert search.APOSTROPHES == si.APOSTROPHES
     for code in list(range(0, 0x3100)) + [0xD7FF, 0xE000, 0xFE10, 0xFE6F, 0xFF00, 0xFF10, 0xFF1A, 0xFF21, 0xFFFF]:
         assert search.is_word_char(chr(code)) == si.is_word_char(chr(code)), hex(code)
@@ -79,9 +78,10 @@ def test_index_is_compact_versioned_json_with_documented_rows():
     data = json.loads(text)
     assert text == json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     assert data["version"] == si.FORMAT_VERSION == search.FORMAT_VERSION
-    assert data["fields"] == ["title", "url", "date", "category", "tags", "snippet", "terms"]
-    assert data["docs"] == [["Static search", "articles/a.html", "2026-01-01", "Notes", ["search", "static hosting"],
-                             "Search in the browser.", "built index"]]
+    assert data["fields"] == ["title", "url", "date", "day", "category", "tags", "snippet", "terms"]
+    assert data["docs"] == [["Static search", "articles/a.html", "2026-01-01", "2026-01-01", "Notes",
+                             ["search", "static hosting"], "Search in the browser.", "built index"]]
+    assert data["stopwords"].split(" ") == sorted(si.STOPWORDS)
 
 
 def test_index_is_deterministic_newest_first_then_by_url():
@@ -99,8 +99,8 @@ def test_index_is_deterministic_newest_first_then_by_url():
 def test_hostile_text_survives_as_data():
     text = si.build_index([entry(title=HOSTILE, tags=[HOSTILE], summary=HOSTILE + "\n\u2028line", body=HOSTILE)])
     doc = json.loads(text)["docs"][0]
-    assert doc[0] == HOSTILE and doc[4] == [HOSTILE]
-    assert doc[5] == HOSTILE + " line"       # whitespace (U+2028 too) collapsed, the text itself unchanged
+    assert doc[0] == HOSTILE and doc[5] == [HOSTILE]
+    assert doc[6] == HOSTILE + " line"       # whitespace (U+2028 too) collapsed, the text itself unchanged
     assert "\n" not in text
 
 
@@ -117,10 +117,12 @@ def test_entries_from_real_pelican_articles():
         "summary": "<p>Short <em>summary</em>.</p>"}, settings=settings)
     entries = si.entries_from_articles([article])
     assert entries == [{"title": "Static & searchable", "url": "articles/static.html", "date": "2026-03-14",
+                        "day": "Sat 14 March 2026",
                         "category": "Architecture", "tags": ["static hosting", "search"], "summary": "Short summary .",
                         "body": "Searching & linking the caf\u00e9. Search"}]
     row = json.loads(si.build_index(entries))["docs"][0]
-    assert row[5] == "Short summary ." and row[6] == "cafe linking searching"
+    assert row[3] == "Sat 14 March 2026"
+    assert row[6] == "Short summary ." and row[7] == "cafe linking searching"
 
 
 def test_write_index_writes_search_json(tmp_path):
@@ -179,4 +181,4 @@ def test_a_thousand_articles_stay_under_half_a_kilobyte_each_gzipped():
     print(f"\n1000 synthetic articles: search.json {raw:,} B raw, {gz:,} B gzipped")
     assert gz < 1000 * 450
     docs = json.loads(si.build_index(synthetic_entries(3)))["docs"]
-    assert all(len(d[6].split()) <= si.MAX_TERMS for d in docs)
+    assert all(len(d[7].split()) <= si.MAX_TERMS for d in docs)
