@@ -33,7 +33,7 @@ from pathlib import Path
 from .check import CheckError, check_files
 from .errors import IsletError, Problem, ToolMissingError, shown_path
 
-COMPILER_VERSION = "2"          # bump whenever this module's output changes for the same inputs
+COMPILER_VERSION = "3"          # bump whenever this module's output changes for the same inputs
 TRANSCRYPT_VERSION = "3.9.5"    # the version whose output format and pitfalls were measured
 RUNTIME = "org.transcrypt.__runtime__.js"
 ENTRY = "_islet_all_widgets"    # the synthetic module importing every widget
@@ -187,37 +187,51 @@ def _finish(js: Path) -> None:
     js.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
-# The runtime adds ~90 methods to built-in prototypes (String.prototype.rsplit …) as top-level
-# statements, which a bundler must keep (they are side effects). Most widgets use a handful.
-PROTOTYPE_METHOD = re.compile(r"^(?:String|Array|Number|Boolean|Function|Uint8Array|Object)\.prototype\.(\w+)\s*=")
-# Class objects built by a call (`export var KeyError = __class__ (…)`) look like side effects to
-# esbuild too; they are not, so marking them pure lets it drop the ones nothing uses.
-CLASS_CALL = re.compile(r"^(export var \w+ =\s*)(__class__ \(|new )", re.M)
+# The runtime's top level declares ~300 things: functions, classes built by calls (`KeyError =
+# __class__ (…)`) and ~90 methods put on built-in prototypes (String.prototype.rsplit …). esbuild must
+# keep every call and every prototype assignment (they might have side effects), so the runtime chunk
+# would carry all of them on every page. slim_runtime keeps only what the widgets can reach.
+DECLARATION = re.compile(r"^(?:export )?(?:function\*? ?|var |let |const |class )([\w$]+)")
+METHOD = re.compile(r"^(?:(?:String|Array|Number|Boolean|Function|Uint8Array|Object)\.prototype\.([\w$]+)\s*="
+                    r"|__setproperty__ \(\w+\.prototype, '([\w$]+)')")
+IMPORT = re.compile(r"^import \{[^}]*\} from [^;]*;", re.M)
 
 
 def slim_runtime(runtime: str, modules: list[str]) -> str:
-    """The runtime without the prototype methods that neither the modules nor the rest of the runtime
-    mention by name (kept: any statement whose name appears as `.name` or a quoted 'name').
+    """The runtime without the top-level declarations and prototype methods no widget can reach.
 
-    Removed statements become blank lines, so the runtime's source map stays valid. About 0.8 KB of
-    gzip is saved on every page with widgets; the enumerability fix above still covers what is left.
+    Reachability by name, from the widget modules (minus their import lists, which name everything)
+    and every top-level statement that declares nothing: a declaration is kept once its name appears
+    as an identifier, a prototype method once `.name` or a quoted 'name' appears, in kept code.
+    Conservative (a mention keeps it) and needs no parser. Removed statements become blank lines, so
+    the runtime's source map stays valid; removed exports stay declared, as `export var name;`. Saves
+    about 1 KB of gzip on every page with widgets.
     """
     lines = runtime.split("\n")
     starts = [i for i, line in enumerate(lines) if line and not line[0].isspace() and line[0] not in "})]"]
     spans = list(zip(starts, starts[1:] + [len(lines)]))
-    methods = {span: m[1] for span in spans if (m := PROTOTYPE_METHOD.match(lines[span[0]]))}
-    used_text = "\n".join(modules + ["\n".join(lines[a:b]) for a, b in spans if (a, b) not in methods])
+    wanted = {}   # span -> the pattern that, found in kept code, keeps it
+    for a, b in spans:
+        if method := METHOD.match(lines[a]):
+            wanted[(a, b)] = re.compile(r"[.'\"]" + re.escape(method[1] or method[2]) + r"\b")
+        elif declared := DECLARATION.match(lines[a]):
+            wanted[(a, b)] = re.compile(r"(?<![\w$.])" + re.escape(declared[1]) + r"(?![\w$])")
+    kept_text = "\n".join([IMPORT.sub("", m) for m in modules]
+                          + ["\n".join(lines[a:b]) for a, b in spans if (a, b) not in wanted])
     kept: set = set()
-    while True:   # a kept method may mention another one
-        found = {span for span, name in methods.items()
-                 if span not in kept and re.search(r"[.'\"]" + name + r"\b", used_text)}
-        if not found:
-            break
+    while found := {s for s, pattern in wanted.items() if s not in kept and pattern.search(kept_text)}:
         kept |= found
-        used_text += "\n".join("\n".join(lines[a:b]) for a, b in found)
-    for (a, b) in set(methods) - kept:
-        lines[a:b] = [""] * (b - a)
+        kept_text = "\n".join("\n".join(lines[a:b]) for a, b in found)   # only new code can reach more
+    for a, b in set(wanted) - kept:
+        # An export stays declared (undefined): modules run unbundled (the differential tests) link by name.
+        stub = f"export var {DECLARATION.match(lines[a])[1]};" if lines[a].startswith("export ") else ""
+        lines[a:b] = [stub] + [""] * (b - a - 1)
     return CLASS_CALL.sub(r"\1/* @__PURE__ */ \2", "\n".join(lines))
+
+
+# What is left of the class objects built by a call looks like side effects to esbuild; they are
+# not, so marking them pure lets it drop the ones no widget imports.
+CLASS_CALL = re.compile(r"^(export var \w+ =\s*)(__class__ \(|new )", re.M)
 
 
 def _store(built: Path, target: Path) -> None:

@@ -16,7 +16,7 @@ from islet.compile import compile_widgets
 from islet.errors import ToolMissingError
 
 NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
-RUNTIME_TEXT = "slice step cannot be zero"   # a string literal of the Transcrypt runtime that minifying keeps
+RUNTIME_TEXT = "Function,Uint8Array]"   # from the runtime's prototype fix (islet.compile), kept by minifying
 WIDGETS = {
     "__init__.py": "",
     "shared.py": 'def wrap(tag, inner):\n    return "<" + tag + ">" + inner + "</" + tag + ">"\n',

@@ -214,10 +214,14 @@ def test_slim_runtime_drops_only_prototype_methods_nobody_mentions():
         "String.prototype.py_helper = function () { return 1; };",
         "export function len (x) { return x.length; }",
     ])
-    slim = slim_runtime(runtime, ["var a = s.py_strip (); var b = t.center ();"])
+    slim = slim_runtime(runtime, ["import {__Terminal__, len, rsplit} from './org.transcrypt.__runtime__.js';\n"
+                                  "var a = s.py_strip (); var b = t.center ();"])
     lines = slim.split("\n")
     assert len(lines) == len(runtime.split("\n")), "line numbers stay valid for the source map"
     assert "rsplit" not in slim                       # nobody calls it
     assert "py_strip" in slim and "center" in slim   # a module calls them
     assert "py_helper = function" in slim            # kept because a kept method calls it
-    assert "export var __Terminal__ = /* @__PURE__ */ __class__ (" in slim
+    assert "__class__" not in slim and "x.length" not in slim, "declarations nothing uses go (import lists don't count)"
+    assert "export var __Terminal__;" in slim and "export var len;" in slim, "…but their exports stay declared"
+    kept = slim_runtime(runtime, ["var t = __Terminal__ (); var n = len (t);"])
+    assert "export var __Terminal__ = /* @__PURE__ */ __class__ (" in kept and "export function len" in kept
