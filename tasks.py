@@ -74,6 +74,31 @@ def preview(c, host="127.0.0.1", port=8080, production=False):
         raise Exit(f"{error}", code=1)
 
 
+@task(help={"runs": "Lighthouse runs per page; figures are medians (default 3)",
+            "min_score": "lowest Lighthouse score allowed in each category (default 100)",
+            "lcp_ms": "highest simulated LCP in ms (default 1200)", "tbt_ms": "highest total blocking time (default 0)",
+            "cls": "highest layout shift (default 0)",
+            "first_trip_kb": "an article's HTML + CSS, compressed, in KB (default 14)",
+            "production": "build with publishconf.py instead of pelicanconf.py"})
+def audit(c, runs=3, min_score=100, lcp_ms=1200, tbt_ms=0, cls="0", first_trip_kb=14, production=False):
+    """Build, serve like a CDN and run Lighthouse (mobile) + axe on one page of each kind; fail over budget."""
+    from islet.audit import Budget, audit as run_audit, format_table
+    from islet.errors import IsletError
+
+    _build("publishconf.py" if production else "pelicanconf.py", None)
+    budget = Budget(int(min_score), float(lcp_ms), float(tbt_ms), float(cls), int(float(first_trip_kb) * 1024))
+    try:
+        report = run_audit(ROOT / OUTPUT, ROOT, budget, int(runs))
+    except IsletError as error:
+        raise Exit(str(error), code=1) from None
+    print(format_table(report.results))
+    for note in report.notes:
+        print(f"note: {note}")
+    if report.failures:
+        raise Exit("Over budget:\n  " + "\n  ".join(report.failures), code=1)
+    print(f"Every audited page is within budget ({runs} runs each, medians).")
+
+
 @task(help={"name": "the widget's module name: lowercase letters, digits and _ (e.g. vote_counter)"})
 def new_widget(c, name):
     """Create widgets/NAME.py and tests/test_widget_NAME.py: a working widget to edit, and its tests."""
@@ -137,4 +162,4 @@ def test(c, k="", browser=True):
     c.run(" ".join(args), pty=False, echo=True)
 
 
-namespace = Collection(build, rebuild, clean, serve, livereload, preview, test, new_widget, bench, publish)
+namespace = Collection(build, rebuild, clean, serve, livereload, preview, audit, test, new_widget, bench, publish)

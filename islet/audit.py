@@ -1,0 +1,265 @@
+"""Audit: Lighthouse (mobile) and axe-core on one page of each kind, served like a CDN, against budgets.
+
+    pages  = choose_pages(build)                 # index, a plain article, an article per widget, a tag page
+    report = audit(build, budget, runs=3)        # Lighthouse runs + axe per page, through islet.preview
+    print(format_table(report.results)); report.failures → what is over budget
+
+Lighthouse uses its default mobile configuration (simulated slow 4G, 4x CPU slowdown); each page is
+run `runs` times and every figure is the median of its runs, since scores vary between runs on a
+busy machine. axe-core runs once per page (it is deterministic). "First round trip" is the bytes
+the browser receives for the HTML document and any stylesheet, headers included (as Lighthouse
+measured them, compressed): an article must fit in the first TCP round trip, about 14 KB.
+The pure parts (page choice, report parsing, medians, budget check, table) are separate from the
+parts that run Chromium, so they are tested without it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import IsletError, Problem, ToolMissingError
+
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+# Quiet and offline, as the browser tests run it (tests/browser.py CHROMIUM_ARGS; a test keeps them equal).
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+ISLAND = re.compile(r'data-islet="([A-Za-z0-9_]+)"')
+BUNDLE = re.compile(r"([A-Za-z0-9_]+)-[A-Z0-9]{8}\.js$")
+ARTICLE = re.compile(r'<meta property="og:type" content="article"')
+
+
+class AuditError(IsletError):
+    """Lighthouse or axe could not audit a page."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The audit's thresholds. Defaults are the project's targets for readers on slow phones."""
+    min_score: int = 100                 # each Lighthouse category, 0–100
+    lcp_ms: float = 1200                 # simulated Largest Contentful Paint
+    tbt_ms: float = 0                    # Total Blocking Time
+    cls: float = 0                       # Cumulative Layout Shift
+    first_trip_bytes: int = 14 * 1024    # an article's HTML + critical CSS, compressed, headers included
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str      # "index", "article", "article + chart", "tag"
+    path: str      # relative URL path in the build, e.g. "articles/x.html" ("" for the index)
+
+
+@dataclass
+class PageResult:
+    target: Target
+    runs: list[dict[str, float]]                       # one metrics() per Lighthouse run
+    axe: list[str] = field(default_factory=list)       # one line per violation and node
+
+    @property
+    def median(self) -> dict[str, float]:
+        return median_metrics(self.runs)
+
+
+@dataclass
+class AuditReport:
+    results: list[PageResult]
+    notes: list[str]
+    failures: list[str]
+
+
+def choose_pages(output: Path) -> tuple[list[Target], list[str]]:
+    """One page of each kind from a built site, and notes on what could not be covered.
+
+    Articles are the pages Pelican marks ``og:type article``; the plain article is the one with the
+    fewest widgets; a widget's article is the first (by name) whose HTML holds an island of it. A
+    page chosen for several widgets is audited once.
+    """
+    output = Path(output)
+    pages = sorted(p for p in output.rglob("*.html") if p.is_file())
+    articles = [(p, p.read_text(encoding="utf-8", errors="replace")) for p in pages]
+    articles = [(p, text) for p, text in articles if ARTICLE.search(text)]
+    if not (output / "index.html").is_file():
+        raise AuditError(Problem(str(output), 0, "no index.html to audit", "build the site first (./dev build)"))
+    targets, notes, plain = [Target("index", "")], [], None
+    if articles:
+        # The plain article has the fewest widgets (none, unless the theme puts one on every page).
+        plain = min(articles, key=lambda item: len(set(ISLAND.findall(item[1]))))[0]
+        targets.append(Target("article", _url(plain, output)))
+    widgets = sorted({name for _, text in articles for name in ISLAND.findall(text)})
+    chosen: dict[Path, list[str]] = {}       # page -> the widgets it is audited for
+    for name in widgets:
+        if any(name in ISLAND.findall(text) for page, text in articles if page == plain):
+            continue                          # already covered by the plain article
+        page = next(p for p, text in articles if name in ISLAND.findall(text))
+        chosen.setdefault(page, []).append(name)
+    for page, names in chosen.items():
+        targets.append(Target("article + " + ", ".join(names), _url(page, output)))
+    # Every compiled widget has a bundle widgets/NAME-HASH.js; one that no article uses cannot be audited.
+    bundles = {m.group(1) for p in (output / "widgets").glob("*.js") if (m := BUNDLE.match(p.name))}
+    unused = sorted(bundles - set(widgets) - {"loader"})
+    if unused:
+        notes.append(f"no article uses the widget(s) {', '.join(unused)}: not audited")
+    tags = sorted((output / "tag").glob("*.html"))
+    if tags:
+        targets.append(Target("tag", _url(tags[0], output)))
+    else:
+        notes.append("no tag page (tag/*.html) to audit")
+    return targets, notes
+
+
+def _url(page: Path, output: Path) -> str:
+    return page.relative_to(output).as_posix()
+
+
+def metrics(report: dict) -> dict[str, float]:
+    """One Lighthouse JSON report → the figures the budget checks (scores 0–100, times in ms, bytes)."""
+    if report.get("runtimeError"):
+        error = report["runtimeError"]
+        raise AuditError(Problem(report.get("requestedUrl", "?"), 0, f"Lighthouse could not load the page: "
+                                 f"{error.get('code')}: {error.get('message')}", "open the URL in a browser"))
+    figures = {name: round(100 * (report["categories"][name]["score"] or 0)) for name in CATEGORIES}
+    audits = report["audits"]
+    figures["lcp_ms"] = audits["largest-contentful-paint"]["numericValue"]
+    figures["fcp_ms"] = audits["first-contentful-paint"]["numericValue"]
+    figures["tbt_ms"] = audits["total-blocking-time"]["numericValue"]
+    figures["cls"] = audits["cumulative-layout-shift"]["numericValue"]
+    requests = audits["network-requests"]["details"]["items"]
+    document = report.get("finalDisplayedUrl") or report.get("finalUrl")
+    figures["first_trip_bytes"] = sum(item.get("transferSize", 0) for item in requests
+                                      if item["url"] == document or item.get("resourceType") == "Stylesheet")
+    return figures
+
+
+def median_metrics(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {name: statistics.median(run[name] for run in runs) for name in runs[0]} if runs else {}
+
+
+def check(result: PageResult, budget: Budget) -> list[str]:
+    """What is over budget on one page, one line each (empty: within budget)."""
+    m, where, failures = result.median, result.target.path or "index.html", []
+    for name in CATEGORIES:
+        if m[name] < budget.min_score:
+            failures.append(f"{where}: {name} {m[name]:.0f} < {budget.min_score}")
+    if m["lcp_ms"] > budget.lcp_ms:
+        failures.append(f"{where}: LCP {m['lcp_ms']:.0f} ms > {budget.lcp_ms:.0f} ms")
+    if m["tbt_ms"] > budget.tbt_ms:
+        failures.append(f"{where}: total blocking time {m['tbt_ms']:.0f} ms > {budget.tbt_ms:.0f} ms")
+    if m["cls"] > budget.cls:
+        failures.append(f"{where}: CLS {m['cls']:.3f} > {budget.cls}")
+    if result.target.kind.startswith("article") and m["first_trip_bytes"] > budget.first_trip_bytes:
+        failures.append(f"{where}: HTML + CSS {m['first_trip_bytes']:,.0f} B compressed > "
+                        f"{budget.first_trip_bytes:,} B (the first round trip)")
+    failures += [f"{where}: axe: {line}" for line in result.axe]
+    return failures
+
+
+def format_table(results: list[PageResult]) -> str:
+    head = ("page", "kind", "perf", "a11y", "bp", "seo", "FCP ms", "LCP ms", "TBT ms", "CLS", "1st trip B", "axe")
+    rows = [head]
+    for result in results:
+        m = result.median
+        rows.append((result.target.path or "index.html", result.target.kind,
+                     *(f"{m[name]:.0f}" for name in CATEGORIES), f"{m['fcp_ms']:.0f}", f"{m['lcp_ms']:.0f}",
+                     f"{m['tbt_ms']:.0f}", f"{m['cls']:.3f}", f"{m['first_trip_bytes']:,.0f}", str(len(result.axe))))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    return "\n".join("  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in
+                               enumerate(zip(row, widths))) for row in rows)
+
+
+# ---- the parts that run Chromium -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Tools:
+    lighthouse: Path
+    chromium: str
+    axe: Path
+
+
+def find_tools(root: Path) -> Tools:
+    lighthouse = Path(root) / "node_modules" / ".bin" / "lighthouse"
+    axe = Path(root) / "node_modules" / "axe-core" / "axe.min.js"
+    for path, package in ((lighthouse, "lighthouse"), (axe, "axe-core")):
+        if not path.exists():
+            raise ToolMissingError(Problem(str(path), 0, f"{package} is not installed",
+                                           "run `npm ci` in the site root (package.json pins it); ./dev audit does this"))
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        raise ToolMissingError(Problem("chromium", 0, "Chromium is not installed",
+                                       "apt-get install chromium (./dev audit installs it)"))
+    if shutil.which("node") is None:
+        raise ToolMissingError(Problem("node", 0, "Node.js is not installed", "install Node.js 20"))
+    return Tools(lighthouse, chromium, axe)
+
+
+def chrome_flags() -> str:
+    """--chrome-flags for Lighthouse: values with spaces quoted (Lighthouse parses the string like a shell)."""
+    def quoted(flag: str) -> str:
+        name, _, value = flag.partition("=")
+        return f'{name}="{value}"' if " " in value else flag
+    return " ".join(["--headless=new", *(quoted(flag) for flag in CHROMIUM_FLAGS)])
+
+
+def run_lighthouse(url: str, tools: Tools, workdir: Path) -> dict:
+    """One Lighthouse run (mobile defaults) → its JSON report."""
+    output = Path(tempfile.mkstemp(suffix=".json", dir=workdir)[1])
+    command = [str(tools.lighthouse), url, "--output=json", f"--output-path={output}", "--quiet",
+               f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={chrome_flags()}"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "CHROME_PATH": tools.chromium})
+    if run.returncode != 0 or not output.stat().st_size:
+        raise AuditError(Problem(url, 0, f"Lighthouse failed (exit {run.returncode}): "
+                                 f"{run.stderr.strip()[-800:] or 'no message'}",
+                                 f"run it by hand to see more: {' '.join(command[:2])}"))
+    return json.loads(output.read_text(encoding="utf-8"))
+
+
+def run_axe(urls: list[str], tools: Tools) -> dict[str, list[str]]:
+    """axe-core on each URL in one Chromium (JavaScript on, 360 px wide) → violations per URL."""
+    from playwright.sync_api import sync_playwright
+
+    script = tools.axe.read_text(encoding="utf-8") + ";0"
+    found: dict[str, list[str]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=tools.chromium, args=CHROMIUM_FLAGS)
+        try:
+            # bypass_csp only lets the test inject axe; the page itself runs as served.
+            context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
+            for url in urls:
+                page = context.new_page()
+                page.goto(url, wait_until="load")
+                page.evaluate(script)
+                found[url] = page.evaluate("""async () => {
+                    const result = await axe.run(document, {resultTypes: ['violations']});
+                    return result.violations.flatMap(v => v.nodes.map(n => `${v.id}: ${n.target.join(' ')}`));
+                }""")
+                page.close()
+        finally:
+            browser.close()
+    return found
+
+
+def audit(output: Path, root: Path, budget: Budget = Budget(), runs: int = 3, progress=print) -> AuditReport:
+    """Serve `output` through islet.preview and audit one page of each kind against `budget`."""
+    from .preview import Preview
+
+    tools = find_tools(root)
+    targets, notes = choose_pages(output)
+    results = []
+    with Preview(output) as server, tempfile.TemporaryDirectory(prefix="islet-audit-") as workdir:
+        axe = run_axe([server.url + t.path for t in targets], tools)
+        for target in targets:
+            url = server.url + target.path
+            reports = []
+            for number in range(1, runs + 1):
+                progress(f"Lighthouse {number}/{runs}: {target.path or 'index.html'} ({target.kind})")
+                reports.append(metrics(run_lighthouse(url, tools, Path(workdir))))
+            results.append(PageResult(target, reports, axe[url]))
+    failures = [line for result in results for line in check(result, budget)]
+    return AuditReport(results, notes, failures)

@@ -1,0 +1,156 @@
+"""The audit: page choice, Lighthouse report parsing, medians and budgets; one real Lighthouse + axe run."""
+from __future__ import annotations
+
+import pytest
+
+from browser import CHROMIUM_ARGS, ROOT
+from islet import headers
+from islet.audit import (CHROMIUM_FLAGS, AuditError, Budget, PageResult, Target, check, choose_pages, chrome_flags,
+                         format_table, median_metrics, metrics)
+
+ARTICLE_HEAD = '<meta property="og:type" content="article">'
+WEBSITE_HEAD = '<meta property="og:type" content="website">'
+
+
+def write(root, files):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_choose_pages_one_of_each_kind(tmp_path):
+    build = write(tmp_path / "build", {
+        "index.html": WEBSITE_HEAD,
+        "articles/a-chart-and-table.html": ARTICLE_HEAD + '<div data-islet="chart"></div><div data-islet="table">',
+        "articles/b-plain.html": ARTICLE_HEAD,
+        "articles/c-table.html": ARTICLE_HEAD + '<div data-islet="table">',
+        "articles/d-tabs.html": ARTICLE_HEAD + '<div data-islet="tabs">',
+        "about.html": WEBSITE_HEAD + '<div data-islet="search">',         # not an article
+        "tag/zebra.html": WEBSITE_HEAD, "tag/alpha.html": WEBSITE_HEAD,
+        "widgets/chart-ABCDEFGH.js": "", "widgets/table-ABCDEFGH.js": "", "widgets/tabs-ABCDEFGH.js": "",
+        "widgets/search-ABCDEFGH.js": "", "widgets/loader-ABCDEFGH.js": "", "widgets/chunks/chunk-ABCDEFGH.js": "",
+    })
+    targets, notes = choose_pages(build)
+    assert targets == [Target("index", ""), Target("article", "articles/b-plain.html"),
+                       Target("article + chart, table", "articles/a-chart-and-table.html"),
+                       Target("article + tabs", "articles/d-tabs.html"), Target("tag", "tag/alpha.html")]
+    assert notes == ["no article uses the widget(s) search: not audited"]
+
+
+def test_choose_pages_when_every_article_has_a_widget(tmp_path):
+    build = write(tmp_path / "build", {
+        "index.html": "",
+        "articles/a.html": ARTICLE_HEAD + '<i data-islet="toggle"></i><i data-islet="chart"></i>',
+        "articles/b.html": ARTICLE_HEAD + '<i data-islet="toggle"></i>',
+    })
+    targets, notes = choose_pages(build)
+    assert targets == [Target("index", ""), Target("article", "articles/b.html"),
+                       Target("article + chart", "articles/a.html")]
+    assert notes == ["no tag page (tag/*.html) to audit"]
+
+
+def test_choose_pages_needs_a_build(tmp_path):
+    with pytest.raises(AuditError, match="build the site first"):
+        choose_pages(tmp_path)
+
+
+def report(url="http://127.0.0.1:1/a.html", perf=1.0, lcp=900.0, tbt=0.0, cls=0.0, doc=5000, css=0):
+    """The parts of a Lighthouse 12 JSON report that `metrics` reads, shaped as Lighthouse writes them."""
+    items = [{"url": url, "resourceType": "Document", "transferSize": doc},
+             {"url": "http://127.0.0.1:1/widgets/x.js", "resourceType": "Script", "transferSize": 900}]
+    if css:
+        items.append({"url": "http://127.0.0.1:1/site.css", "resourceType": "Stylesheet", "transferSize": css})
+    return {"requestedUrl": url, "finalDisplayedUrl": url,
+            "categories": {"performance": {"score": perf}, "accessibility": {"score": 1},
+                           "best-practices": {"score": 0.96}, "seo": {"score": None}},
+            "audits": {"largest-contentful-paint": {"numericValue": lcp}, "first-contentful-paint": {"numericValue": 700},
+                       "total-blocking-time": {"numericValue": tbt}, "cumulative-layout-shift": {"numericValue": cls},
+                       "network-requests": {"details": {"items": items}}}}
+
+
+def test_metrics_from_a_report():
+    m = metrics(report(perf=0.97, css=2000))
+    assert m == {"performance": 97, "accessibility": 100, "best-practices": 96, "seo": 0, "lcp_ms": 900.0,
+                 "fcp_ms": 700, "tbt_ms": 0.0, "cls": 0.0, "first_trip_bytes": 7000}
+
+
+def test_metrics_runtime_error_is_an_audit_error():
+    broken = {"requestedUrl": "http://x/", "runtimeError": {"code": "NO_FCP", "message": "no paint"}}
+    with pytest.raises(AuditError, match="NO_FCP"):
+        metrics(broken)
+
+
+def test_medians_per_figure():
+    runs = [metrics(report(perf=p, lcp=l)) for p, l in [(1.0, 1500), (0.9, 800), (0.95, 1000)]]
+    m = median_metrics(runs)
+    assert (m["performance"], m["lcp_ms"]) == (95, 1000)
+
+
+@pytest.mark.parametrize("kind, figures, expected", [
+    ("article", {}, []),
+    ("article", {"perf": 0.99}, ["performance 99 < 100"]),
+    ("article", {"lcp": 1201}, ["LCP 1201 ms > 1200 ms"]),
+    ("article", {"tbt": 10}, ["total blocking time 10 ms > 0 ms"]),
+    ("article", {"cls": 0.01}, ["CLS 0.010 > 0"]),
+    ("article", {"doc": 14 * 1024 + 1}, ["HTML + CSS 14,337 B compressed > 14,336 B (the first round trip)"]),
+    ("article + chart", {"doc": 10000, "css": 5000}, ["HTML + CSS 15,000 B compressed > 14,336 B (the first round trip)"]),
+    ("index", {"doc": 20000}, []),            # the first-trip budget is for articles
+])
+def test_budget_check(kind, figures, expected):
+    result = PageResult(Target(kind, "a.html"), [metrics(report(**figures))])
+    result.runs[0]["best-practices"] = result.runs[0]["seo"] = 100
+    assert check(result, Budget()) == [f"a.html: {line}" for line in expected]
+
+
+def test_axe_violations_fail_the_budget():
+    result = PageResult(Target("tag", "tag/x.html"), [metrics(report())], axe=["image-alt: img"])
+    result.runs[0]["best-practices"] = result.runs[0]["seo"] = 100
+    assert check(result, Budget()) == ["tag/x.html: axe: image-alt: img"]
+
+
+def test_table_has_a_row_per_page():
+    results = [PageResult(Target("index", ""), [metrics(report())]),
+               PageResult(Target("article + tabs", "articles/t.html"), [metrics(report(doc=6853))])]
+    lines = format_table(results).splitlines()
+    assert len(lines) == 3 and lines[0].split()[:3] == ["page", "kind", "perf"]
+    assert lines[1].startswith("index.html") and "articles/t.html" in lines[2] and "6,853" in lines[2]
+
+
+def test_chromium_flags_match_the_browser_tests():
+    assert CHROMIUM_FLAGS == CHROMIUM_ARGS
+    assert '--host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"' in chrome_flags()
+
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Audit test page</title><meta name="description" content="A page for testing the audit.">
+<link rel="icon" href="data:,"></head><body><main><h1>Audit</h1><p>{}</p>{}</main></body></html>"""
+
+
+@pytest.mark.browser
+def test_real_lighthouse_and_axe_run(tmp_path):
+    """One real Lighthouse run and one real axe run through the nginx preview: the reports parse."""
+    from islet.audit import find_tools, run_axe, run_lighthouse
+    from islet.compress import compress_output
+    from islet.preview import Preview
+
+    build = write(tmp_path / "build", {
+        "index.html": PAGE.format("Readers are on slow phones. " * 40, ""),
+        "bad.html": PAGE.format("An image without a text alternative.", '<img src="data:," width="10" height="10">'),
+        "robots.txt": "User-agent: *\nAllow: /\n",
+        "_headers": headers.headers_file(headers.content_security_policy([], [])),
+    })
+    compress_output(build)
+    tools = find_tools(ROOT)
+    with Preview(build) as server:
+        m = metrics(run_lighthouse(server.url, tools, tmp_path))
+        found = run_axe([server.url, server.url + "bad.html"], tools)
+    assert all(0 <= m[name] <= 100 for name in ("performance", "accessibility", "best-practices", "seo"))
+    assert m["accessibility"] == 100 and m["lcp_ms"] > 0 and m["fcp_ms"] > 0 and m["cls"] >= 0
+    # The document arrived brotli-compressed: more than its .br body (headers count), far less than the page.
+    br, raw = (build / "index.html.br").stat().st_size, (build / "index.html").stat().st_size
+    assert br < m["first_trip_bytes"] < min(br + 2000, raw)
+    assert found[server.url] == []
+    assert any(line.startswith("image-alt") for line in found[server.url + "bad.html"])
