@@ -18,7 +18,7 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
-from . import headers, hydrate, scripts, sitemap, verify
+from . import check, headers, hydrate, scripts, sitemap, verify
 from . import settings as islet_settings
 from .content import IsletMarkdownReader, front_matter_line
 from .data import load_data
@@ -83,7 +83,9 @@ def on_initialized(pelican) -> None:
 
 
 def prepare_widgets(config: islet_settings.IsletSettings) -> tuple[dict[str, Widget], scripts.Scripts | None]:
-    """Import the site's widgets and compile them (or take them from the cache)."""
+    """Check every module in widgets/ (used or not), import the widgets, compile them (or take them from the cache)."""
+    if (config.root / "widgets").is_dir():
+        check.check_or_raise(config.root / "widgets", config.root)
     widgets = discover(config.root)
     if not widgets:
         return widgets, None

@@ -121,9 +121,47 @@ def template_syntax(site):
     return rel(site, path), append(path, "{% if %}\n"), "template syntax error"
 
 
+UNSAFE_WIDGET = """PROPS = {"items": ["list", []]}
+
+
+def render(props):
+    return "<p>" + str(len(props["items"])) + "</p>"
+
+
+def mount(root, props):
+    if (count := len(props["items"])) > 0:
+        root.dataset.count = f"{count:03d}"
+"""
+
+
+def unsafe_widget(site):
+    """A widget that is never used still stops the build: the check runs on every module."""
+    path = site.path("widgets/unsafe.py")
+    path.write_text(UNSAFE_WIDGET)
+    return rel(site, path), "9:9", "walrus"
+
+
+def unknown_widget(site):
+    path = article(site)
+    return rel(site, path), append(path, "\n```widget carousel\nspeed: 3\n```\n") - 2, "unknown widget 'carousel'"
+
+
+def wrong_prop_type(site):
+    path = article(site)
+    return (rel(site, path), append(path, "\n```widget tabs\ntabs: just one\n```\n") - 2,
+            "prop 'tabs' of widget 'tabs' must be list")
+
+
+def missing_data_file(site):
+    path = article(site)
+    return (rel(site, path), append(path, "\n```widget table\nrows: data.no_such_table\n```\n") - 2,
+            "data.no_such_table does not exist")
+
+
 CASES = [malformed_front_matter, invalid_date, unknown_template, duplicate_slug, broken_link, missing_image,
          undefined_data, malformed_csv, malformed_json, malformed_yaml, malformed_toml, non_utf8_article,
-         non_utf8_data, empty_article, empty_data, template_syntax]
+         non_utf8_data, empty_article, empty_data, template_syntax, unsafe_widget, unknown_widget, wrong_prop_type,
+         missing_data_file]
 
 
 @pytest.mark.parametrize("breaks", CASES, ids=[c.__name__ for c in CASES])
@@ -148,3 +186,14 @@ def test_links_and_images_are_only_warnings_without_strict(demo_copy):
     result = demo_copy.build()
     assert result.code == 0
     assert f"warning: {path}:{line}: broken link" in result.stderr
+
+
+def test_every_unsafe_construct_is_reported_at_once_with_line_and_column(demo_copy):
+    before = demo_copy.output_digest()
+    unsafe_widget(demo_copy)
+    result = demo_copy.build()
+    assert result.code == 1
+    findings = [line for line in result.lines if line.startswith("widgets/unsafe.py:")]
+    assert [f.split(": ", 1)[0] for f in findings] == ["widgets/unsafe.py:9:9", "widgets/unsafe.py:10:33"], result.stderr
+    assert all(" — " in f for f in findings)
+    assert demo_copy.output_digest() == before
