@@ -23,6 +23,7 @@ import gzip
 import hashlib
 import io
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -92,7 +93,8 @@ def _encode(data: bytes, suffix: str, cache: Path | None) -> bytes:
         return entry.read_bytes()
     body = ENCODERS[suffix](data)
     entry.parent.mkdir(parents=True, exist_ok=True)
-    temporary = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")   # another build may share the cache
+    # Another build, or another thread of this one (two identical files), may write the same entry.
+    temporary = entry.with_name(f"{entry.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     temporary.write_bytes(body)
     temporary.replace(entry)
     return body

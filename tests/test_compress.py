@@ -129,3 +129,11 @@ def test_built_demo_site_is_fully_compressed(built_demo, tmp_path):
     before = snapshot(copy)
     compress_output(copy)
     assert snapshot(copy) == before, "the build's variants differ from a fresh compress run"
+
+
+def test_identical_files_share_one_cache_entry(tmp_path):
+    """Two files with the same bytes are compressed by two threads at once into one cache entry."""
+    site = make_site(tmp_path / "site", {f"copy{i}.html": TEXT for i in range(8)})
+    compress_output(site, workers=4, cache=tmp_path / "cache")
+    assert len({p.read_bytes() for p in site.glob("*.br")}) == 1 and len(list(site.glob("*.br"))) == 8
+    assert sorted(p.suffix for p in (tmp_path / "cache").rglob("*") if p.is_file()) == [".br", ".gz"]
