@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem
+from .theme_script import insert_prepaint
 
 ISLAND = re.compile(r'data-islet="([A-Za-z0-9_]+)"')
 
@@ -107,7 +108,10 @@ def hydrate(output: Path, manifest: Manifest, budget: Budget, base: str = "/") -
         scripts = page_scripts(page, html, manifest, budget)
         if scripts is None:
             continue
-        path.write_text(inject(html, page, manifest, imports), encoding="utf-8")
+        html = inject(html, page, manifest, imports)
+        if "theme_toggle" in scripts.widgets:   # the stored theme must apply before the first paint
+            html = insert_prepaint(html)
+        path.write_text(html, encoding="utf-8")
         table.append(scripts)
         missing = [n for n in scripts.widgets if n not in manifest.widgets]
         if missing:

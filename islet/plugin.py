@@ -18,7 +18,7 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
-from . import check, headers, hydrate, scripts, sitemap, verify
+from . import check, headers, hydrate, scripts, search_index, sitemap, theme_script, verify
 from . import settings as islet_settings
 from .content import IsletMarkdownReader, front_matter_line
 from .data import load_data
@@ -41,6 +41,7 @@ class Run:
     scripts: scripts.Scripts | None = None                            # the compiled widgets, if the site has any
     css: str = ""                                                      # the theme CSS inlined in every page
     report: list[str] = field(default_factory=list)                    # printed after a successful build
+    articles: list = field(default_factory=list)                       # published articles, for the search index
 
     def strict_problems(self, problems: list[Problem]) -> None:
         (self.errors if self.settings.strict else self.warnings).extend(problems)
@@ -112,6 +113,7 @@ def on_content(content) -> None:
 
 def on_read(generators) -> None:
     """Every source has been read: stop before Pelican writes anything if one was wrong."""
+    current.articles = [a for g in generators for a in getattr(g, "articles", [])]
     for page, claims in sorted(current.claims.items()):
         first, *others = sorted(claims)
         current.pages[page] = first[1]
@@ -151,6 +153,10 @@ def on_finalized(pelican) -> None:
         current.errors += over_budget           # budgets are enforced in every mode, not only strict
         current.report.append(hydrate.format_table(table))
         script_hashes.append(hydrate.csp_hash(hydrate.import_map(manifest, base)))
+        if any("theme_toggle" in row.widgets for row in table):
+            script_hashes.append(hydrate.csp_hash(theme_script.PREPAINT))
+        if any("search" in row.widgets for row in table):
+            current.report.append(search_index.size_line(search_index.write_index(output, current.articles)))
     csp = headers.content_security_policy(script_hashes, [hydrate.csp_hash(current.css)])
     (output / "_headers").write_text(headers.headers_file(csp), encoding="utf-8")
     # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.

@@ -257,3 +257,32 @@ def test_a_tampered_script_is_refused_by_its_integrity(browser, trigger_site):
         context.close()
     finally:
         module.write_bytes(original)
+
+
+def test_theme_toggle_pages_get_the_prepaint_snippet_and_the_csp_allows_it(built_demo):
+    from islet.theme_script import PREPAINT
+
+    csp = parse_headers_file(built_demo.path("build/_headers").read_text())["/*"]["Content-Security-Policy"]
+    for page, html in html_pages(built_demo).items():
+        has_toggle = 'data-islet="theme_toggle"' in html
+        assert (f"<script>{PREPAINT}</script>" in html) == has_toggle, page
+        if has_toggle:
+            assert html.index(PREPAINT) < html.index("<style>"), "it runs before the CSS paints"
+            assert f"'sha256-{sha('sha256', PREPAINT.encode())}'" in csp
+
+
+def test_the_search_index_is_written_when_a_page_searches(built_demo):
+    index = json.loads(built_demo.path("build/search.json").read_text())
+    urls = {doc[index["fields"].index("url")] for doc in index["docs"]}
+    articles = {p.relative_to(built_demo.path("build")).as_posix()
+                for p in built_demo.path("build/articles").glob("*.html")}
+    assert urls == articles, "every published article, and nothing else (no drafts, no pages)"
+
+
+def test_the_theme_toggle_setting_puts_it_on_every_page(demo_copy):
+    conf = demo_copy.path("pelicanconf.py")
+    conf.write_text(conf.read_text() + "\nISLET_THEME_TOGGLE = True\n")
+    result = demo_copy.build("--strict")
+    assert result.code == 0, result.stderr
+    pages = html_pages(demo_copy)
+    assert all('data-islet="theme_toggle"' in h and "<script>(function(){" in h for h in pages.values())
