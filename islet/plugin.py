@@ -18,7 +18,7 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
-from . import check, headers, hydrate, scripts, search_index, sitemap, theme_script, verify
+from . import check, headers, hydrate, images, scripts, search_index, sitemap, theme_script, verify
 from . import settings as islet_settings
 from .content import IsletMarkdownReader, front_matter_line
 from .data import load_data
@@ -145,6 +145,9 @@ def on_finalized(pelican) -> None:
         shutil.copyfile(favicon, output / "favicon.ico")
     sitemap.write(output, config.origin, current.lastmod)
     current.strict_problems(verify.check_output(output, current.pages))
+    pictures = images.optimize(output, config.cache_dir / "images", current.pages, pelican.settings.get("SITEURL", ""))
+    current.errors += pictures.problems
+    current.report.append(images.summary(pictures.stats))
     script_hashes = []
     if current.scripts is not None:
         manifest, base = current.scripts.manifest, urlsplit(config.origin).path.rstrip("/") + "/"
