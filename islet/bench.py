@@ -11,8 +11,9 @@
    memory is their own: cold (no output, no caches), again with nothing changed, and again
    after one article was edited (the edit is checked to be in the output).
 
-Times are wall-clock seconds of the whole command (start-up included), the median over the
-repeats. Peak memory is ``ru_maxrss`` of the build: the largest single process in its tree.
+Times are wall-clock seconds of the whole command (start-up included) and its CPU seconds
+(user + system, whole process tree; steadier than wall time on a shared machine), each the
+median over the repeats; the load average at each start is recorded too. Peak memory is ``ru_maxrss`` of the build: the largest single process in its tree.
 """
 from __future__ import annotations
 
@@ -69,8 +70,9 @@ with open(log, "wb") as out:
     start = time.perf_counter()
     code = subprocess.call(command, stdout=out, stderr=subprocess.STDOUT)
     seconds = time.perf_counter() - start
-print(json.dumps({"code": code, "seconds": seconds,
-                  "maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": code, "seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                  "maxrss_kb": usage.ru_maxrss}))
 '''
 
 
@@ -180,13 +182,16 @@ def islet_site(folder: Path, corpus: Path) -> Tool:
 
 @dataclass
 class Sample:
-    seconds: float
+    seconds: float          # wall clock: what a writer waits
+    cpu_seconds: float      # user + system CPU of the whole process tree: steadier on a busy machine
     peak_rss_mb: float
+    load: float             # the machine's 1-minute load average when the build started
 
 
 def measure(tool: Tool, phase: str, log: Path) -> Sample:
     """Run the tool's build once in a fresh process; a failed build stops the bench with its output."""
     env = {**os.environ, **tool.env}
+    load = os.getloadavg()[0]
     run = subprocess.run([sys.executable, "-c", LAUNCHER, str(log), *tool.command], cwd=tool.site, env=env,
                          capture_output=True, text=True, check=True)
     report = json.loads(run.stdout)
@@ -194,7 +199,7 @@ def measure(tool: Tool, phase: str, log: Path) -> Sample:
         print("\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]), file=sys.stderr)
         raise BenchError(Problem("bench", 0, f"{tool.name} failed its {PHASES[phase]} (exit {report['code']})",
                                  "its last lines are above: fix the corpus generator or the build"))
-    return Sample(report["seconds"], report["maxrss_kb"] / 1024)
+    return Sample(report["seconds"], report["cpu_seconds"], report["maxrss_kb"] / 1024, load)
 
 
 def edit(tool: Tool, number: int, marker: str) -> str:
@@ -255,13 +260,19 @@ def results(articles, repeat, seed, started, corpus_bytes, samples, pages, comma
             "html_pages": pages[name],
             "phases": {phase: {"seconds": [round(s.seconds, 3) for s in runs],
                                "median_seconds": round(statistics.median(s.seconds for s in runs), 3),
-                               "peak_rss_mb": [round(s.peak_rss_mb, 1) for s in runs]}
+                               "cpu_seconds": [round(s.cpu_seconds, 3) for s in runs],
+                               "median_cpu_seconds": round(statistics.median(s.cpu_seconds for s in runs), 3),
+                               "peak_rss_mb": [round(s.peak_rss_mb, 1) for s in runs],
+                               "load_average": [round(s.load, 2) for s in runs]}
                        for phase, runs in phases.items()},
             "peak_rss_mb": round(max(s.peak_rss_mb for runs in phases.values() for s in runs), 1),
         }
     ratio = lambda a, b: round(a / b, 3) if b else None   # noqa: E731
     ratios = {phase: ratio(tools["islet"]["phases"][phase]["median_seconds"],
                            tools["pelican"]["phases"][phase]["median_seconds"]) for phase in PHASES}
+    for phase in PHASES:
+        ratios[f"{phase}_cpu"] = ratio(tools["islet"]["phases"][phase]["median_cpu_seconds"],
+                                       tools["pelican"]["phases"][phase]["median_cpu_seconds"])
     ratios["peak_rss"] = ratio(tools["islet"]["peak_rss_mb"], tools["pelican"]["peak_rss_mb"])
     from pelican import __version__ as pelican_version
 
@@ -277,11 +288,17 @@ def results(articles, repeat, seed, started, corpus_bytes, samples, pages, comma
 def table(result: dict) -> str:
     """The side-by-side table printed after a run."""
     pel, isl = result["tools"]["pelican"], result["tools"]["islet"]
-    rows = [(label, f"{pel['phases'][p]['median_seconds']:.2f} s", f"{isl['phases'][p]['median_seconds']:.2f} s",
-             _times(result["ratios"][p])) for p, label in PHASES.items()]
+    rows = []
+    for p, label in PHASES.items():
+        rows.append((label + " (wall)", f"{pel['phases'][p]['median_seconds']:.2f} s",
+                     f"{isl['phases'][p]['median_seconds']:.2f} s", _times(result["ratios"][p])))
+        rows.append(("  CPU time", f"{pel['phases'][p]['median_cpu_seconds']:.2f} s",
+                     f"{isl['phases'][p]['median_cpu_seconds']:.2f} s", _times(result["ratios"][f"{p}_cpu"])))
     rows.append(("peak memory (RSS)", f"{pel['peak_rss_mb']:.0f} MB", f"{isl['peak_rss_mb']:.0f} MB",
                  _times(result["ratios"]["peak_rss"])))
     rows.append(("HTML pages written", f"{pel['html_pages']:,}", f"{isl['html_pages']:,}", ""))
+    loads = [x for t in (pel, isl) for ph in t["phases"].values() for x in ph["load_average"]]
+    rows.append(("load average at start", f"{min(loads):.1f}–{max(loads):.1f}", "", ""))
     header = ("", "Pelican", "islet", "islet/Pelican")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     line = lambda r: "  ".join([r[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(r[1:], widths[1:]))])  # noqa

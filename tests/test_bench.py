@@ -49,7 +49,7 @@ def test_measure_reports_time_and_peak_memory_of_the_process(tmp_path):
     hog = bench.Tool("hog", tmp_path, (sys.executable, "-c", "import time; b = b'x' * (150 << 20); time.sleep(0.2)"),
                      tmp_path / "out", ())
     sample = bench.measure(hog, "cold", tmp_path / "hog.log")
-    assert sample.peak_rss_mb >= 150 and sample.seconds >= 0.2
+    assert sample.peak_rss_mb >= 150 and sample.seconds >= 0.2 and sample.cpu_seconds > 0
 
 
 def test_a_failing_build_stops_the_bench(tmp_path):
@@ -71,7 +71,8 @@ def test_bench_runs_both_tools_and_writes_well_formed_json(tmp_path, capsys):
         assert set(tool["phases"]) == {"cold", "noop", "edit"}
         for phase in tool["phases"].values():
             assert len(phase["seconds"]) == 1 and phase["median_seconds"] > 0 and len(phase["peak_rss_mb"]) == 1
-    assert set(result["ratios"]) == {"cold", "noop", "edit", "peak_rss"}
+            assert phase["median_cpu_seconds"] > 0 and len(phase["load_average"]) == 1
+    assert set(result["ratios"]) == {"cold", "noop", "edit", "cold_cpu", "noop_cpu", "edit_cpu", "peak_rss"}
     assert all(isinstance(v, float) for v in result["ratios"].values())
     # the edit really reached both outputs
     assert "bench-edit-0" in (tmp_path / "work/pelican/out/bench-00010.html").read_text()
