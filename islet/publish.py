@@ -136,18 +136,25 @@ class LocalFile:
     md5: str                    # of the file as the build wrote it (uncompressed)
     size: int                   # bytes that will be uploaded (the gzip body when Content-Encoding is gzip)
     headers: dict[str, str]     # Content-Type, Cache-Control and, for a gzip body, Content-Encoding
+    gzipped: Path | None = None     # the build's F.gz, when it holds exactly F
 
     def body(self) -> bytes:
         """What to upload: F's gzip body when Content-Encoding is gzip (F.gz from the build, or made here)."""
         if self.headers.get("Content-Encoding") != "gzip":
             return self.path.read_bytes()
-        ready = self.path.with_name(self.path.name + ".gz")
-        return ready.read_bytes() if ready.is_file() else _gzip(self.path.read_bytes())
+        return self.gzipped.read_bytes() if self.gzipped else _gzip(self.path.read_bytes())
 
 
 def _gzip(data: bytes) -> bytes:
     # mtime 0 and a fixed level: the same file always gives the same bytes (and so the same upload).
     return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def _gunzip(path: Path) -> bytes | None:
+    try:
+        return gzip.decompress(path.read_bytes())
+    except (OSError, EOFError):
+        return None
 
 
 def is_variant(key: str, keys: set[str]) -> bool:
@@ -168,14 +175,16 @@ def local_files(output: Path) -> dict[str, LocalFile]:
         path = output / key
         data = path.read_bytes()
         head = {"Content-Type": headers.content_type(key), "Cache-Control": headers.cache_control(key)}
-        size = len(data)
+        size, ready = len(data), None
         if headers.compressible(key):
             ready = path.with_name(path.name + ".gz")
-            packed = ready.stat().st_size if ready.is_file() else len(_gzip(data))
+            # The build's F.gz is used only if it really is F: a stale or hand-made one is not uploaded.
+            ready = ready if ready.is_file() and _gunzip(ready) == data else None
+            packed = ready.stat().st_size if ready else len(_gzip(data))
             if packed < size:
                 head["Content-Encoding"] = "gzip"
                 size = packed
-        found[key] = LocalFile(path, hashlib.md5(data).hexdigest(), size, head)
+        found[key] = LocalFile(path, hashlib.md5(data).hexdigest(), size, head, ready)
     return found
 
 

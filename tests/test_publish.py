@@ -108,6 +108,9 @@ def test_precompressed_variants_are_used_and_never_published_as_files(tmp_path):
     assert set(files) == {"a.html", "data.gz"}                           # data.gz has no base file: a real file
     assert files["a.html"].body() == ready and files["a.html"].size == len(ready)
     assert site_keys(out) == ["a.html", "data.gz"]
+    (out / "a.html").write_text(page + "<p>edited after the build</p>")     # a.html.gz is stale now
+    fresh = local_files(out)["a.html"]
+    assert gzip.decompress(fresh.body()) == (out / "a.html").read_bytes() and fresh.gzipped is None
 
 
 # ---------------------------------------------------------------------------------------------- plan
