@@ -237,24 +237,26 @@ def test_search_is_identical_in_javascript(compiled):
 
 # Builds a copy of the demo site with the real build (islet.build, strict), and writes search.json from the
 # articles Pelican read, unless the build already wrote it (then it must be the same bytes).
+# (The main guard matters: the build's image stage starts worker processes, which import __main__ again.)
 BUILD_WITH_INDEX = """
 import json, sys
 from pathlib import Path
 from pelican import signals
 from islet.build import BuildPlan, build
 from islet.search_index import build_index, entries_from_articles, write_index
-root = Path(sys.argv[1])
 articles = []
 def grab(generator):
     articles.extend(generator.articles)
-signals.article_generator_finalized.connect(grab)
-build(BuildPlan(root, strict=True))
-path = root / "build" / "search.json"
-written = path.exists()
-same = written and path.read_text(encoding="utf-8") == build_index(entries_from_articles(articles))
-if not written:
-    write_index(root / "build", articles)
-print(json.dumps({"written_by_build": written, "same": same, "articles": len(articles)}))
+if __name__ == "__main__":
+    root = Path(sys.argv[1])
+    signals.article_generator_finalized.connect(grab)
+    build(BuildPlan(root, strict=True))
+    path = root / "build" / "search.json"
+    written = path.exists()
+    same = written and path.read_text(encoding="utf-8") == build_index(entries_from_articles(articles))
+    if not written:
+        write_index(root / "build", articles)
+    print(json.dumps({"written_by_build": written, "same": same, "articles": len(articles)}))
 """
 
 
