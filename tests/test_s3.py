@@ -286,3 +286,32 @@ def test_invalidation_is_sent_to_cloudfront():
         stub.add_client_error("create_invalidation", "NoSuchDistribution", http_status_code=404)
         with pytest.raises(PublishError, match="the site is published, but the invalidation failed"):
             s3.invalidate("E404", ["/"], client=client)
+
+
+# ------------------------------------------------------------------------------------ the whole thing
+
+def test_invoke_publish_builds_and_publishes_and_a_second_run_uploads_nothing(seaweedfs, tmp_path):
+    """`invoke publish --target s3://… --endpoint-url …` in a fresh copy of the project: build, then publish."""
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import ROOT, copy_site
+
+    site = copy_site(tmp_path / "project")
+    shutil.copy(ROOT / "tasks.py", site.root / "tasks.py")
+    bucket = seaweedfs.new_bucket()
+    command = [str(Path(sys.executable).with_name("invoke")), "--search-root", str(site.root), "publish",
+               *target_args(seaweedfs, bucket, "")]
+    runs = []
+    for _ in range(2):
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, env=seaweedfs.env(), timeout=600)
+        runs.append((done, time.perf_counter() - started))
+        assert done.returncode == 0, done.stdout + done.stderr
+    first, second = runs[0][0], runs[1][0]
+    assert "Built" in first.stdout and "Published" in first.stdout
+    assert "no changes required" in second.stdout and "upload " not in second.stdout
+    state = remote_state(seaweedfs.client(), bucket)
+    assert state == local_state(site.root / "build") and "index.html" in state
+    print(f"\ninvoke publish (build + publish): {runs[0][1]:.1f} s; again: {runs[1][1]:.1f} s, 0 uploads")
