@@ -61,6 +61,7 @@ class PageResult:
     target: Target
     runs: list[dict[str, float]]                       # one metrics() per Lighthouse run
     axe: list[str] = field(default_factory=list)       # one line per violation and node
+    lost: dict[str, set[str]] = field(default_factory=dict)   # category -> audits that cost points in some run
 
     @property
     def median(self) -> dict[str, float]:
@@ -137,6 +138,17 @@ def metrics(report: dict) -> dict[str, float]:
     return figures
 
 
+def lost_points(report: dict) -> dict[str, set[str]]:
+    """Category → the weighted audits that scored below 1 in this report (why a score is under 100)."""
+    lost: dict[str, set[str]] = {}
+    for name in CATEGORIES:
+        for ref in report["categories"][name].get("auditRefs", []):
+            result = report["audits"].get(ref["id"], {})
+            if ref.get("weight") and result.get("score") is not None and result["score"] < 1:
+                lost.setdefault(name, set()).add(ref["id"])
+    return lost
+
+
 def median_metrics(runs: list[dict[str, float]]) -> dict[str, float]:
     return {name: statistics.median(run[name] for run in runs) for name in runs[0]} if runs else {}
 
@@ -146,7 +158,8 @@ def check(result: PageResult, budget: Budget) -> list[str]:
     m, where, failures = result.median, result.target.path or "index.html", []
     for name in CATEGORIES:
         if m[name] < budget.min_score:
-            failures.append(f"{where}: {name} {m[name]:.0f} < {budget.min_score}")
+            why = ", ".join(sorted(result.lost.get(name, ())))
+            failures.append(f"{where}: {name} {m[name]:.0f} < {budget.min_score}" + (f" (lost on: {why})" if why else ""))
     if m["lcp_ms"] > budget.lcp_ms:
         failures.append(f"{where}: LCP {m['lcp_ms']:.0f} ms > {budget.lcp_ms:.0f} ms")
     if m["tbt_ms"] > budget.tbt_ms:
@@ -256,10 +269,13 @@ def audit(output: Path, root: Path, budget: Budget = Budget(), runs: int = 3, pr
         axe = run_axe([server.url + t.path for t in targets], tools)
         for target in targets:
             url = server.url + target.path
-            reports = []
+            result = PageResult(target, [], axe[url])
             for number in range(1, runs + 1):
                 progress(f"Lighthouse {number}/{runs}: {target.path or 'index.html'} ({target.kind})")
-                reports.append(metrics(run_lighthouse(url, tools, Path(workdir))))
-            results.append(PageResult(target, reports, axe[url]))
+                report = run_lighthouse(url, tools, Path(workdir))
+                result.runs.append(metrics(report))
+                for category, audits in lost_points(report).items():
+                    result.lost.setdefault(category, set()).update(audits)
+            results.append(result)
     failures = [line for result in results for line in check(result, budget)]
     return AuditReport(results, notes, failures)

@@ -6,7 +6,7 @@ import pytest
 from browser import CHROMIUM_ARGS, ROOT
 from islet import headers
 from islet.audit import (CHROMIUM_FLAGS, AuditError, Budget, PageResult, Target, check, choose_pages, chrome_flags,
-                         format_table, median_metrics, metrics)
+                         format_table, lost_points, median_metrics, metrics)
 
 ARTICLE_HEAD = '<meta property="og:type" content="article">'
 WEBSITE_HEAD = '<meta property="og:type" content="website">'
@@ -102,6 +102,20 @@ def test_budget_check(kind, figures, expected):
     result = PageResult(Target(kind, "a.html"), [metrics(report(**figures))])
     result.runs[0]["best-practices"] = result.runs[0]["seo"] = 100
     assert check(result, Budget()) == [f"a.html: {line}" for line in expected]
+
+
+def test_lost_points_name_the_audits_behind_a_score():
+    lighthouse = report(perf=0.9)
+    lighthouse["categories"]["performance"]["auditRefs"] = [
+        {"id": "total-blocking-time", "weight": 30}, {"id": "largest-contentful-paint", "weight": 25},
+        {"id": "diagnostics", "weight": 0}]
+    lighthouse["audits"]["total-blocking-time"]["score"] = 0.8
+    lighthouse["audits"]["largest-contentful-paint"]["score"] = 1
+    lighthouse["audits"]["diagnostics"] = {"score": 0}
+    assert lost_points(lighthouse) == {"performance": {"total-blocking-time"}}
+    result = PageResult(Target("index", ""), [metrics(lighthouse)], lost=lost_points(lighthouse))
+    result.runs[0]["best-practices"] = result.runs[0]["seo"] = 100
+    assert check(result, Budget(tbt_ms=1000)) == ["index.html: performance 90 < 100 (lost on: total-blocking-time)"]
 
 
 def test_axe_violations_fail_the_budget():
