@@ -272,3 +272,37 @@ def test_without_javascript_code_blocks_are_intact_and_nothing_dead_is_shown(chr
         page.locator(".copy-code-status").bounding_box()["width"] <= 1
     assert watch.problems == []
     context.close()
+
+
+# ---------------------------------------------------------------- the demo article, built by the real pipeline
+
+@pytest.mark.browser
+def test_demo_article_copies_its_code_blocks(chromium, built_demo):
+    """Built by the real pipeline (bundle, loader, import map with integrity, CSP from _headers)."""
+    from browser import LocalServer, PageWatch
+
+    article = "articles/dark-mode-without-a-flash.html"
+    with LocalServer(built_demo.path("build")) as demo:
+        context = chromium.new_context(viewport={"width": 360, "height": 740})
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=demo.url.rstrip("/"))
+        page = context.new_page()
+        watch = PageWatch(page, demo.url)
+        page.goto(demo.url + article)
+        page.wait_for_selector(".islet-copy_code[data-mounted]", state="attached")
+        blocks = page.locator("main pre code")
+        buttons = page.locator("main .copy-code > button.copy-button")
+        assert buttons.count() == blocks.count() >= 2
+        first = blocks.nth(0).text_content()
+        assert buttons.nth(0).get_attribute("aria-label") == "Copy code: " + copy_code.first_line(first)
+        buttons.nth(0).focus()
+        page.keyboard.press("Space")
+        page.wait_for_function("() => document.querySelector('.copy-code-status').textContent === 'Copied'")
+        assert clipboard(page) == copy_code.clean_code(first)
+        assert watch.problems == []
+        context.close()
+
+        context = chromium.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
+        page = context.new_page()
+        page.goto(demo.url + article)
+        assert page.locator("main pre code").count() >= 2 and page.locator("main button").count() == 0
+        context.close()

@@ -24,7 +24,7 @@ PROPS = {
     "light": ["str", "Light"],
     "dark": ["str", "Dark"],
     "system": ["str", "System"],
-    "id": ["str", "theme"],         # unique on the page: the radios' group name
+    "id": ["str", "theme"],         # the radios' group name (mount() makes it unique on the page)
 }
 KEY = "islet-theme"                 # also in islet/theme_script.py: keep them equal
 CHOICES = ["light", "dark", "system"]
@@ -97,6 +97,11 @@ def mount(root, props):
             apply(normalize(event.newValue))
 
     box = root.querySelector(".theme-toggle")
+    # Two toggles with the same id (the header's and one in an article) would make one radio
+    # group of six, where checking one unchecks the other's: give each its own group.
+    number = list(document.querySelectorAll(".theme-toggle")).indexOf(box)
+    for radio in list(box.querySelectorAll("input")):
+        radio.setAttribute("name", radio.getAttribute("name") + "-" + str(number))
     apply(stored())
     box.addEventListener("change", on_change)
     window.addEventListener("storage", on_storage)
