@@ -81,7 +81,8 @@ def test_data_files_feed_articles(built_demo):
 def test_pages_are_self_contained_and_light(built_demo):
     for page in sorted(built_demo.path("build").rglob("*.html")):
         text = page.read_text()
-        assert "<script" not in text, f"{page.name} ships JavaScript"
+        if "data-islet=" not in text:   # pages with widgets: see test_hydration.py
+            assert "<script" not in text, f"{page.name} ships JavaScript without a widget"
         assert not re.search(r'(src|srcset)="(https?:)?//', text), f"{page.name} loads from another host"
         assert not re.search(r'<link[^>]+rel="(stylesheet|preload|icon)"[^>]+href="(https?:)?//', text)
         style = re.search(r"<style>(.*?)</style>", text, re.S)

@@ -286,3 +286,13 @@ def test_the_theme_toggle_setting_puts_it_on_every_page(demo_copy):
     assert result.code == 0, result.stderr
     pages = html_pages(demo_copy)
     assert all('data-islet="theme_toggle"' in h and "<script>(function(){" in h for h in pages.values())
+
+
+def test_the_loader_is_under_1_kb_and_knows_no_widget_names(built_demo):
+    [loader] = built_demo.path("build/widgets").glob("loader-*.js")
+    assert gz(loader) <= 1024, gz(loader)
+    text = loader.read_text()
+    for name in ("table", "chart", "tabs", "search", "copy_code", "theme_toggle"):
+        assert name not in text
+    for trigger in ("load", "idle", "visible", "media", "interaction"):
+        assert trigger in text
