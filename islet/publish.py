@@ -281,7 +281,7 @@ def describe(the_plan: Plan, local: dict[str, LocalFile], target: Target) -> lis
 def held_back_message(the_plan: Plan) -> str:
     return (f"warning: {len(the_plan.held_back)} files are gone from the build, more than --max-deletes "
             f"({the_plan.max_deletes}): none of them will be deleted. If that is expected, run again with "
-            f"--max-deletes {len(the_plan.held_back)} (or -1 for no limit), or set ISLET_PUBLISH_MAX_DELETES.")
+            f"--max-deletes={len(the_plan.held_back)} (or -1 for no limit), or set ISLET_PUBLISH_MAX_DELETES.")
 
 
 def _bytes(size: int) -> str:
@@ -401,7 +401,16 @@ def run(request: PublishRequest) -> None:
                                        "fix the problems above and publish again"))
     else:
         check_build(root, request.output, request.settings_file, settings.origin)
-    output = root / request.output
+    try:
+        _send(root / request.output, target, request, settings, max_deletes)
+    except KeyboardInterrupt:
+        raise PublishError(Problem(str(target), 0, "interrupted",
+                                   "the remote site still works (pages never go up before their assets, and "
+                                   "nothing is deleted until every upload is done); publish again to finish")) \
+            from None
+
+
+def _send(output: Path, target: Target, request: PublishRequest, settings: PublishSettings, max_deletes: int) -> None:
     if isinstance(target, S3Target):
         from . import s3
 

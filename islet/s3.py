@@ -120,26 +120,32 @@ def upload(client, target: S3Target, the_plan: Plan, local: dict[str, LocalFile]
         with ThreadPoolExecutor(WORKERS) as pool:
             futures = {pool.submit(with_retries, lambda key=key: put(client, target, key, local[key])): key
                        for key, _ in uploads}
-            for future in as_completed(futures):
-                if future.cancelled():
-                    continue
-                if future.exception() is not None:
-                    failed.append((futures[future], future.exception()))
-                    for other in futures:       # a group is all or nothing: stop starting new uploads
-                        other.cancel()
-                    continue
-                progress.advance(name)
-                if stop_after and progress.done >= stop_after:
-                    os.kill(os.getpid(), signal.SIGKILL)   # the interruption tests' "power cut"
-        if not failed:
-            progress.end_group(name, len(uploads))
-            continue
+            try:
+                for future in as_completed(futures):
+                    if future.cancelled():
+                        continue
+                    if future.exception() is not None:
+                        failed.append((futures[future], future.exception()))
+                        _cancel(futures)        # a failed group stops: start no new upload
+                        continue
+                    progress.advance(name)
+                    if stop_after and progress.done >= stop_after:
+                        os.kill(os.getpid(), signal.SIGKILL)   # the interruption tests' "power cut"
+            except BaseException:               # Ctrl-C: let what is in flight finish, start nothing new
+                _cancel(futures)
+                raise
         if failed:
             key, error = failed[0]
             cause = problem(error, target, where)
             raise PublishError(Problem(str(target), 0, f"uploading {key} failed: {cause.what}",
                                        f"{cause.fix}; nothing was deleted and pages were not uploaded before "
                                        "the assets they use, so the site still works — publish again to finish"))
+        progress.end_group(name, len(uploads))
+
+
+def _cancel(futures) -> None:
+    for future in futures:
+        future.cancel()
 
 
 def put(client, target: S3Target, key: str, file: LocalFile) -> None:

@@ -20,6 +20,7 @@ from islet import headers
 from islet.publish import (GitTarget, LocalFile, Plan, PublishError, RemoteFile, RsyncTarget, S3Target, Upload,
                            check_build, describe, group_of, local_files, parse_target, plan, read_settings,
                            site_keys)
+from publish_helpers import production_site, site_copy  # noqa: F401  (a fixture)
 from servers import *  # noqa: F401,F403  (fixtures: sshd, bare_repo)
 
 ORIGIN = "https://islet.example"
@@ -182,7 +183,7 @@ def test_the_plan_printout_lists_reasons_sizes_and_the_way_out_of_the_fence():
     assert text.index("widgets/x.1.js") < text.index("a.html")
     assert "upload  a.html" in text and "new" in text
     assert "2 files to upload (20 B), 0 to delete." in text
-    assert "--max-deletes 5" in text and "none of them will be deleted" in text
+    assert "--max-deletes=5" in text and "none of them will be deleted" in text
     lines = describe(plan(local, remote), local, S3Target("b"))
     assert sum(line.strip().startswith("delete") for line in lines) == 5
 
@@ -200,6 +201,7 @@ def test_stale_missing_and_development_builds_are_refused(demo_copy):
     root = demo_copy.root
     origin = read_settings(root, "publishconf.py").origin
     assert origin == ORIGIN
+    fresh(root / "build")
     # demo_copy holds a development build: its sitemap points at 127.0.0.1, not the published origin.
     with pytest.raises(PublishError, match="not made with publishconf.py"):
         check_build(root, "build", "publishconf.py", origin)
@@ -238,7 +240,15 @@ def test_a_failed_build_is_never_published(demo_copy, bare_repo):
                           capture_output=True).returncode != 0          # nothing pushed
 
 
-def test_no_build_refuses_a_stale_build(demo_copy, bare_repo):
+def fresh(build: Path) -> None:
+    """Make the build newer than the sources (the copies' times come from the shared checkout)."""
+    now = time.time() + 10
+    for path in build.rglob("*"):
+        os.utime(path, (now, now))
+
+
+def test_no_build_refuses_a_development_build(demo_copy, bare_repo):
+    fresh(demo_copy.root / "build")
     done = publish_cli(demo_copy.root, "--target", f"git:{bare_repo}", "--no-build")
     assert done.returncode == 1 and "not made with publishconf.py" in done.stderr
 
@@ -261,10 +271,9 @@ def commits(repo: Path, ref: str = "gh-pages") -> int:
 
 
 @pytest.fixture
-def production_copy(demo_copy) -> "Site":
-    built = demo_copy.build("--settings", "publishconf.py", "--strict")
-    assert built.code == 0, built.stderr
-    return demo_copy
+def production_copy(production_site, tmp_path):
+    """A private copy of the demo site with its production build."""
+    return site_copy(production_site, tmp_path / "site")
 
 
 def test_git_target_commits_the_build_with_nojekyll_and_without_variants(production_copy, bare_repo):
@@ -335,3 +344,14 @@ def test_rsync_target_reports_a_refused_connection(production_copy, tmp_path):
     done = publish_cli(production_copy.root, "--target", f"ssh://127.0.0.1:{port}{tmp_path}", "--no-build",
                        env={**os.environ, "RSYNC_RSH": "ssh -o BatchMode=yes -o StrictHostKeyChecking=no"})
     assert done.returncode == 1 and "rsync failed" in done.stderr and "ssh" in done.stderr
+
+
+def test_ctrl_c_is_one_line_saying_the_site_still_works(production_copy, monkeypatch):
+    from islet import publish, s3
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(s3, "publish", interrupted)
+    with pytest.raises(PublishError, match="interrupted — the remote site still works"):
+        publish.run(publish.PublishRequest(production_copy.root, "s3://bucket/site", build=False))

@@ -124,7 +124,7 @@ def test_deletes_are_fenced_and_nothing_outside_the_prefix_is_touched(site, seaw
 
     fenced = publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket), "--max-deletes", "3")
     assert fenced.returncode == 1
-    assert "--max-deletes 5" in fenced.stderr and "none of them will be deleted" in fenced.stderr
+    assert "--max-deletes=5" in fenced.stderr and "none of them will be deleted" in fenced.stderr
     keys = set(remote_objects(client, bucket, "www"))
     assert {f"old/{i}.html" for i in range(5)} <= keys and "index.html" in keys     # uploads done, no deletes
 
