@@ -67,13 +67,14 @@ def report(url="http://127.0.0.1:1/a.html", perf=1.0, lcp=900.0, tbt=0.0, cls=0.
                            "best-practices": {"score": 0.96}, "seo": {"score": None}},
             "audits": {"largest-contentful-paint": {"numericValue": lcp}, "first-contentful-paint": {"numericValue": 700},
                        "total-blocking-time": {"numericValue": tbt}, "cumulative-layout-shift": {"numericValue": cls},
-                       "network-requests": {"details": {"items": items}}}}
+                       "network-requests": {"details": {"items": items}}},
+            "environment": {"benchmarkIndex": 1200.5}}
 
 
 def test_metrics_from_a_report():
     m = metrics(report(perf=0.97, css=2000))
     assert m == {"performance": 97, "accessibility": 100, "best-practices": 96, "seo": 0, "lcp_ms": 900.0,
-                 "fcp_ms": 700, "tbt_ms": 0.0, "cls": 0.0, "first_trip_bytes": 7000}
+                 "fcp_ms": 700, "tbt_ms": 0.0, "cls": 0.0, "first_trip_bytes": 7000, "benchmark": 1200.5}
 
 
 def test_metrics_runtime_error_is_an_audit_error():
