@@ -18,6 +18,7 @@ nginx runs in the foreground of this process and is stopped by its PID.
 """
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import signal
@@ -26,8 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -264,13 +263,15 @@ class Preview:
                                    "see its messages above" if not self.quiet else self._log_tail()))
 
     def _answers(self) -> bool:
+        # http.client, not urllib: urllib would send the request through an HTTP_PROXY from the environment.
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=1)
         try:
-            with urllib.request.urlopen(self.url, timeout=1) as response:
-                return response.status < 500
-        except urllib.error.HTTPError as error:
-            return error.code < 500
+            connection.request("HEAD", "/")
+            return connection.getresponse().status < 500
         except OSError:
             return False
+        finally:
+            connection.close()
 
     def _log_tail(self) -> str:
         log = self.prefix / "nginx.log" if self.prefix else None
