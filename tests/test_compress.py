@@ -137,3 +137,13 @@ def test_identical_files_share_one_cache_entry(tmp_path):
     compress_output(site, workers=4, cache=tmp_path / "cache")
     assert len({p.read_bytes() for p in site.glob("*.br")}) == 1 and len(list(site.glob("*.br"))) == 8
     assert sorted(p.suffix for p in (tmp_path / "cache").rglob("*") if p.is_file()) == [".br", ".gz"]
+
+
+def test_hashed_scripts_get_the_strongest_brotli_and_pages_a_fast_one(tmp_path):
+    page = ("<p>" + " ".join(f"word{n % 97}" for n in range(4000)) + "</p>").encode()
+    (tmp_path / "widgets").mkdir()
+    (tmp_path / "index.html").write_bytes(page)
+    (tmp_path / "widgets" / "table-ABCDEFGH.js").write_bytes(page)
+    compress_output(tmp_path)
+    assert (tmp_path / "index.html.br").read_bytes() == brotli.compress(page, quality=7)
+    assert (tmp_path / "widgets" / "table-ABCDEFGH.js.br").read_bytes() == brotli.compress(page, quality=11)
