@@ -372,12 +372,14 @@ def test_demo_article_toggle_persists_and_paints_first(chromium, demo, built_dem
     page = open_page(ARTICLE, 1)
     pick(page, "Dark")
     assert state(page)["bg"] == DARK_BG and state(page)["stored"] == "dark"
-    page.wait_for_load_state("load")          # leaving earlier would abort the favicon's request
+    # Chromium asks for the favicon after the load event: leaving before it arrives would abort that request.
+    page.wait_for_load_state("networkidle")
     page.click("header.site a.brand")         # away (the index has no toggle) and back
-    page.wait_for_load_state("load")
+    page.wait_for_load_state("networkidle")
     page.go_back()
     page.wait_for_selector(".islet-theme_toggle[data-mounted]", state="attached")
     assert state(page)["bg"] == DARK_BG and state(page)["checked"] == ["dark"]
+    page.wait_for_load_state("networkidle")
     page.reload()
     page.wait_for_selector(".islet-theme_toggle[data-mounted]", state="attached")
     assert state(page)["bg"] == DARK_BG
