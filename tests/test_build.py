@@ -107,4 +107,4 @@ def test_production_settings_give_absolute_urls(built_demo):
 def test_no_style_attributes_so_a_strict_csp_keeps_table_alignment(built_demo):
     for page in sorted(built_demo.path("build").rglob("*.html")):
         assert 'style="' not in page.read_text(), page.name
-    assert 'class="align-right"' in html(built_demo, "articles/python-web-frameworks-by-the-numbers.html")
+    assert 'class="align-right"' in html(built_demo, "articles/compile-dont-ship-runtime.html")
