@@ -20,8 +20,6 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
-
 from .errors import IsletError, Problem, shown_path
 
 
@@ -44,6 +42,7 @@ class BuildResult:
     seconds: float
     warnings: list[Problem] = field(default_factory=list)
     report: list[str] = field(default_factory=list)   # e.g. the per-page JavaScript table
+    skipped: bool = False                             # nothing changed since the last build: nothing was done
 
 
 # Pelican messages that islet reports better itself (with a file and line), so they are dropped.
@@ -62,19 +61,30 @@ class _Capture(logging.Handler):
 
 
 def build(plan: BuildPlan) -> BuildResult:
-    from pelican import Pelican
-    from pelican.log import console
-    from pelican.settings import read_settings
+    from .fingerprint import Inputs, State, paths_of
 
-    from . import plugin
-
+    started = time.perf_counter()
     root = plan.root.resolve()
     settings_path = root / plan.settings_file
     if not settings_path.is_file():
         raise BuildFailed(Problem(plan.settings_file, 0, "settings file not found",
                                   "run this from the site folder, or pass --settings path/to/pelicanconf.py"))
     output = root / plan.output
-    started = time.perf_counter()
+    # Every input hashed (before Pelican is even imported): when nothing changed since the last
+    # build of this output, stop here. The settings file is an input, so its folders are the last ones.
+    options = {"strict": plan.strict, "settings": plan.settings_file}
+    state = State.load(root, output)
+    if state is not None and state.unchanged(Inputs.scan(root, settings_path, output, options, state.paths).total,
+                                             output):
+        return BuildResult(output, state.pages, time.perf_counter() - started,
+                           sorted(Problem(**w) for w in state.warnings), [], skipped=True)
+
+    from pelican import Pelican
+    from pelican.log import console
+    from pelican.settings import read_settings
+
+    from . import incremental, plugin
+
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
     override = {"OUTPUT_PATH": str(staging), "ISLET_ROOT": str(root), "ISLET_CONFIG_FILE": plan.settings_file}
     if plan.strict is not None:
@@ -86,9 +96,13 @@ def build(plan: BuildPlan) -> BuildResult:
     pelican_logger.setLevel(logging.WARNING)
     console.quiet = True
     plugin.current = None
+    incremental.session = None
     try:
         try:
             settings = read_settings(str(settings_path), override=override)
+            paths = paths_of(settings)
+            inputs = Inputs.scan(root, settings_path, output, options, paths)
+            settings["ISLET_INPUTS"] = inputs        # islet.incremental keys its caches on its parts
             Pelican(settings).run()
             problems = []
         except IsletError as error:
@@ -108,8 +122,14 @@ def build(plan: BuildPlan) -> BuildResult:
         if problems:
             raise BuildFailed(problems)
         pages = sum(1 for _ in staging.rglob("*.html"))
+        State.forget(root, output)                    # while build/ is being replaced, it matches no state
         _swap(staging, output)
-        return BuildResult(output, pages, time.perf_counter() - started, sorted(warnings), run.report if run else [])
+        report = run.report if run else []
+        if incremental.session is not None:
+            report.append(incremental.session.summary())
+            incremental.session.commit()
+        State(inputs.total, State.identify(output), paths, pages, [w.__dict__ for w in warnings], report).save(root, output)
+        return BuildResult(output, pages, time.perf_counter() - started, sorted(warnings), report)
     finally:
         pelican_logger.handlers, pelican_logger.propagate, _ = saved
         pelican_logger.setLevel(saved[2])
@@ -133,6 +153,10 @@ def build_and_report(plan: BuildPlan) -> bool:
         print(f"warning: {warning}", file=sys.stderr)
     for section in result.report:
         print(section)
+    if result.skipped:
+        print(f"Nothing changed since the last build: {plan.output}/ is up to date "
+              f"({result.pages} pages, checked in {result.seconds:.2f} s).")
+        return True
     print(f"Built {result.pages} pages into {plan.output}/ in {result.seconds:.1f} s.")
     return True
 
@@ -156,6 +180,8 @@ def _logged(record: logging.LogRecord, root: Path) -> Problem:
 
 def _describe(error: Exception, root: Path) -> Problem:
     """Turn an exception from inside Pelican into a problem pointing at the template line if possible."""
+    import jinja2          # here, not at the top: a build with nothing to do imports neither Jinja nor Pelican
+
     if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
         return Problem(shown_path(Path(error.filename), root), error.lineno or 0,
                        f"template syntax error: {error.message}", "fix the Jinja syntax on this line")

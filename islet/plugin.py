@@ -18,7 +18,7 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
-from . import check, headers, hydrate, images, scripts, search_index, sitemap, theme_script, verify
+from . import check, headers, hydrate, images, incremental, scripts, search_index, sitemap, theme_script, verify
 from . import settings as islet_settings
 from .content import IsletMarkdownReader, front_matter_line
 from .data import load_data
@@ -57,6 +57,7 @@ def register():
     signals.all_generators_finalized.connect(on_read)
     signals.feed_generated.connect(on_feed)
     signals.finalized.connect(on_finalized)
+    signals.get_writer.connect(incremental.get_writer)       # renders only pages whose inputs changed
 
 
 def on_initialized(pelican) -> None:
@@ -81,6 +82,8 @@ def on_initialized(pelican) -> None:
     IsletMarkdownReader.templates = config.templates
     IsletMarkdownReader.root = config.root
     IsletMarkdownReader.problems = current.errors
+    # Last: the reader is configured, so worker processes can parse uncached sources ahead of Pelican.
+    incremental.start(pelican.settings, config.cache_dir, config.templates)
 
 
 def prepare_widgets(config: islet_settings.IsletSettings) -> tuple[dict[str, Widget], scripts.Scripts | None]:
@@ -95,7 +98,7 @@ def prepare_widgets(config: islet_settings.IsletSettings) -> tuple[dict[str, Wid
 
 def on_readers_init(readers) -> None:
     for extension in MARKDOWN_EXTENSIONS:
-        readers.reader_classes[extension] = IsletMarkdownReader
+        readers.reader_classes[extension] = incremental.CachedMarkdownReader
 
 
 def on_content(content) -> None:
@@ -144,7 +147,8 @@ def on_finalized(pelican) -> None:
     if favicon.is_file():
         shutil.copyfile(favicon, output / "favicon.ico")
     sitemap.write(output, config.origin, current.lastmod)
-    current.strict_problems(verify.check_output(output, current.pages))
+    current.strict_problems(verify.check_output(output, current.pages,
+                                                incremental.memoised("verify", verify.references)))
     pictures = images.optimize(output, config.cache_dir / "images", current.pages, pelican.settings.get("SITEURL", ""))
     current.errors += pictures.problems
     current.report.append(images.summary(pictures.stats))

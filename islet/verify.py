@@ -62,18 +62,26 @@ def resolve(page: str, url: str, output: Path) -> bool:
     return target.is_file() or (target / "index.html").is_file()
 
 
-def check_output(output: Path, sources: dict[str, Source]) -> list[Problem]:
+def check_output(output: Path, sources: dict[str, Source], references=references) -> list[Problem]:
     """Problems for every internal reference that does not resolve inside `output`.
 
     `sources` maps output-relative page paths (``articles/x.html``) to the file it came from.
     A broken URL written by the theme shows up on many pages; it is reported once.
+    `references` may be a memoised version of `references` (islet.incremental keeps one across builds).
     """
-    problems, from_theme = [], {}
+    problems, from_theme, resolved = [], {}, {}
     for page in sorted(output.rglob("*.html")):
         relative = page.relative_to(output).as_posix()
+        folder = relative.rsplit("/", 1)[0] if "/" in relative else ""
         broken = set()
         for kind, url in references(page.read_text(encoding="utf-8")):
-            if not is_internal(url) or url in broken or resolve(relative, url, output):
+            if not is_internal(url) or url in broken:
+                continue
+            # Pages of one folder share most links (menus, tags): look each (folder, url) up once.
+            key = (relative if url.startswith("?") else folder, url)
+            if key not in resolved:
+                resolved[key] = resolve(relative, url, output)
+            if resolved[key]:
                 continue
             broken.add(url)
             source = sources.get(relative)

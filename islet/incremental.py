@@ -1,0 +1,432 @@
+"""Incremental builds: do again only the work whose inputs changed, with the same bytes as a clean build.
+
+Three layers, each keyed by content hashes (never by file times), each falling back to the
+ordinary full work when in doubt:
+
+1. **Build fingerprint** (islet.fingerprint). Before Pelican starts, the build driver hashes every
+   input; when nothing changed since the last successful build of the same output folder, nothing
+   runs at all.
+
+2. **Reader cache** (`CachedMarkdownReader`). Each Markdown source's rendered HTML and raw
+   front matter are stored under ``<cache>/reader/`` by the hash of its bytes, its path and
+   everything else the reader depends on (data files, widgets, islet, Markdown settings and
+   versions; see `Inputs.reader`). Sources not in the cache are parsed *before* Pelican asks,
+   by a pool of worker processes (`preparse`); Pelican's reader then finds them in the cache.
+   A source with problems is never cached, so its problems are reported by the normal reader.
+
+3. **Render cache** (`CachingWriter`, given to Pelican through its ``get_writer`` signal).
+   For each page Pelican renders, a key is computed from the template, the page's own
+   variables (the article it shows, or the articles of a paginated page, the tag…), and one
+   fingerprint of everything the page could also see: every article's and page's metadata and
+   URL (not their bodies), the static files and all non-content inputs (`Inputs.render`).
+   The rendered text is stored under ``<cache>/render/`` by that key; a page whose key is
+   already there is not rendered again. Pelican still writes every file and sends its signals,
+   so every later stage sees exactly what a clean build gives it.
+   The contract this relies on: a template shows the *body* (content, derived summary) only of
+   the objects it is given (``article``, ``page``, ``articles_page``); everything else it may
+   use of other articles is metadata. A value the key cannot describe exactly (an object with no
+   stable representation) makes the page render normally.
+
+Caches only ever hold results of successful work and are pruned per output folder: entries
+the previous build of this output used and this one did not are deleted (`Session.commit`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from pelican.writers import Writer
+
+from .content import IsletMarkdownReader
+from .fingerprint import Inputs, _atomic_write
+
+WORKERS = 2                    # processes parsing Markdown on a cold build
+POOL_MINIMUM = 16              # fewer uncached sources than this are parsed in-process
+
+
+# --- the session: one build's caches ------------------------------------------------------------------
+
+@dataclass
+class Session:
+    """One build's use of the caches: what it read and wrote, for the report and for pruning."""
+    cache: Path
+    output: Path
+    reader_key: str = ""
+    plain_reader_key: str = ""
+    render_key: str = ""
+    used: dict[str, set] = field(default_factory=lambda: {"reader": set(), "render": set()})
+    memos: dict[str, "Memo"] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=lambda: {"parsed": 0, "preparsed": 0, "read_cached": 0,
+                                                             "rendered": 0, "render_cached": 0})
+
+    def entry(self, kind: str, key: str) -> Path:
+        return self.cache / kind / key[:2] / key
+
+    def manifest(self) -> Path:
+        name = hashlib.blake2b(str(self.output.resolve()).encode(), digest_size=10).hexdigest()
+        return self.cache / "incremental" / f"{name}.json"
+
+    def summary(self) -> str:
+        c = self.counts
+        return (f"Incremental: {c['read_cached']} sources from the cache, {c['preparsed']} parsed by {WORKERS} "
+                f"workers, {c['parsed']} in-process; {c['render_cached']} pages from the render cache, "
+                f"{c['rendered']} rendered.")
+
+    def commit(self) -> None:
+        """After a successful build: delete cache entries the previous build of this output used and
+        this one did not (entries shared with other sites are only ever a missed cache hit for them)."""
+        path = self.manifest()
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = {}
+        for kind, keys in self.used.items():
+            for key in set(previous.get(kind, ())) - keys:
+                self.entry(kind, key).unlink(missing_ok=True)
+        _atomic_write(path, json.dumps({k: sorted(v) for k, v in self.used.items()}).encode())
+        for name, memo in self.memos.items():
+            memo.save(path.with_name(f"{path.stem}-{name}.pickle"))
+
+
+session: Session | None = None
+
+
+def start(settings: dict, cache: Path, templates: Iterable[str]) -> Session | None:
+    """Called once the reader is configured (plugin.on_initialized). None when the build driver did
+    not scan the inputs (e.g. plain ``pelican`` with the plugin): then nothing is cached."""
+    global session
+    inputs: Inputs | None = settings.get("ISLET_INPUTS")
+    session = None
+    if inputs is None:
+        return None
+    probe = CachedMarkdownReader(settings)     # normalises settings["MARKDOWN"] as every reader will
+    markdown = probe.settings["MARKDOWN"]
+    session = Session(Path(cache), Path(inputs.output or settings["OUTPUT_PATH"]),
+                      reader_key=inputs.reader(templates, markdown), render_key=inputs.render,
+                      plain_reader_key=inputs.reader(templates, markdown, plain=True))
+    session.counts["preparsed"] = preparse(settings)
+    return session
+
+
+class Memo:
+    """Results of a pure function of a page's text, kept between builds by the text's hash. Saved with
+    only the entries this build used, so it holds one build's worth."""
+
+    def __init__(self, path: Path, function):
+        self.function, self.kept, self.used = function, {}, {}
+        try:
+            self.kept = pickle.loads(path.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
+            pass
+
+    def __call__(self, text: str):
+        key = hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()
+        found = self.used.get(key)
+        if found is None:
+            found = self.kept.get(key)
+            if found is None:
+                found = self.function(text)
+            self.used[key] = found
+        return found
+
+    def save(self, path: Path) -> None:
+        _atomic_write(path, pickle.dumps(self.used, protocol=5))
+
+
+def memoised(name: str, function):
+    """`function` (of a page's text) remembered across builds of this output, or `function` itself when
+    incremental builds are off."""
+    if session is None:
+        return function
+    if name not in session.memos:
+        session.memos[name] = Memo(session.manifest().with_name(f"{session.manifest().stem}-{name}.pickle"),
+                                   function)
+    return session.memos[name]
+
+
+# --- 2. the reader cache ------------------------------------------------------------------------------
+
+def _is_plain(body: bytes) -> bool:
+    """No Jinja syntax and no widget block: the HTML cannot depend on data files or widgets."""
+    return not any(marker in body for marker in (b"{{", b"{%", b"{#", b"widget"))
+
+
+def _reader_key(path: Path, body: bytes) -> str:
+    common = session.plain_reader_key if _is_plain(body) else session.reader_key
+    digest = hashlib.blake2b(common.encode() + b"\0" + str(path).encode() + b"\0", digest_size=20)
+    digest.update(body)
+    return digest.hexdigest()
+
+
+class CachedMarkdownReader(IsletMarkdownReader):
+    """IsletMarkdownReader whose results (HTML, raw front matter, formatted fields) are cached by key."""
+
+    def read(self, source_path):
+        if session is None:
+            return super().read(source_path)
+        key = _reader_key(Path(source_path), Path(source_path).read_bytes())
+        entry = session.entry("reader", key)
+        session.used["reader"].add(key)
+        try:
+            content, meta, formatted = pickle.loads(entry.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            self._raw_meta, self._formatted = {}, {}
+            content, metadata = super().read(source_path)
+            session.counts["parsed"] += 1
+            _atomic_write(entry, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
+            return content, metadata
+        # Only sources without problems are cached (the key covers their bytes and the templates).
+        self._source_path = source_path
+        session.counts["read_cached"] += 1
+        return content, self._metadata(meta, formatted)
+
+    def _parse_metadata(self, meta):
+        # Same as Pelican's, split in two so the formatted fields (Markdown in the front matter,
+        # e.g. Summary) can be cached with the body and replayed without a Markdown instance.
+        self._md.preprocessors.deregister("meta")
+        formatted = {}
+        for name, value in meta.items():
+            if name.lower() in self.settings["FORMATTED_FIELDS"]:
+                self._md.reset()
+                formatted[name.lower()] = self._md.convert("\n".join(value))
+        self._raw_meta, self._formatted = {k: list(v) for k, v in meta.items()}, formatted
+        return self._metadata(meta, formatted)
+
+    def _metadata(self, meta, formatted):
+        from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, logger
+
+        output = {}
+        for name, value in meta.items():
+            name = name.lower()
+            if name in formatted:
+                output[name] = self.process_metadata(name, formatted[name])
+            elif not DUPLICATES_DEFINITIONS_ALLOWED.get(name, True):
+                if len(value) > 1:
+                    logger.warning("Duplicate definition of `%s` for %s. Using first one.", name, self._source_path)
+                output[name] = self.process_metadata(name, value[0])
+            elif len(value) > 1:
+                output[name] = self.process_metadata(name, value)
+            else:
+                output[name] = self.process_metadata(name, value[0])
+        return output
+
+    def _store_only(self, source_path: str) -> None:
+        """Worker side: parse one source into the cache; problems are left for the main process."""
+        key = _reader_key(Path(source_path), Path(source_path).read_bytes())
+        entry = session.entry("reader", key)
+        if entry.exists():
+            return
+        self._raw_meta, self._formatted = {}, {}
+        try:
+            content, _ = IsletMarkdownReader.read(self, source_path)
+        except Exception:              # the main process reads it again and reports the problem
+            return
+        _atomic_write(entry, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
+
+
+def markdown_sources(settings: dict) -> list[Path]:
+    """The Markdown files Pelican will read as articles or pages (a superset is harmless)."""
+    from fnmatch import fnmatch
+
+    from .plugin import MARKDOWN_EXTENSIONS
+
+    content = Path(settings["PATH"])
+    ignored = list(settings.get("IGNORE_FILES", []))
+    found = set()
+    for folder in [*settings.get("ARTICLE_PATHS", []), *settings.get("PAGE_PATHS", [])]:
+        for base, dirs, files in os.walk(content / folder):
+            dirs[:] = [d for d in dirs if not any(fnmatch(d, p) for p in ignored)]
+            found.update(Path(base) / f for f in files
+                         if f.rsplit(".", 1)[-1] in MARKDOWN_EXTENSIONS and not any(fnmatch(f, p) for p in ignored))
+    return sorted(found)
+
+
+_worker_reader: CachedMarkdownReader | None = None
+
+
+def _parse_in_worker(paths: list[str]) -> int:
+    for path in paths:
+        _worker_reader._store_only(path)
+    return len(paths)
+
+
+def preparse(settings: dict) -> int:
+    """Parse the uncached sources in worker processes (forked: they inherit the configured reader,
+    data and widgets), so a cold build uses both cores. Returns how many were handed to workers."""
+    global _worker_reader
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    missing = []
+    for path in markdown_sources(settings):
+        try:
+            key = _reader_key(path, path.read_bytes())
+        except OSError:
+            continue
+        if not session.entry("reader", key).exists():
+            missing.append(str(path))
+    if len(missing) < POOL_MINIMUM or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    _worker_reader = CachedMarkdownReader(settings)
+    chunks = [missing[i::WORKERS * 4] for i in range(WORKERS * 4)]
+    try:
+        with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork")) as pool:
+            done = sum(pool.map(_parse_in_worker, chunks))
+    except Exception:              # a pool that cannot start only costs time: the reader parses in-process
+        return 0
+    finally:
+        _worker_reader = None
+    return done
+
+
+# --- 3. the render cache ------------------------------------------------------------------------------
+
+class Uncacheable(Exception):
+    """A template variable the render key cannot describe exactly: render the page normally."""
+
+
+def _content_digest(obj, memo: dict) -> str:
+    """Everything of one content object a page showing it may print: body, metadata, URL."""
+    found = memo.get(id(obj))
+    if found is None:
+        digest = hashlib.blake2b(digest_size=20)
+        for part in (str(getattr(obj, "source_path", "")), getattr(obj, "_content", "") or "",
+                     _describe(getattr(obj, "metadata", {}), memo, shown=False), _identity(obj, memo)):
+            digest.update(part.encode() + b"\0")
+        found = memo[id(obj)] = digest.hexdigest()
+    return found
+
+
+def _identity(obj, memo: dict) -> str:
+    """Which object this is and where it is published. Memoised per object (Pelican computes URLs on
+    every access, and a tag page lists the same articles as its siblings)."""
+    found = memo.get(("identity", id(obj)))
+    if found is None:
+        found = memo[("identity", id(obj))] = _identity_of(obj)
+    return found
+
+
+def _identity_of(obj) -> str:
+    return repr((type(obj).__name__, getattr(obj, "url", None), getattr(obj, "save_as", None),
+                 getattr(obj, "status", None), getattr(obj, "lang", None), getattr(obj, "in_default_lang", None),
+                 [getattr(t, "url", None) for t in getattr(obj, "translations", [])]))
+
+
+def _describe(value, memo: dict, shown: bool) -> str:
+    """A stable text for a template variable. Content objects count fully where `shown`, else by identity
+    (their metadata is in the global fingerprint)."""
+    from pelican.contents import Content
+    from pelican.paginator import Page, Paginator
+    from pelican.urlwrappers import URLWrapper
+
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return repr(value)
+    if isinstance(value, Content):
+        return _content_digest(value, memo) if shown else _identity(value, memo)
+    if isinstance(value, Page):
+        return repr(("Page", value.number, value.paginator.num_pages, value.url, value.save_as,
+                     [_content_digest(o, memo) for o in value.object_list]))
+    if isinstance(value, Paginator):
+        return repr(("Paginator", value.name, value.count, value.per_page, value.num_pages))
+    if isinstance(value, URLWrapper):
+        return repr((type(value).__name__, value.name, value.slug, value.url))
+    if isinstance(value, (list, tuple)):
+        # The pages of one paginated write share their lists (a tag's 80 articles, an author's 1000):
+        # describe each list once per write_file call, while the call keeps it alive (so its id is its own).
+        lists = memo.setdefault("lists", {})
+        found = lists.get((id(value), len(value)))
+        if found is None:
+            text = "[" + ",".join(_describe(v, memo, False) for v in value) + "]"
+            found = lists[(id(value), len(value))] = hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+        return found
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_describe(k, memo, False)}:{_describe(v, memo, False)}"
+                              for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))) + "}"
+    text = repr(value)
+    if " at 0x" in text or text.startswith("<"):
+        raise Uncacheable(type(value).__name__)
+    return text
+
+
+def _global_digest(context: dict, memo: dict) -> str:
+    """Every article's and page's metadata and URL, and the static files: what any page may list."""
+    digest = hashlib.blake2b(session.render_key.encode(), digest_size=20)
+    for name in ("articles", "drafts", "pages", "hidden_pages", "draft_pages"):
+        for obj in context.get(name, []):
+            digest.update(f"{name}\0{obj.source_path}\0{_identity(obj, memo)}\0".encode())
+            digest.update(_describe(obj.metadata, memo, shown=False).encode() + b"\0")
+    # Sorted: Pelican adds static files linked with {static} in set order, which varies between runs.
+    for source, save_as in sorted((str(o.source_path), str(o.save_as)) for o in context.get("staticfiles", [])):
+        digest.update(f"static\0{source}\0{save_as}\0".encode())
+    return digest.hexdigest()
+
+
+class _CachedTemplate:
+    """Stands in for a Jinja template in Writer.write_file: same render(), answered from the cache."""
+
+    def __init__(self, template, writer: "CachingWriter", context: dict):
+        self.template, self.writer, self.context = template, writer, context
+
+    def __getattr__(self, name):
+        return getattr(self.template, name)
+
+    def render(self, localcontext: dict) -> str:
+        writer = self.writer
+        try:
+            if writer.global_digest is None:
+                writer.global_digest = _global_digest(self.context, writer.memo)
+            own = {k: v for k, v in localcontext.items() if k not in self.context or v is not self.context[k]}
+            digest = hashlib.blake2b(f"{writer.global_digest}\0{self.template.name}\0".encode(), digest_size=20)
+            for name in ("output_file", "SITEURL", "localsiteurl"):     # always, even when equal to the context's
+                digest.update(f"{name}={localcontext.get(name)!r}\0".encode())
+            for name in sorted(own):
+                digest.update(f"{name}={_describe(own[name], writer.memo, shown=True)}\0".encode())
+            key = digest.hexdigest()
+        except Uncacheable:
+            session.counts["rendered"] += 1
+            return self.template.render(localcontext)
+        entry = session.entry("render", key)
+        session.used["render"].add(key)
+        try:
+            text = entry.read_bytes().decode("utf-8")
+            session.counts["render_cached"] += 1
+            return text
+        except OSError:
+            pass
+        text = self.template.render(localcontext)
+        session.counts["rendered"] += 1
+        _atomic_write(entry, text.encode("utf-8"))
+        return text
+
+
+class CachingWriter(Writer):
+    """Pelican's Writer, rendering each page only when its render key is not in the cache."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.global_digest: str | None = None
+        self.memo: dict = {}
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        if session is not None and name:
+            template = _CachedTemplate(template, self, context)
+            self.memo.pop("lists", None)          # ids of lists are only theirs while this call holds them
+        return super().write_file(name, template, context, *args, **kwargs)
+
+
+def get_writer(pelican):
+    """Pelican's ``get_writer`` signal: our writer when incremental builds are on."""
+    return CachingWriter if session is not None else None
+
+
+def timed(seconds_since: float) -> str:
+    return f"{time.perf_counter() - seconds_since:.2f} s"

@@ -1,0 +1,135 @@
+"""Incremental builds (islet.incremental): after each kind of edit, the rebuild that reuses the caches gives
+byte for byte the output of a clean build of the same input in another folder, and it did reuse them."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from conftest import SITE_FILES, Site, copy_site
+
+INCREMENTAL = re.compile(r"Incremental: (\d+) sources from the cache, (\d+) parsed by \d+ workers, (\d+) in-process; "
+                         r"(\d+) pages from the render cache, (\d+) rendered\.")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Site:
+    """One demo copy, built once, then edited and rebuilt by the tests below in order."""
+    site = copy_site(tmp_path_factory.mktemp("incremental") / "site")
+    result = site.build()
+    assert result.code == 0, result.stderr
+    return site
+
+
+def counts(result) -> dict[str, int]:
+    found = INCREMENTAL.search(result.stdout)
+    assert found, result.stdout
+    return dict(zip(("read_cached", "preparsed", "parsed", "render_cached", "rendered"), map(int, found.groups())))
+
+
+def clean_build_of(site: Site, folder) -> Site:
+    """The same input as `site`, built from nothing in another folder (no output, no reader or render cache:
+    their keys include the source paths, which differ)."""
+    reference = Site(folder)
+    folder.mkdir()
+    for name in SITE_FILES:
+        source = site.root / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy2(source, folder / name)
+    (folder / "node_modules").symlink_to(site.root / "node_modules", target_is_directory=True)
+    result = reference.build()
+    assert result.code == 0, result.stderr
+    assert counts(result)["render_cached"] == 0, "the reference build was not a clean one"
+    return reference
+
+
+def assert_same_output(site: Site, reference: Site) -> None:
+    if site.output_digest() == reference.output_digest():
+        return
+    ours, theirs = site.root / "build", reference.root / "build"
+    names = {p.relative_to(ours).as_posix() for p in ours.rglob("*") if p.is_file()}
+    names |= {p.relative_to(theirs).as_posix() for p in theirs.rglob("*") if p.is_file()}
+    differing = sorted(n for n in names if not (ours / n).is_file() or not (theirs / n).is_file()
+                       or (ours / n).read_bytes() != (theirs / n).read_bytes())
+    pytest.fail(f"incremental output differs from a clean build in {len(differing)} files: {differing[:20]}")
+
+
+def edit(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_nothing_changed_skips_the_build(site):
+    before = (site.path("build").stat().st_ino, site.output_digest())
+    result = site.build()
+    assert result.code == 0, result.stderr
+    assert "Nothing changed since the last build" in result.stdout
+    assert (site.path("build").stat().st_ino, site.output_digest()) == before
+
+
+def body_edit(site):
+    with site.path("content/articles/first-14-kb.md").open("a", encoding="utf-8") as out:
+        out.write("\nA paragraph added by the incremental test.\n")
+
+
+def title_edit(site):
+    # Title and slug apart: the title shows on the index, tag, category and archive pages.
+    path = site.path("content/articles/why-no-web-fonts.md")
+    title = re.search(r"^Title: (.*)$", path.read_text(encoding="utf-8"), re.M)[1]
+    edit(path, f"Title: {title}", f"Title: {title} (revised)")
+
+
+def data_edit(site):
+    edit(site.path("content/data/site.toml"), "python_share = 46", "python_share = 47")
+
+
+def template_edit(site):
+    edit(site.path("theme/templates/partials/footer.html"), "<footer class=\"site\">",
+         "<footer class=\"site\"><p>Edited footer.</p>")
+
+
+def widget_edit(site):
+    edit(site.path("widgets/chart.py"), "title = chart_title(props)\n", "title = chart_title(props) + \" (edited)\"\n")
+
+
+def delete_article(site):
+    site.path("content/articles/dark-mode-without-a-flash.md").unlink()
+
+
+# (edit, whether some pages must come from the render cache afterwards)
+# Templates see the data files and widgets too: after those edits every page is rendered again.
+EDITS = [(body_edit, True), (title_edit, False), (data_edit, False), (template_edit, False),
+         (widget_edit, False), (delete_article, False)]
+
+
+@pytest.mark.parametrize("change, reuses_pages", EDITS, ids=[e.__name__ for e, _ in EDITS])
+def test_rebuild_after_an_edit_equals_a_clean_build(site, tmp_path, change, reuses_pages):
+    change(site)
+    result = site.build()
+    assert result.code == 0, result.stderr
+    assert "Nothing changed" not in result.stdout
+    done = counts(result)
+    assert done["read_cached"] > 0, "sources that did not change were parsed again"
+    if reuses_pages:
+        assert done["render_cached"] > 0 and done["rendered"] > 0, done
+    assert_same_output(site, clean_build_of(site, tmp_path / "reference"))
+
+
+def test_a_failing_build_after_an_incremental_one_leaves_build_intact(site, tmp_path):
+    body_edit(site)
+    assert site.build().code == 0
+    before = site.output_digest()
+    broken = site.path("content/articles/first-14-kb.md")
+    good = broken.read_text(encoding="utf-8")
+    broken.write_text(good.replace("Title:", "Date: not a date\nTitle:", 1), encoding="utf-8")
+    failed = site.build()
+    assert failed.code == 1 and "invalid date" in failed.stderr
+    assert site.output_digest() == before
+    broken.write_text(good, encoding="utf-8")                 # back to the last good input: nothing to do
+    again = site.build()
+    assert again.code == 0 and "Nothing changed" in again.stdout
+    assert site.output_digest() == before
