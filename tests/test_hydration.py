@@ -298,3 +298,28 @@ def test_the_loader_is_under_1_kb_and_knows_no_widget_names(built_demo):
         assert name not in text
     for trigger in ("load", "idle", "visible", "media", "interaction"):
         assert trigger in text
+
+
+@pytest.mark.browser
+# Not the tabs article: turning stacked sections into a tab list changes the height by design (see the note
+# in widgets/tabs.py); its trigger is `interaction`, so it never shifts during page load.
+@pytest.mark.parametrize("page_path", ["articles/python-web-frameworks-by-the-numbers.html",
+                                       "articles/searching-a-static-site.html",
+                                       "articles/dark-mode-without-a-flash.html"])
+def test_mounting_widgets_shifts_no_layout(browser, trigger_site, page_path):
+    """Every widget on the page mounts (scrolled to, hovered) and the page's layout-shift total stays 0."""
+    context = browser.new_context(viewport={"width": 412, "height": 823})   # Lighthouse's mobile screen
+    page = context.new_page()
+    watch = PageWatch(page, trigger_site.url)
+    page.add_init_script("window.__shifts = []; new PerformanceObserver((list) => { for (const e of list.getEntries())"
+                         " if (!e.hadRecentInput) window.__shifts.push(e.value); }).observe({type: 'layout-shift', buffered: true});")
+    page.goto(trigger_site.url + page_path)
+    islands = page.locator("[data-islet]")
+    for index in range(islands.count()):
+        islands.nth(index).scroll_into_view_if_needed()
+        islands.nth(index).dispatch_event("pointerenter")
+        page.locator("[data-islet]").nth(index).and_(page.locator("[data-mounted]")).wait_for(state="attached")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__shifts") == []
+    assert watch.problems == []
+    context.close()

@@ -306,8 +306,10 @@ def render(props):
                              ["y2", num(zero)]], "")
               + marks
               + tag("g", [["class", "legend"]], key_text))
+    # The series toggles go into the empty bar; CSS keeps its space when scripts run, so nothing shifts.
     return tag("figure", [["class", "chart"], ["id", ident]],
-               tag("figcaption", [], escape(title)) + svg + data_table(props, names, group))
+               tag("figcaption", [], escape(title)) + tag("div", [["class", "chart-toggles"]], "") + svg
+               + data_table(props, names, group))
 
 
 def mount(root, props):
@@ -361,8 +363,7 @@ def mount(root, props):
 
     groups = list(svg.querySelectorAll("g.series"))
     buttons = []
-    bar = document.createElement("div")
-    bar.className = "chart-toggles"
+    bar = figure.querySelector(".chart-toggles")
     bar.setAttribute("role", "group")
     bar.setAttribute("aria-label", "Show series")
 
@@ -389,5 +390,4 @@ def mount(root, props):
         button.addEventListener("click", on_toggle)
         bar.appendChild(button)
         buttons.append(button)
-    figure.insertBefore(bar, svg)
     root.classList.add("chart-ready")

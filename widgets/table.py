@@ -208,14 +208,10 @@ def render(props):
         region.append(["aria-label", "Table"])
     table = tag("table", [], caption + "<thead><tr>" + head + "</tr></thead><tbody>" + body + "</tbody>")
     scroll = tag("div", region, table)
-    return tag("div", [["class", "table-widget"], ["id", ident]], scroll)
-
-
-def make_status(doc):
-    status = doc.createElement("p")
-    status.className = "table-status"
-    status.setAttribute("aria-live", "polite")
-    return status
+    # Empty until mount() fills them; CSS keeps their space when scripts run, so nothing shifts.
+    tools = tag("div", [["class", "table-tools"]], "") if props["filter"] else ""
+    status = tag("p", [["class", "table-status"], ["aria-live", "polite"]], "")
+    return tag("div", [["class", "table-widget"], ["id", ident]], tools + scroll + status)
 
 
 def mount(root, props):
@@ -230,7 +226,7 @@ def mount(root, props):
     groups = column_groups(rows, columns)
     texts = [search_text(rows[index], columns, groups) for index in range(total)]
     state = {"column": -1, "descending": False, "shown": total}
-    status = make_status(document)
+    status = box.querySelector(".table-status")
 
     def announce():
         sorted_by = ""
@@ -271,8 +267,7 @@ def mount(root, props):
         button.addEventListener("click", on_sort)
 
     if props["filter"]:
-        tools = document.createElement("div")
-        tools.className = "table-tools"
+        tools = box.querySelector(".table-tools")
         field = document.createElement("input")
         field.setAttribute("type", "search")
         field.id = box.id + "-filter"
@@ -282,7 +277,6 @@ def mount(root, props):
         text.textContent = "Filter rows"
         tools.appendChild(text)
         tools.appendChild(field)
-        box.insertBefore(tools, box.firstChild)
 
         def on_filter(event):
             keep = filter_rows(texts, field.value)
@@ -295,6 +289,5 @@ def mount(root, props):
             announce()
 
         field.addEventListener("input", on_filter)
-    box.appendChild(status)
     announce()
     root.classList.add("table-ready")

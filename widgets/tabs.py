@@ -4,6 +4,10 @@ Without JavaScript every panel is shown in order under its own heading, so nothi
 is hidden from a reader. mount() turns the headings into a tab list: arrow keys,
 Home and End move between tabs, and only the selected panel is shown.
 
+Mounting changes the widget's height (stacked panels become one), which is a layout shift
+if it happens while the page loads: use the `interaction` trigger (the demo does), so it
+happens only when the reader reaches for the tabs.
+
     ```widget tabs
     id: install
     tabs:
