@@ -102,6 +102,8 @@ def build(plan: BuildPlan) -> BuildResult:
             settings = read_settings(str(settings_path), override=override)
             paths = paths_of(settings)
             inputs = Inputs.scan(root, settings_path, output, options, paths)
+            # The output folder is still the one the last build wrote: its results may be reused.
+            inputs = Inputs(inputs.parts, inputs.output, state.parts if state and state.wrote(output) else {})
             settings["ISLET_INPUTS"] = inputs        # islet.incremental keys its caches on its parts
             Pelican(settings).run()
             problems = []
@@ -128,7 +130,8 @@ def build(plan: BuildPlan) -> BuildResult:
         if incremental.session is not None:
             report.append(incremental.session.summary())
             incremental.session.commit()
-        State(inputs.total, State.identify(output), paths, pages, [w.__dict__ for w in warnings], report).save(root, output)
+        State(inputs.total, State.identify(output), paths, pages, [w.__dict__ for w in warnings], report,
+              inputs.parts).save(root, output)
         return BuildResult(output, pages, time.perf_counter() - started, sorted(warnings), report)
     finally:
         pelican_logger.handlers, pelican_logger.propagate, _ = saved

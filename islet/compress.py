@@ -26,6 +26,7 @@ import gzip
 import hashlib
 import io
 import os
+import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -106,10 +107,16 @@ def _encode(data: bytes, suffix: str, cache: Path | None, hashed: bool) -> bytes
     return body
 
 
-def _compress_one(path: Path, cache: Path | None = None, hashed: bool = False) -> tuple[int, int | None, int | None]:
+def _compress_one(path: Path, cache: Path | None = None, hashed: bool = False,
+                  previous: Path | None = None) -> tuple[int, int | None, int | None]:
     """Write (or remove) the variants of one file. Returns (original size, gzip size, brotli size);
-    a size is None when that variant was not smaller and so was not written."""
+    a size is None when that variant was not smaller and so was not written. `previous` is the same
+    file in an earlier output folder compressed by the same code: when its bytes are equal, its
+    variants are hard-linked instead of encoded and written again."""
     data = path.read_bytes()
+    if previous is not None and previous.is_file() and previous.stat().st_size == len(data) \
+            and previous.read_bytes() == data:
+        return (len(data), *(_link_variant(previous, path, suffix) for suffix in VARIANTS))
     sizes = []
     for suffix in VARIANTS:
         variant = path.with_name(path.name + suffix)
@@ -123,26 +130,46 @@ def _compress_one(path: Path, cache: Path | None = None, hashed: bool = False) -
     return len(data), sizes[0], sizes[1]
 
 
+def _link_variant(previous: Path, path: Path, suffix: str) -> int | None:
+    old, new = previous.with_name(previous.name + suffix), path.with_name(path.name + suffix)
+    new.unlink(missing_ok=True)
+    if not old.is_file():
+        return None
+    try:
+        os.link(old, new)
+    except OSError:              # another file system, or no hard links: copy
+        shutil.copyfile(old, new)
+    return new.stat().st_size
+
+
 def _write_if_changed(path: Path, body: bytes) -> None:
     # Leaving an identical file alone keeps its mtime, so rsync and friends see nothing to send.
     if path.is_file() and path.stat().st_size == len(body) and path.read_bytes() == body:
         return
+    path.unlink(missing_ok=True)     # never write through a hard link (see `previous`)
     path.write_bytes(body)
 
 
-def compress_output(output: Path, workers: int | None = None, cache: Path | None = None) -> CompressStats:
+def compress_output(output: Path, workers: int | None = None, cache: Path | None = None,
+                    previous: Path | None = None) -> CompressStats:
     """Write F.gz and F.br next to every compressible file F under `output` when smaller than F.
 
     Idempotent and deterministic; safe to run again on the same folder. `workers` defaults to the
     number of CPUs (at most 4). `cache` (optional, e.g. ``.cache/compress``) keeps variants by
-    content hash between runs; the output is the same with or without it.
+    content hash between runs; the output is the same with or without it. `previous` (optional) is
+    the output folder of an earlier build compressed by this same code: the variants of files whose
+    bytes did not change are hard-linked from it (islet.incremental).
     """
     started = time.perf_counter()
     files = plan(output)
     stats = CompressStats(files=len(files))
     workers = workers or min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        jobs = pool.map(lambda path: _compress_one(path, cache, is_hashed(path.relative_to(output).as_posix())), files)
+        def one(path: Path):
+            relative = path.relative_to(output).as_posix()
+            return _compress_one(path, cache, is_hashed(relative), previous / relative if previous else None)
+
+        jobs = pool.map(one, files)
         for size, gz, br in jobs:
             stats.bytes_before += size
             stats.gzip_written += gz is not None

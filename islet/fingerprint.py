@@ -22,7 +22,7 @@ import os
 import re
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -74,6 +74,7 @@ class Inputs:
     """Digests of the build's inputs, by part. Computed by the build driver before Pelican runs."""
     parts: dict[str, str]
     output: str = ""               # the final output folder (Pelican itself writes into a staging folder)
+    previous: dict = field(default_factory=dict)   # the parts of the build that wrote the current output
 
     @classmethod
     def scan(cls, root: Path, settings_file: Path, output: Path, options: dict, paths: dict[str, str]) -> "Inputs":
@@ -135,6 +136,7 @@ class State:
     pages: int
     warnings: list[dict]
     report: list[str]
+    parts: dict = field(default_factory=dict)      # Inputs.parts of that build
 
     @staticmethod
     def path(root: Path, output: Path) -> Path:
@@ -157,11 +159,14 @@ class State:
 
     def unchanged(self, fingerprint: str, output: Path) -> bool:
         """True when `fingerprint` is this build's and the output folder is still the one it wrote."""
+        return self.fingerprint == fingerprint and self.wrote(output)
+
+    def wrote(self, output: Path) -> bool:
+        """True when `output` is still the folder this build wrote (not deleted, replaced or added to)."""
         try:
-            return self.fingerprint == fingerprint and self.output_id == self.identify(output)
+            return self.output_id == self.identify(output)
         except OSError:
             return False
-
 
     def save(self, root: Path, output: Path) -> None:
         _atomic_write(self.path(root, output), json.dumps(self.__dict__, indent=1).encode())

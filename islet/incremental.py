@@ -60,6 +60,7 @@ class Session:
     """One build's use of the caches: what it read and wrote, for the report and for pruning."""
     cache: Path
     output: Path
+    inputs: Inputs | None = None
     reader_key: str = ""
     plain_reader_key: str = ""
     render_key: str = ""
@@ -110,9 +111,15 @@ def start(settings: dict, cache: Path, templates: Iterable[str]) -> Session | No
         return None
     probe = CachedMarkdownReader(settings)     # normalises settings["MARKDOWN"] as every reader will
     markdown = probe.settings["MARKDOWN"]
-    session = Session(Path(cache), Path(inputs.output or settings["OUTPUT_PATH"]),
+    session = Session(Path(cache), Path(inputs.output or settings["OUTPUT_PATH"]), inputs,
                       reader_key=inputs.reader(templates, markdown), render_key=inputs.render,
                       plain_reader_key=inputs.reader(templates, markdown, plain=True))
+    # Compiled templates kept between builds (Jinja checks each against its source): every build
+    # makes new Jinja environments, and compiling the theme again costs more than rendering a page.
+    from jinja2 import FileSystemBytecodeCache
+
+    (session.cache / "jinja").mkdir(parents=True, exist_ok=True)
+    settings.setdefault("JINJA_ENVIRONMENT", {})["bytecode_cache"] = FileSystemBytecodeCache(str(session.cache / "jinja"))
     session.counts["preparsed"] = preparse(settings)
     return session
 
@@ -151,6 +158,15 @@ def memoised(name: str, function):
         session.memos[name] = Memo(session.manifest().with_name(f"{session.manifest().stem}-{name}.pickle"),
                                    function)
     return session.memos[name]
+
+
+def previous_output() -> Path | None:
+    """The output folder this build replaces, when it was written by the same islet (so its
+    post-processed files, e.g. compressed variants, can be reused for files whose bytes are equal)."""
+    if session is None or session.inputs is None or not session.output.is_dir():
+        return None
+    same = session.inputs.previous.get("islet") == session.inputs.parts["islet"]
+    return session.output if same else None
 
 
 # --- 2. the reader cache ------------------------------------------------------------------------------

@@ -168,7 +168,8 @@ def on_finalized(pelican) -> None:
     (output / "_headers").write_text(headers.headers_file(csp), encoding="utf-8")
     # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.
     from .compress import compress_output
-    current.report.append(str(compress_output(output, cache=config.cache_dir / "compress")))
+    current.report.append(str(compress_output(output, cache=config.cache_dir / "compress",
+                                              previous=incremental.previous_output())))
 
 
 def theme_css(directory: Path) -> str:
