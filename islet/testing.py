@@ -8,6 +8,10 @@ silently. Widget tests call the same function with the same arguments both ways:
     js = run_js_render(compiled_dir, "counter", "render", [3])        # JSON text from node
     assert json.loads(js) == run_py_render(site_root, "counter", "render", [3])
 
+Many calls at once, across modules, decoded, in order:
+
+    run_js_many(compiled_dir, [("table", "render", [props]), ("html", "label", ["x_y"])])
+
 Arguments travel as JSON, so dicts arrive in JS as plain objects — exactly what ``mount``
 gets from the page's JSON props. Call positionally: keyword arguments are one of the
 constructs Transcrypt gets wrong.
@@ -77,6 +81,21 @@ def run_js_calls(compiled_dir: Path, module: str, calls: list[tuple[str, list]])
             raise JsCallError(f"{dotted}.{func}{tuple(args)!r} raised in JavaScript: {result['error']}")
         out.append(json.dumps(result.get("ok"), sort_keys=True))
     return out
+
+
+def run_js_many(compiled_dir: Path, calls: list[tuple[str, str, list]]) -> list[Any]:
+    """Results of ``(module, func, args)`` calls across several modules, decoded from JSON, in call order.
+
+    One node process per module (run_js_calls), so a long list of calls stays fast. Raises
+    JsCallError like run_js_calls.
+    """
+    results: list[Any] = [None] * len(calls)
+    for module in sorted({call[0] for call in calls}):
+        picked = [index for index, call in enumerate(calls) if call[0] == module]
+        texts = run_js_calls(compiled_dir, module, [(calls[index][1], calls[index][2]) for index in picked])
+        for index, text in zip(picked, texts):
+            results[index] = json.loads(text)
+    return results
 
 
 def run_js_render(compiled_dir: Path, module: str, func: str, args: list) -> str:

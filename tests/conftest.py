@@ -1,4 +1,5 @@
-"""Shared fixtures: a throwaway copy of the demo site, and running the real build on it."""
+"""Shared fixtures: a throwaway copy of the demo site and running the real build on it; the widgets compiled
+once and one Chromium for the whole session; the demo site and widget harness pages served on 127.0.0.1."""
 from __future__ import annotations
 
 import hashlib
@@ -42,11 +43,24 @@ class Site:
 
     def output_digest(self, folder: str = "build") -> str:
         """One hash over every file name and byte in the output folder."""
-        digest = hashlib.sha256()
-        base = self.root / folder
-        for path in sorted(p for p in base.rglob("*") if p.is_file()):
-            digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes())
-        return digest.hexdigest()
+        return folder_digest(self.root / folder)
+
+
+def folder_digest(base: Path) -> str:
+    """One hash over every file name and byte below `base`: equal digests, equal trees."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write {relative path: text} below `root` (folders made as needed); returns `root`."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
 
 
 def copy_site(target: Path) -> Site:
@@ -89,3 +103,51 @@ def demo_copy(built_demo, tmp_path) -> Site:
     site = copy_site(tmp_path / "site")
     shutil.copytree(built_demo.root / "build", site.root / "build")
     return site
+
+
+@pytest.fixture(scope="session")
+def demo_server(built_demo):
+    """The built demo site served by islet's preview server for the whole session (read-only, like built_demo)."""
+    from browser import LocalServer
+
+    with LocalServer(built_demo.path("build")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def compiled(tmp_path_factory, shared_cache) -> Path:
+    """Every widget of the repo compiled by islet's own compile stage (Transcrypt 3.9.5), once per session:
+    the folder of ES modules (``widgets.<name>.js`` and the runtime). Read-only: copy it to change it.
+
+    The Transcrypt run lands in the session's shared compile cache (the folder builds use), so whichever
+    comes first, this fixture or a build of a demo copy, compiles and the other copies."""
+    from islet.compile import compile_widgets
+
+    return compile_widgets(ROOT / "widgets", ROOT, tmp_path_factory.mktemp("widgets-js") / "out",
+                           shared_cache / "compile").out_dir
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The system Chromium through Playwright, one for the whole session (see browser.SharedChromium)."""
+    from browser import SharedChromium
+
+    shared = SharedChromium()
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture
+def own_playwright(chromium):
+    """For a test whose code under test starts Playwright itself (islet.audit.run_axe): the sync API runs
+    one Playwright per thread, so the shared Chromium stops first; its next user starts it again."""
+    chromium.stop()
+
+
+@pytest.fixture(scope="module")
+def served(page_site):
+    """The module's `page_site` folder (a widget harness, see widget_harness.harness_page) on 127.0.0.1."""
+    from browser import LocalServer
+
+    with LocalServer(page_site) as running:
+        yield running
