@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from browser import CHROMIUM_ARGS, ROOT
+from conftest import write_files
 from islet import headers
 from islet.audit import (CHROMIUM_FLAGS, AuditError, Budget, PageResult, Target, check, choose_pages, chrome_flags,
                          format_table, lost_points, median_metrics, metrics)
@@ -12,16 +13,8 @@ ARTICLE_HEAD = '<meta property="og:type" content="article">'
 WEBSITE_HEAD = '<meta property="og:type" content="website">'
 
 
-def write(root, files):
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
 def test_choose_pages_one_of_each_kind(tmp_path):
-    build = write(tmp_path / "build", {
+    build = write_files(tmp_path / "build", {
         "index.html": WEBSITE_HEAD,
         "articles/a-chart-and-table.html": ARTICLE_HEAD + '<div data-islet="chart"></div><div data-islet="table">',
         "articles/b-plain.html": ARTICLE_HEAD,
@@ -40,7 +33,7 @@ def test_choose_pages_one_of_each_kind(tmp_path):
 
 
 def test_choose_pages_when_every_article_has_a_widget(tmp_path):
-    build = write(tmp_path / "build", {
+    build = write_files(tmp_path / "build", {
         "index.html": "",
         "articles/a.html": ARTICLE_HEAD + '<i data-islet="toggle"></i><i data-islet="chart"></i>',
         "articles/b.html": ARTICLE_HEAD + '<i data-islet="toggle"></i>',
@@ -145,13 +138,13 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 
 
 @pytest.mark.browser
-def test_real_lighthouse_and_axe_run(tmp_path):
+def test_real_lighthouse_and_axe_run(tmp_path, own_playwright):
     """One real Lighthouse run and one real axe run through the nginx preview: the reports parse."""
     from islet.audit import find_tools, run_axe, run_lighthouse
     from islet.compress import compress_output
     from islet.preview import Preview
 
-    build = write(tmp_path / "build", {
+    build = write_files(tmp_path / "build", {
         "index.html": PAGE.format("Readers are on slow phones. " * 40, ""),
         "bad.html": PAGE.format("An image without a text alternative.", '<img src="data:," width="10" height="10">'),
         "robots.txt": "User-agent: *\nAllow: /\n",

@@ -3,25 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from browser import CHROMIUM_ARGS, LocalServer, PageWatch, axe_violations, chromium_path
+from browser import axe_violations, open_page
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server(built_demo):
-    with LocalServer(built_demo.path("build")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+# `chromium` and `demo_server` (the built demo site): conftest.py.
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +22,8 @@ def pages(built_demo):
 
 
 @pytest.mark.parametrize("kind", ["index", "article", "tag", "about", "page 2", "404"])
-def test_pages_work_without_javascript_at_360px(browser, server, pages, kind):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
-    page = context.new_page()
-    watch = PageWatch(page, server.url)
-    page.goto(server.url + pages[kind])
+def test_pages_work_without_javascript_at_360px(chromium, demo_server, pages, kind):
+    context, page, watch = open_page(chromium, demo_server, pages[kind], java_script_enabled=False)
     assert page.locator("h1").count() == 1
     assert page.locator("main#main").is_visible()
     assert page.locator("header nav a").count() >= 3
@@ -50,20 +34,15 @@ def test_pages_work_without_javascript_at_360px(browser, server, pages, kind):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("kind", ["index", "article", "tag", "404"])
-def test_axe_reports_no_violations(browser, server, pages, kind, scheme):
-    context = browser.new_context(color_scheme=scheme, viewport={"width": 360, "height": 740})
-    page = context.new_page()
-    watch = PageWatch(page, server.url)
-    page.goto(server.url + pages[kind])
+def test_axe_reports_no_violations(chromium, demo_server, pages, kind, scheme):
+    context, page, watch = open_page(chromium, demo_server, pages[kind], color_scheme=scheme)
     assert axe_violations(page) == []
     assert watch.problems == []
     context.close()
 
 
-def test_skip_link_comes_first_and_is_visible_on_focus(browser, server):
-    context = browser.new_context(viewport={"width": 360, "height": 740})
-    page = context.new_page()
-    page.goto(server.url)
+def test_skip_link_comes_first_and_is_visible_on_focus(chromium, demo_server):
+    context, page, _ = open_page(chromium, demo_server)
     page.keyboard.press("Tab")
     focused = page.locator(":focus")
     assert focused.get_attribute("href") == "#main"
@@ -73,10 +52,10 @@ def test_skip_link_comes_first_and_is_visible_on_focus(browser, server):
     context.close()
 
 
-def test_unknown_urls_get_the_404_page(browser, server):
-    context = browser.new_context()
+def test_unknown_urls_get_the_404_page(chromium, demo_server):
+    context = chromium.new_context()
     page = context.new_page()
-    response = page.goto(server.url + "no/such/page.html")
+    response = page.goto(demo_server.url + "no/such/page.html")
     assert response.status == 404
     assert page.locator("h1").inner_text().strip() != ""
     context.close()

@@ -3,7 +3,6 @@ deterministic names and bytes, sizes per file, and the runtime fix surviving min
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import folder_digest
 from islet.bundle import BundleError, bundle
 from islet.compile import compile_widgets
 from islet.errors import ToolMissingError
@@ -33,13 +33,6 @@ def compiled_site(root: Path) -> Path:
     for name, text in WIDGETS.items():
         (root / "widgets" / name).write_text(text, encoding="utf-8")
     return compile_widgets(root / "widgets", root, root / "compiled", root / "cache").out_dir
-
-
-def digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +79,7 @@ def test_output_is_deterministic(bundled, tmp_path):
     moved = shutil.copytree(compiled, tmp_path / "somewhere" / "else")
     again = bundle(moved, ENTRIES, tmp_path / "out", NODE_MODULES)
     assert again.widgets == first.widgets
-    assert digest(again.out_dir) == digest(first.out_dir)
+    assert folder_digest(again.out_dir) == folder_digest(first.out_dir)
 
 
 def test_bundled_widgets_mount_and_leave_prototypes_clean(bundled, tmp_path):

@@ -2,7 +2,6 @@
 and the differential mechanism (same render() result under CPython and compiled JS)."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import folder_digest
 from islet import compile as compile_stage
 from islet.check import CheckError
 from islet.compile import CompileError, compile_widgets, transcrypt_problems
@@ -49,13 +49,6 @@ def write_site(root: Path, extra: dict[str, str] | None = None) -> Path:
 
 def run(root: Path, out: str = "out", cache: str = "cache"):
     return compile_widgets(root / "widgets", root, root / out, root / cache)
-
-
-def digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +91,7 @@ def test_output_is_deterministic(compiled, tmp_path):
     _, first = compiled
     again = run(write_site(tmp_path / "elsewhere"))   # other folder, fresh cache: a real second compile
     assert not again.cached
-    assert digest(again.out_dir) == digest(first.out_dir)
+    assert folder_digest(again.out_dir) == folder_digest(first.out_dir)
 
 
 def test_cache_hit_compiles_nothing(tmp_path, monkeypatch):
@@ -111,7 +104,7 @@ def test_cache_hit_compiles_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(subprocess, "run", no_subprocess)
     warm = run(root, out="out2")
     assert warm.cached and warm.key == cold.key
-    assert digest(warm.out_dir) == digest(cold.out_dir)
+    assert folder_digest(warm.out_dir) == folder_digest(cold.out_dir)
     assert warm.seconds < cold.seconds
 
     monkeypatch.undo()

@@ -7,6 +7,7 @@ import shutil
 import brotli
 import pytest
 
+from conftest import write_files
 from islet.compress import compress_output, gzip_bytes, plan
 
 TEXT = ("<!doctype html><title>Islands</title>" + "<p>Readers are on slow phones, so every byte counts.</p>\n" * 60)
@@ -24,11 +25,7 @@ SITE = {
 
 
 def make_site(root, files=SITE):
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+    return write_files(root, files)
 
 
 def snapshot(root):

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from browser import CHROMIUM_ARGS, LocalServer, PageWatch, chromium_path
+from browser import LocalServer, open_page
 from islet.headers import parse_headers_file
 
 SCRIPT = re.compile(r"<script\b[^>]*>", re.S)
@@ -175,16 +175,6 @@ def trigger_site(tmp_path_factory):
         yield server
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 # Locators, not wait_for_function: the page's CSP forbids the eval that a string predicate needs.
 def island(page, ident: str):
     return page.locator(f"[data-islet]:has(#{ident}-0)")
@@ -199,11 +189,9 @@ def wait_mounted(page, ident: str) -> None:
 
 
 @pytest.mark.browser
-def test_each_trigger_fires_when_it_should_and_not_before(browser, trigger_site):
-    context = browser.new_context(viewport={"width": 800, "height": 600})
-    page = context.new_page()
-    watch = PageWatch(page, trigger_site.url)
-    page.goto(trigger_site.url + "articles/triggers.html")
+def test_each_trigger_fires_when_it_should_and_not_before(chromium, trigger_site):
+    context, page, watch = open_page(chromium, trigger_site, "articles/triggers.html",
+                                     viewport={"width": 800, "height": 600})
     wait_mounted(page, "t-load")
     wait_mounted(page, "t-idle")
     time.sleep(0.5)   # give the lazy ones every chance to fire too early
@@ -223,12 +211,11 @@ def test_each_trigger_fires_when_it_should_and_not_before(browser, trigger_site)
 
 
 @pytest.mark.browser
-def test_widgets_hydrate_under_the_strict_csp_and_leave_prototypes_clean(browser, trigger_site):
+def test_widgets_hydrate_under_the_strict_csp_and_leave_prototypes_clean(chromium, trigger_site):
     """The server sends the site's _headers (CSP included): any blocked script would be a console error."""
-    context = browser.new_context(viewport={"width": 800, "height": 600})
-    page = context.new_page()
-    watch = PageWatch(page, trigger_site.url)
-    response = page.goto(trigger_site.url + "articles/python-web-frameworks-by-the-numbers.html")
+    context, page, watch = open_page(chromium, trigger_site, "articles/python-web-frameworks-by-the-numbers.html",
+                                     viewport={"width": 800, "height": 600})
+    response = watch.response
     assert "script-src 'self' 'sha256-" in response.headers["content-security-policy"]
     page.locator(".islet-table").scroll_into_view_if_needed()
     page.locator(".islet-table[data-mounted]").wait_for(state="attached")
@@ -242,13 +229,13 @@ def test_widgets_hydrate_under_the_strict_csp_and_leave_prototypes_clean(browser
 
 
 @pytest.mark.browser
-def test_a_tampered_script_is_refused_by_its_integrity(browser, trigger_site):
+def test_a_tampered_script_is_refused_by_its_integrity(chromium, trigger_site):
     """Subresource Integrity is real: change one byte of a widget module and the browser refuses it."""
     module = next(p for p in (trigger_site.build / "widgets").glob("tabs-*.js"))
     original = module.read_bytes()
     try:
         module.write_bytes(original.replace(b"tablist", b"tabList", 1))
-        context = browser.new_context()
+        context = chromium.new_context()
         page = context.new_page()
         errors = []
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
@@ -306,14 +293,13 @@ def test_the_loader_is_under_1_kb_and_knows_no_widget_names(built_demo):
 @pytest.mark.parametrize("page_path", ["articles/python-web-frameworks-by-the-numbers.html",
                                        "articles/searching-a-static-site.html",
                                        "articles/dark-mode-without-a-flash.html"])
-def test_mounting_widgets_shifts_no_layout(browser, trigger_site, page_path):
+def test_mounting_widgets_shifts_no_layout(chromium, trigger_site, page_path):
     """Every widget on the page mounts (scrolled to, hovered) and the page's layout-shift total stays 0."""
-    context = browser.new_context(viewport={"width": 412, "height": 823})   # Lighthouse's mobile screen
-    page = context.new_page()
-    watch = PageWatch(page, trigger_site.url)
-    page.add_init_script("window.__shifts = []; new PerformanceObserver((list) => { for (const e of list.getEntries())"
-                         " if (!e.hadRecentInput) window.__shifts.push(e.value); }).observe({type: 'layout-shift', buffered: true});")
-    page.goto(trigger_site.url + page_path)
+    context, page, watch = open_page(
+        chromium, trigger_site, page_path, viewport={"width": 412, "height": 823},   # Lighthouse's mobile screen
+        prepare=lambda page: page.add_init_script(
+            "window.__shifts = []; new PerformanceObserver((list) => { for (const e of list.getEntries())"
+            " if (!e.hadRecentInput) window.__shifts.push(e.value); }).observe({type: 'layout-shift', buffered: true});"))
     islands = page.locator("[data-islet]")
     for index in range(islands.count()):
         islands.nth(index).scroll_into_view_if_needed()

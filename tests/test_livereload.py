@@ -9,8 +9,6 @@ import urllib.request
 
 import pytest
 
-from browser import CHROMIUM_ARGS, chromium_path
-
 pytestmark = pytest.mark.browser
 
 
@@ -46,20 +44,16 @@ def livereload(demo_copy):
         process.kill()
 
 
-def test_an_edit_reloads_the_open_page(livereload):
-    from playwright.sync_api import sync_playwright
-
+def test_an_edit_reloads_the_open_page(livereload, chromium):
     site, url = livereload
     about = site.path("content/pages/about.md")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.goto(url + "about.html")
-        page.wait_for_load_state("load")
-        about.write_text(about.read_text().replace("Title: About", "Title: About islet, edited", 1))
-        page.locator("h1", has_text="edited").wait_for(timeout=20000)   # a locator: the CSP forbids eval
-        # A broken edit must not take the served site down.
-        about.write_text(about.read_text().replace("Title: About islet, edited", "Title About", 1))
-        time.sleep(3)
-        assert urllib.request.urlopen(url + "about.html").status == 200
-        browser.close()
+    page = chromium.new_page()
+    page.goto(url + "about.html")
+    page.wait_for_load_state("load")
+    about.write_text(about.read_text().replace("Title: About", "Title: About islet, edited", 1))
+    page.locator("h1", has_text="edited").wait_for(timeout=20000)   # a locator: the CSP forbids eval
+    # A broken edit must not take the served site down.
+    about.write_text(about.read_text().replace("Title: About islet, edited", "Title About", 1))
+    time.sleep(3)
+    assert urllib.request.urlopen(url + "about.html").status == 200
+    page.context.close()

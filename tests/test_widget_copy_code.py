@@ -2,8 +2,6 @@
 and mount() in Chromium through the real loader: keyboard and pointer copy to the real clipboard."""
 from __future__ import annotations
 
-import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -13,18 +11,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import browser  # noqa: E402
 from islet.embed import Islands  # noqa: E402
-from islet.widgets import WidgetError, discover  # noqa: E402
+from islet.testing import run_js_many  # noqa: E402
+from islet.widgets import WidgetError  # noqa: E402
+from widget_harness import harness_islands, harness_page, registry  # noqa: E402
 from widgets import copy_code  # noqa: E402
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
-
-
-def registry():
-    """discover(ROOT) with ROOT first on sys.path (see test_widget_table.registry)."""
-    while str(ROOT) in sys.path:
-        sys.path.remove(str(ROOT))
-    return discover(ROOT)
 
 
 def props(**given):
@@ -75,18 +69,9 @@ def test_button_name_and_clean_code():
 
 # ---------------------------------------------------------------- CPython vs compiled JavaScript
 
-@pytest.fixture(scope="module")
-def compiled(tmp_path_factory):
-    from islet.compile import compile_widgets
-
-    work = tmp_path_factory.mktemp("copy-js")
-    return compile_widgets(ROOT / "widgets", ROOT, work / "out", work / "cache").out_dir
-
-
 def in_js(compiled, calls):
-    from islet.testing import run_js_calls
-
-    return [json.loads(text) for text in run_js_calls(compiled, "copy_code", [(c[0], c[1]) for c in calls])]
+    """[function, args] calls on widgets.copy_code run by node on the compiled module (`compiled`: conftest.py)."""
+    return run_js_many(compiled, [("copy_code", name, args) for name, args in calls])
 
 
 def test_compiled_module_exports_render_and_mount(compiled):
@@ -120,59 +105,29 @@ def page_site(tmp_path_factory, compiled):
     copy_code island, served with the site's real CSP (no 'unsafe-inline'; the inline CSS by its hash)."""
     from html import escape
 
-    from islet.headers import content_security_policy, headers_file
-    from islet.hydrate import csp_hash
-    from islet.plugin import theme_css
-
     site = tmp_path_factory.mktemp("copy-site")
-    shutil.copytree(compiled, site / "w", ignore=shutil.ignore_patterns("*.project"))
-    shutil.copy(ROOT / "islet" / "loader.js", site / "loader.js")
-    css = theme_css(ROOT / "theme" / "static" / "css")
-    (site / "_headers").write_text(headers_file(content_security_policy([], [csp_hash(css)])))
-    island = Islands(registry(), {}, {"copy_code": "w/widgets.copy_code.js"}).island(
-        "copy_code", {"scope": "main"}, "idle", ("t.md", 1))
-    (site / "index.html").write_text(
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>Copy code</title><link rel="icon" href="data:,"><style>{css}</style>'
-        '<script type="module" src="loader.js"></script></head>'
-        '<body><main id="main"><h1>Code</h1><p>Install:</p>'
-        f'<div class="highlight"><pre tabindex="0"><span></span><code>{escape(CODE_1)}\n</code></pre></div>'
-        f'<p>A function:</p><pre tabindex="0"><code>{escape(CODE_2)}\n</code></pre>'
-        '<pre class="art">  /\\_/\\  no code element here</pre>'
-        f'{island}</main><footer><pre><code>outside the scope</code></pre></footer></body></html>')
+    island = harness_islands({}, "copy_code").island("copy_code", {"scope": "main"}, "idle", ("t.md", 1))
+    harness_page(site, compiled,
+                 '<main id="main"><h1>Code</h1><p>Install:</p>'
+                 f'<div class="highlight"><pre tabindex="0"><span></span><code>{escape(CODE_1)}\n</code></pre></div>'
+                 f'<p>A function:</p><pre tabindex="0"><code>{escape(CODE_2)}\n</code></pre>'
+                 '<pre class="art">  /\\_/\\  no code element here</pre>'
+                 f'{island}</main><footer><pre><code>outside the scope</code></pre></footer>', "Copy code")
     return site
 
 
-@pytest.fixture(scope="module")
-def served(page_site):
-    from browser import LocalServer
-
-    with LocalServer(page_site) as running:
-        yield running
+def clipboard_for(server):
+    """A `prepare` for browser.open_page: pages of `server` may read and write the clipboard."""
+    return lambda page: page.context.grant_permissions(["clipboard-read", "clipboard-write"],
+                                                       origin=server.url.rstrip("/"))
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from browser import CHROMIUM_ARGS, chromium_path
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def open_page(chromium, served, **options):
-    from browser import PageWatch
-
-    context = chromium.new_context(viewport={"width": 360, "height": 740}, **options)
-    if options.get("java_script_enabled", True):
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.url.rstrip("/"))
-    page = context.new_page()
-    watch = PageWatch(page, served.url)
-    page.goto(served.url)
-    if options.get("java_script_enabled", True):
+def open_page(chromium, served, path="", **options):
+    """browser.open_page with the clipboard allowed, then (with JavaScript) wait until the island is mounted."""
+    javascript = options.get("java_script_enabled", True)
+    prepare = clipboard_for(served) if javascript else None
+    context, page, watch = browser.open_page(chromium, served, path, prepare, **options)
+    if javascript:
         page.wait_for_selector(".islet-copy_code[data-mounted]", state="attached")
     return context, page, watch
 
@@ -277,32 +232,22 @@ def test_without_javascript_code_blocks_are_intact_and_nothing_dead_is_shown(chr
 # ---------------------------------------------------------------- the demo article, built by the real pipeline
 
 @pytest.mark.browser
-def test_demo_article_copies_its_code_blocks(chromium, built_demo):
+def test_demo_article_copies_its_code_blocks(chromium, demo_server):
     """Built by the real pipeline (bundle, loader, import map with integrity, CSP from _headers)."""
-    from browser import LocalServer, PageWatch
-
     article = "articles/dark-mode-without-a-flash.html"
-    with LocalServer(built_demo.path("build")) as demo:
-        context = chromium.new_context(viewport={"width": 360, "height": 740})
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=demo.url.rstrip("/"))
-        page = context.new_page()
-        watch = PageWatch(page, demo.url)
-        page.goto(demo.url + article)
-        page.wait_for_selector(".islet-copy_code[data-mounted]", state="attached")
-        blocks = page.locator("main pre code")
-        buttons = page.locator("main .copy-code > button.copy-button")
-        assert buttons.count() == blocks.count() >= 2
-        first = blocks.nth(0).text_content()
-        assert buttons.nth(0).get_attribute("aria-label") == "Copy code: " + copy_code.first_line(first)
-        buttons.nth(0).focus()
-        page.keyboard.press("Space")
-        page.wait_for_function("() => document.querySelector('.copy-code-status').textContent === 'Copied'")
-        assert clipboard(page) == copy_code.clean_code(first)
-        assert watch.problems == []
-        context.close()
+    context, page, watch = open_page(chromium, demo_server, article)
+    blocks = page.locator("main pre code")
+    buttons = page.locator("main .copy-code > button.copy-button")
+    assert buttons.count() == blocks.count() >= 2
+    first = blocks.nth(0).text_content()
+    assert buttons.nth(0).get_attribute("aria-label") == "Copy code: " + copy_code.first_line(first)
+    buttons.nth(0).focus()
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.querySelector('.copy-code-status').textContent === 'Copied'")
+    assert clipboard(page) == copy_code.clean_code(first)
+    assert watch.problems == []
+    context.close()
 
-        context = chromium.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
-        page = context.new_page()
-        page.goto(demo.url + article)
-        assert page.locator("main pre code").count() >= 2 and page.locator("main button").count() == 0
-        context.close()
+    context, page, _ = open_page(chromium, demo_server, article, java_script_enabled=False)
+    assert page.locator("main pre code").count() >= 2 and page.locator("main button").count() == 0
+    context.close()

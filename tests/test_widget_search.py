@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import browser  # noqa: E402
 from islet import search_index as si  # noqa: E402
+from islet.testing import run_js_many  # noqa: E402
 from widgets import search  # noqa: E402
 
 HOSTILE = "</script><img src=x onerror=alert(1)> & \"quoted\" 'single'"
@@ -163,21 +165,11 @@ def test_results_html_links_relative_to_the_site_and_escapes():
 
 # ---------------------------------------------------------------- CPython vs compiled JavaScript
 
-@pytest.fixture(scope="module")
-def compiled(tmp_path_factory):
-    """Every widget compiled by islet's own compile stage (Transcrypt 3.9.5, one run, fresh folder, no Java)."""
-    from islet.compile import compile_widgets
-
-    work = tmp_path_factory.mktemp("search-js")
-    return compile_widgets(ROOT / "widgets", ROOT, work / "out", work / "cache").out_dir
-
-
 def in_js(compiled, calls):
-    """Results of [function, args] calls on widgets.search, run by node on the compiled module, in order.
-    Arguments travel as JSON, so dicts arrive as plain objects, as props and the fetched index do."""
-    from islet.testing import run_js_calls
-
-    return [json.loads(text) for text in run_js_calls(compiled, "search", [(name, args) for name, args in calls])]
+    """Results of [function, args] calls on widgets.search, run by node on the compiled module (`compiled`:
+    conftest.py), in order. Arguments travel as JSON, so dicts arrive as plain objects, as props and the
+    fetched index do."""
+    return run_js_many(compiled, [("search", name, args) for name, args in calls])
 
 
 def test_compiled_module_exports_mount_and_leaves_build_time_code_out(compiled):
@@ -291,26 +283,14 @@ def served(searchable):
         yield running
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from browser import CHROMIUM_ARGS, chromium_path
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 def open_page(chromium, served, **options):
-    from browser import PageWatch
-
-    context = chromium.new_context(viewport={"width": 360, "height": 740}, **options)
-    page = context.new_page()
-    watch = PageWatch(page, served.url)
+    """browser.open_page on the search article; also returns the list of search.json requests it makes."""
     fetched = []
-    page.on("request", lambda r: r.url.endswith("/search.json") and fetched.append(r.url))
-    page.goto(served.url + PAGE)
+
+    def record_fetches(page):
+        page.on("request", lambda r: r.url.endswith("/search.json") and fetched.append(r.url))
+
+    context, page, watch = browser.open_page(chromium, served, PAGE, record_fetches, **options)
     return context, page, watch, fetched
 
 

@@ -2,9 +2,7 @@
 in node (the output must be identical), and mount() in Chromium through the real hydration loader."""
 from __future__ import annotations
 
-import json
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -14,20 +12,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import browser  # noqa: E402
 from islet.data import load_data  # noqa: E402
 from islet.embed import Islands  # noqa: E402
-from islet.widgets import WidgetError, discover  # noqa: E402
+from islet.testing import run_js_many  # noqa: E402
+from islet.widgets import WidgetError  # noqa: E402
+from widget_harness import harness_islands, harness_page, registry  # noqa: E402
 from widgets import html, table  # noqa: E402
 
 DATA = load_data(ROOT / "content" / "data")
-
-
-def registry():
-    """discover(ROOT), with ROOT first on sys.path: discover() adds a site root only when it is absent,
-    so a site another test discovered earlier would otherwise shadow this one's widgets package."""
-    while str(ROOT) in sys.path:
-        sys.path.remove(str(ROOT))
-    return discover(ROOT)
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 
 
@@ -175,28 +168,8 @@ def test_status_text():
 
 # ---------------------------------------------------------------- CPython vs compiled JavaScript
 
-@pytest.fixture(scope="module")
-def compiled(tmp_path_factory):
-    """Every widget compiled by islet's own compile stage (Transcrypt 3.9.5, one run, fresh folder, no Java)."""
-    from islet.compile import compile_widgets
-
-    work = tmp_path_factory.mktemp("table-js")
-    return compile_widgets(ROOT / "widgets", ROOT, work / "out", work / "cache").out_dir
-
-
-def in_js(compiled, calls):
-    """Results of [module, function, args] calls run by node on the compiled modules, in order.
-
-    Arguments travel as JSON (islet.testing), so dicts arrive as plain objects, as props do in the browser."""
-    from islet.testing import run_js_calls
-
-    results = [None] * len(calls)
-    for module in sorted({call[0] for call in calls}):
-        picked = [index for index, call in enumerate(calls) if call[0] == module]
-        texts = run_js_calls(compiled, module, [(calls[index][1], calls[index][2]) for index in picked])
-        for index, text in zip(picked, texts):
-            results[index] = json.loads(text)
-    return results
+# `compiled` (conftest.py): every widget compiled once per session. run_js_many runs the calls in node;
+# arguments travel as JSON, so dicts arrive as plain objects, as props do in the browser.
 
 
 def test_compiled_module_exports_render_and_mount(compiled):
@@ -221,7 +194,7 @@ RENDER_CASES = {
 @pytest.mark.parametrize("case", RENDER_CASES)
 def test_render_is_identical_in_javascript(compiled, case):
     given = RENDER_CASES[case]
-    assert in_js(compiled, [["widgets.table", "render", [given]]]) == [table.render(given)]
+    assert run_js_many(compiled, [["widgets.table", "render", [given]]]) == [table.render(given)]
 
 
 def test_helpers_are_identical_in_javascript(compiled):
@@ -260,7 +233,7 @@ def test_helpers_are_identical_in_javascript(compiled):
     call(table, "status_text", 3, 8, "", False)
     call(table, "status_text", 1, 1, "Name", True)
     call(table, "table_columns", FRAMEWORKS)
-    assert in_js(compiled, calls) == expected
+    assert run_js_many(compiled, calls) == expected
 
 
 # ---------------------------------------------------------------- mount() in Chromium
@@ -268,54 +241,21 @@ def test_helpers_are_identical_in_javascript(compiled):
 @pytest.fixture(scope="module")
 def page_site(tmp_path_factory, compiled):
     """A page with two table islands, served the way islet serves them: the real loader, props in JSON,
-    a CSP without 'unsafe-inline' (any style attribute would be refused and reported)."""
-    from islet.plugin import theme_css
-
+    the site's CSP without 'unsafe-inline' (any style attribute would be refused and reported).
+    conftest's `served` serves it."""
     site = tmp_path_factory.mktemp("table-site")
-    shutil.copytree(compiled, site / "w", ignore=shutil.ignore_patterns("*.project"))
-    shutil.copy(ROOT / "islet" / "loader.js", site / "loader.js")
-    (site / "site.css").write_text(theme_css(ROOT / "theme" / "static" / "css"))
-    islands = Islands(registry(), DATA, {"table": "w/widgets.table.js"})
-    body = islands.island("table", {"rows": "frameworks", "caption": "Python web frameworks", "id": "fw"},
+    tables = harness_islands(DATA, "table")
+    body = tables.island("table", {"rows": "frameworks", "caption": "Python web frameworks", "id": "fw"},
                           "load", ("t.md", 1))
-    body += islands.island("table", {"rows": "surveys.so2025.languages", "caption": "Languages", "id": "langs",
-                                     "filter": False}, "load", ("t.md", 2))
-    (site / "index.html").write_text(
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; img-src data:\">"
-        '<title>Table widget</title><link rel="icon" href="data:,"><link rel="stylesheet" href="site.css">'
-        '<script type="module" src="loader.js"></script></head>'
-        f'<body><main id="main"><h1>Tables</h1>{body}</main></body></html>')
+    body += tables.island("table", {"rows": "surveys.so2025.languages", "caption": "Languages", "id": "langs",
+                                    "filter": False}, "load", ("t.md", 2))
+    harness_page(site, compiled, f'<main id="main"><h1>Tables</h1>{body}</main>', "Table widget")
     return site
 
 
-@pytest.fixture(scope="module")
-def served(page_site):
-    from browser import LocalServer
-
-    with LocalServer(page_site) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from browser import CHROMIUM_ARGS, chromium_path
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 def open_page(chromium, served, **options):
-    from browser import PageWatch
-
-    context = chromium.new_context(viewport={"width": 360, "height": 740}, **options)
-    page = context.new_page()
-    watch = PageWatch(page, served.url)
-    page.goto(served.url)
+    """browser.open_page, then (with JavaScript) wait until both tables are mounted."""
+    context, page, watch = browser.open_page(chromium, served, **options)
     if options.get("java_script_enabled", True):
         page.wait_for_selector("#fw-filter")
         page.wait_for_selector(".islet-table.table-ready >> nth=1")

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from browser import CHROMIUM_ARGS, LocalServer, PageWatch, axe_violations, chromium_path
+from browser import axe_violations, open_page
 from conftest import ROOT
 from islet.testing import run_js_calls, run_py_render
 
@@ -20,12 +20,7 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def compiled(tmp_path_factory):
-    from islet.compile import compile_widgets
-
-    work = tmp_path_factory.mktemp("tabs-js")
-    return compile_widgets(ROOT / "widgets", ROOT, work / "out", work / "cache").out_dir
+# `compiled`, `chromium` and `demo_server`: conftest.py.
 
 
 def test_without_javascript_every_panel_is_a_headed_section():
@@ -52,30 +47,6 @@ def test_render_is_identical_in_javascript(compiled, case):
 PAGE = "articles/accessible-widgets.html"
 
 
-@pytest.fixture(scope="module")
-def server(built_demo):
-    with LocalServer(built_demo.path("build")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def open_page(browser, server, javascript=True):
-    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 360, "height": 740})
-    page = context.new_page()
-    watch = PageWatch(page, server.url)
-    page.goto(server.url + PAGE)
-    return context, page, watch
-
-
 def states(page):
     return page.locator(".islet-tabs [role=tab]").evaluate_all(
         "tabs => tabs.map(t => [t.textContent, t.getAttribute('aria-selected'), t.tabIndex, "
@@ -83,8 +54,8 @@ def states(page):
 
 
 @pytest.mark.browser
-def test_without_javascript_all_panels_are_readable(browser, server):
-    context, page, watch = open_page(browser, server, javascript=False)
+def test_without_javascript_all_panels_are_readable(chromium, demo_server):
+    context, page, watch = open_page(chromium, demo_server, PAGE, java_script_enabled=False)
     assert page.locator(".islet-tabs .tabs-panel").count() == 3
     assert all(page.locator(".islet-tabs .tabs-panel").nth(i).is_visible() for i in range(3))
     assert page.locator(".islet-tabs [role=tab]").count() == 0
@@ -93,8 +64,8 @@ def test_without_javascript_all_panels_are_readable(browser, server):
 
 
 @pytest.mark.browser
-def test_keyboard_follows_the_tabs_pattern(browser, server):
-    context, page, watch = open_page(browser, server)
+def test_keyboard_follows_the_tabs_pattern(chromium, demo_server):
+    context, page, watch = open_page(chromium, demo_server, PAGE)
     page.locator(".islet-tabs .tabs-panel").first.hover()         # the demo uses the interaction trigger
     page.locator(".islet-tabs[data-mounted]").wait_for(state="attached")
     assert states(page) == [["Install", "true", 0, False], ["Configure", "false", -1, True],
@@ -118,8 +89,8 @@ def test_keyboard_follows_the_tabs_pattern(browser, server):
 
 
 @pytest.mark.browser
-def test_pointer_selects_and_axe_finds_nothing(browser, server):
-    context, page, watch = open_page(browser, server)
+def test_pointer_selects_and_axe_finds_nothing(chromium, demo_server):
+    context, page, watch = open_page(chromium, demo_server, PAGE)
     page.locator(".islet-tabs .tabs-panel").first.hover()
     page.locator(".islet-tabs[data-mounted]").wait_for(state="attached")
     page.get_by_role("tab", name="Build").click()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -15,18 +14,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from islet.embed import Islands  # noqa: E402
+from islet.hydrate import csp_hash  # noqa: E402
 from islet.theme_script import PREPAINT, insert_prepaint  # noqa: E402
-from islet.widgets import WidgetError, discover  # noqa: E402
+from islet.widgets import WidgetError  # noqa: E402
+from widget_harness import harness_islands, harness_page, registry  # noqa: E402
 from widgets import theme_toggle  # noqa: E402
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
-
-
-def registry():
-    """discover(ROOT) with ROOT first on sys.path (see test_widget_table.registry)."""
-    while str(ROOT) in sys.path:
-        sys.path.remove(str(ROOT))
-    return discover(ROOT)
 
 
 def props(**given):
@@ -76,12 +70,7 @@ def test_normalize_and_color_scheme(stored, choice, scheme):
 
 # ---------------------------------------------------------------- CPython vs compiled JavaScript
 
-@pytest.fixture(scope="module")
-def compiled(tmp_path_factory):
-    from islet.compile import compile_widgets
-
-    work = tmp_path_factory.mktemp("theme-js")
-    return compile_widgets(ROOT / "widgets", ROOT, work / "out", work / "cache").out_dir
+# `compiled` (conftest.py): every widget compiled once per session.
 
 
 def test_compiled_module_exports_render_and_mount(compiled):
@@ -110,58 +99,32 @@ def test_render_and_helpers_are_identical_in_javascript(compiled):
 LIGHT_BG, DARK_BG = "rgb(251, 250, 247)", "rgb(17, 23, 27)"     # --bg in theme/static/css/10-colors.css
 
 
-def page_html(title, islands, css, body, prepaint=True):
-    html = ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            '<meta name="color-scheme" content="light dark">'
-            f'<title>{title}</title><link rel="icon" href="data:,"><style>{css}</style>'
-            '<script type="module" src="loader.js"></script></head>'
-            f'<body><header class="site"><a class="brand" href="index.html">islet</a>{islands[0]}</header>'
-            f'<main id="main"><h1>{title}</h1>{body}{islands[1]}</main></body></html>')
-    return insert_prepaint(html) if prepaint else html
+def theme_page(site, compiled, name, title, islands, body, prepaint=True):
+    """A harness page with a toggle in the header and one in the text; the pre-paint snippet in the head
+    (right after <meta charset>, where hydrate puts it) unless `prepaint` is False."""
+    page = harness_page(site, compiled, f'<header class="site"><a class="brand" href="index.html">islet</a>{islands[0]}'
+                        f'</header><main id="main"><h1>{title}</h1>{body}{islands[1]}</main>', title, name=name,
+                        head_html='<meta name="color-scheme" content="light dark">',
+                        script_hashes=(csp_hash(PREPAINT),))
+    if prepaint:
+        page.write_text(insert_prepaint(page.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def page_site(tmp_path_factory, compiled):
     """Two pages with a toggle in the header and one in the text, the pre-paint snippet in the head, and the
     site's real CSP (no 'unsafe-inline': the snippet and the CSS are allowed by their hashes). A third page
-    lacks the snippet: it shows the flash the snippet prevents, so the first-paint test can fail."""
-    from islet.headers import content_security_policy, headers_file
-    from islet.hydrate import csp_hash
-    from islet.plugin import theme_css
-
+    lacks the snippet: it shows the flash the snippet prevents, so the first-paint test can fail.
+    conftest's `served` serves it."""
     site = tmp_path_factory.mktemp("theme-site")
-    shutil.copytree(compiled, site / "w", ignore=shutil.ignore_patterns("*.project"))
-    shutil.copy(ROOT / "islet" / "loader.js", site / "loader.js")
-    css = theme_css(ROOT / "theme" / "static" / "css")
-    (site / "_headers").write_text(headers_file(content_security_policy([csp_hash(PREPAINT)], [csp_hash(css)])))
-    islands = Islands(registry(), {}, {"theme_toggle": "w/widgets.theme_toggle.js"})
+    islands = harness_islands({}, "theme_toggle")
     pair = [islands.island("theme_toggle", {}, "idle", ("base.html", 1)),   # the same group name: mount() separates them
             islands.island("theme_toggle", {"label": "Theme of this site"}, "load", ("t.md", 1))]
     text = "<p>Some text below the toggle, which must not move when the toggle appears.</p>"
-    (site / "index.html").write_text(page_html("Theme", pair, css, text + '<p><a href="two.html">Next page</a></p>'))
-    (site / "two.html").write_text(page_html("Page two", pair, css, text))
-    (site / "flash.html").write_text(page_html("No snippet", pair, css, text, prepaint=False))
+    theme_page(site, compiled, "index.html", "Theme", pair, text + '<p><a href="two.html">Next page</a></p>')
+    theme_page(site, compiled, "two.html", "Page two", pair, text)
+    theme_page(site, compiled, "flash.html", "No snippet", pair, text, prepaint=False)
     return site
-
-
-@pytest.fixture(scope="module")
-def served(page_site):
-    from browser import LocalServer
-
-    with LocalServer(page_site) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from browser import CHROMIUM_ARGS, chromium_path
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 # Runs before any script of each page: when <body> is inserted, only the head has been parsed (the
@@ -182,9 +145,10 @@ new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__
 
 
 def new_context(chromium, served, **options):
-    from browser import PageWatch
+    """A context for several pages at once (tabs): open_page(path, toggles) opens one and waits for its toggles."""
+    from browser import PHONE, PageWatch
 
-    context = chromium.new_context(viewport={"width": 360, "height": 740}, **options)
+    context = chromium.new_context(viewport=PHONE, **options)
     context.set_default_timeout(20000)
     if options.get("java_script_enabled", True):
         context.add_init_script(FIRST_PAINT)
@@ -339,14 +303,6 @@ def test_without_javascript_the_toggle_is_hidden_and_the_system_decides(chromium
 ARTICLE = "articles/dark-mode-without-a-flash.html"
 
 
-@pytest.fixture(scope="module")
-def demo(built_demo):
-    from browser import LocalServer
-
-    with LocalServer(built_demo.path("build")) as running:
-        yield running
-
-
 def prepaint_wired(built_demo):
     """Whether the hydrate stage inserts PREPAINT yet (the lead's part; see islet/theme_script.py)."""
     html = built_demo.path("build/" + ARTICLE).read_text(encoding="utf-8")
@@ -367,8 +323,8 @@ def test_demo_article_has_the_snippet_before_its_styles_and_csp_allows_it(built_
 
 
 @pytest.mark.browser
-def test_demo_article_toggle_persists_and_paints_first(chromium, demo, built_demo):
-    context, open_page, watches = new_context(chromium, demo, color_scheme="light")
+def test_demo_article_toggle_persists_and_paints_first(chromium, demo_server, built_demo):
+    context, open_page, watches = new_context(chromium, demo_server, color_scheme="light")
     page = open_page(ARTICLE, 1)
     pick(page, "Dark")
     assert state(page)["bg"] == DARK_BG and state(page)["stored"] == "dark"
@@ -394,10 +350,10 @@ def test_demo_article_toggle_persists_and_paints_first(chromium, demo, built_dem
 
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_demo_article_passes_axe(chromium, demo, scheme):
+def test_demo_article_passes_axe(chromium, demo_server, scheme):
     from browser import axe_violations
 
-    context, open_page, watches = new_context(chromium, demo, color_scheme=scheme)
+    context, open_page, watches = new_context(chromium, demo_server, color_scheme=scheme)
     page = open_page(ARTICLE, 1)
     page.wait_for_selector(".copy-button >> nth=0", state="attached")
     assert axe_violations(page) == []
