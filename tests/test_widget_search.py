@@ -325,7 +325,7 @@ def test_the_index_is_fetched_on_first_use_then_typing_shows_results(chromium, s
     assert fetched == []                                   # not on page load
     page.click("#search-q")                                 # pointer: mounts the island, which loads the index
     page.keyboard.type("budget")
-    page.wait_for_selector("#search-results:not([hidden]) a")
+    page.wait_for_selector("#search-status:has-text('\u201cbudget\u201d')")   # results for the whole word, not "budg"
     want = expected_titles(searchable, "budget")
     assert len(want) >= 2 and shown_titles(page) == want
     count = len(expected_titles(searchable, "budget", 1000))
@@ -344,7 +344,7 @@ def test_keyboard_moves_through_results_escape_clears_enter_opens_the_first(chro
     context, page, watch, fetched = open_page(chromium, served)
     page.focus("#search-q")                                 # keyboard focus mounts the island too
     page.keyboard.type("static")
-    page.wait_for_selector("#search-results:not([hidden]) a")
+    page.wait_for_selector("#search-status:has-text('\u201cstatic\u201d')")
     links = page.locator("#search-results a")
     assert links.count() >= 2
     page.keyboard.press("ArrowDown")
@@ -358,7 +358,7 @@ def test_keyboard_moves_through_results_escape_clears_enter_opens_the_first(chro
     assert page.input_value("#search-q") == ""
     assert page.is_hidden("#search-results") and page.text_content("#search-status") == ""
     page.keyboard.type("cache")
-    page.wait_for_selector("#search-results:not([hidden]) a")
+    page.wait_for_selector("#search-status:has-text('\u201ccache\u201d')")
     first = expected_titles(searchable, "cache")[0]
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/articles/[^/?]+\.html$"))
@@ -372,7 +372,7 @@ def test_pointer_click_opens_a_result(chromium, served, searchable):
     context, page, watch, fetched = open_page(chromium, served)
     page.click("#search-q")
     page.keyboard.type("fonts")
-    page.wait_for_selector("#search-results:not([hidden]) a")
+    page.wait_for_selector("#search-status:has-text('\u201cfonts\u201d')")
     target = expected_titles(searchable, "fonts")[0]
     page.click(f"#search-results a >> text={target}")
     page.wait_for_url(re.compile(r"/articles/[^/?]+\.html$"))
@@ -391,7 +391,7 @@ def test_results_pass_axe_fit_360px_and_shift_nothing(chromium, served, scheme):
     before = page.evaluate(below)
     page.click("#search-q")
     page.keyboard.type("python")
-    page.wait_for_selector("#search-results:not([hidden]) a")
+    page.wait_for_selector("#search-status:has-text('\u201cpython\u201d')")
     assert page.evaluate(below) == before                  # results float over the text: no layout shift
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert axe_violations(page) == []
