@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .errors import IsletError, Problem
+from .errors import IsletError, Problem, print_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = {"cold": "cold full build", "noop": "rebuild, nothing changed", "edit": "rebuild, one article edited"}
@@ -334,9 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run_and_report(args.articles, args.repeat, args.json, args.workdir)
     except IsletError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        return 1
+        return print_problems(error)
     return 0
 
 

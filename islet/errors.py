@@ -38,6 +38,15 @@ class IsletError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def print_problems(error: IsletError) -> int:
+    """Print one line per problem to stderr, for a command-line entry point; returns the exit status 1."""
+    import sys
+
+    for problem in error.problems:
+        print(problem, file=sys.stderr)
+    return 1
+
+
 class SettingsError(IsletError):
     """A setting in pelicanconf.py / publishconf.py has a wrong type or value."""
 

@@ -40,7 +40,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from . import headers
-from .errors import IsletError, Problem
+from .errors import IsletError, Problem, print_problems
 
 DEFAULT_MAX_DELETES = 256
 DEFAULT_BRANCH = "gh-pages"
@@ -566,9 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run(request)
     except IsletError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        return 1
+        return print_problems(error)
     return 0
 
 
