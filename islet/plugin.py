@@ -18,7 +18,8 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
-from . import check, headers, hydrate, images, incremental, scripts, search_index, sitemap, theme_script, verify
+from . import check, compress, headers, hydrate, images, incremental, scripts, search_index, sitemap, theme_script
+from . import verify
 from . import settings as islet_settings
 from .content import IsletMarkdownReader, front_matter_line
 from .data import load_data
@@ -152,24 +153,28 @@ def on_finalized(pelican) -> None:
     pictures = images.optimize(output, config.cache_dir / "images", current.pages, pelican.settings.get("SITEURL", ""))
     current.errors += pictures.problems
     current.report.append(images.summary(pictures.stats))
-    script_hashes = []
-    if current.scripts is not None:
-        manifest, base = current.scripts.manifest, urlsplit(config.origin).path.rstrip("/") + "/"
-        scripts.copy_into(current.scripts, output)
-        table, over_budget = hydrate.hydrate(output, manifest, config.js_budget, base)
-        current.errors += over_budget           # budgets are enforced in every mode, not only strict
-        current.report.append(hydrate.format_table(table))
-        script_hashes.append(hydrate.csp_hash(hydrate.import_map(manifest, base)))
-        if any("theme_toggle" in row.widgets for row in table):
-            script_hashes.append(hydrate.csp_hash(theme_script.PREPAINT))
-        if any("search" in row.widgets for row in table):
-            current.report.append(search_index.size_line(search_index.write_index(output, current.articles)))
-    csp = headers.content_security_policy(script_hashes, [hydrate.csp_hash(current.css)])
+    csp = headers.content_security_policy(hydrate_pages(output), [hydrate.csp_hash(current.css)])
     (output / "_headers").write_text(headers.headers_file(csp), encoding="utf-8")
     # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.
-    from .compress import compress_output
-    current.report.append(str(compress_output(output, cache=config.cache_dir / "compress",
-                                              previous=incremental.previous_output())))
+    current.report.append(str(compress.compress_output(output, cache=config.cache_dir / "compress",
+                                                       previous=incremental.previous_output())))
+
+
+def hydrate_pages(output: Path) -> list[str]:
+    """Give each page with widgets its scripts (and what some widgets need); return the CSP hashes of the
+    inline scripts this put in pages."""
+    if current.scripts is None:
+        return []
+    manifest, base = current.scripts.manifest, urlsplit(current.settings.origin).path.rstrip("/") + "/"
+    scripts.copy_into(current.scripts, output)
+    table, over_budget = hydrate.hydrate(output, manifest, current.settings.js_budget, base)
+    current.errors += over_budget           # budgets are enforced in every mode, not only strict
+    current.report.append(hydrate.format_table(table))
+    used = {name for row in table for name in row.widgets}
+    if "search" in used:
+        current.report.append(search_index.size_line(search_index.write_index(output, current.articles)))
+    inline = [hydrate.import_map(manifest, base)] + ([theme_script.PREPAINT] if "theme_toggle" in used else [])
+    return [hydrate.csp_hash(text) for text in inline]
 
 
 def theme_css(directory: Path) -> str:
