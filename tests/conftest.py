@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:   # test modules import the demo site's `widgets` package
+    sys.path.insert(0, str(ROOT))
 SITE_FILES = ("content", "theme", "widgets", "pelicanconf.py", "publishconf.py")
 
 

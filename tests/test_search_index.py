@@ -7,19 +7,15 @@ import gzip
 import itertools
 import json
 import random
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from islet import search_index as si
+from widgets import search
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from islet import search_index as si  # noqa: E402
-from widgets import search  # noqa: E402
-
 HOSTILE = "</script><img src=x onerror=alert(1)> \"quoted\" 'single' back\\slash"
 
 

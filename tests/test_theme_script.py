@@ -4,20 +4,16 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from islet.headers import content_security_policy
+from islet.hydrate import csp_hash
+from islet.theme_script import KEY, PREPAINT, insert_prepaint
+from widgets import theme_toggle
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from islet.headers import content_security_policy  # noqa: E402
-from islet.hydrate import csp_hash  # noqa: E402
-from islet.theme_script import KEY, PREPAINT, insert_prepaint  # noqa: E402
-from widgets import theme_toggle  # noqa: E402
-
 # Runs PREPAINT once per case in a fresh context with only the fakes in it, and reports the
 # attribute it set, the names it left behind and whether it threw.
 HARNESS = r"""

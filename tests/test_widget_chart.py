@@ -3,33 +3,23 @@ in node (the output must be identical), and mount() in Chromium through the real
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
+import browser
+from islet.data import load_data
+from islet.embed import Islands
+from islet.testing import run_js_many
+from widget_harness import harness_islands, harness_page, props_maker, registry
+from widgets import chart, html
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import browser  # noqa: E402
-from islet.data import load_data  # noqa: E402
-from islet.embed import Islands  # noqa: E402
-from islet.testing import run_js_many  # noqa: E402
-from widget_harness import harness_islands, harness_page, registry  # noqa: E402
-from widgets import chart, html  # noqa: E402
-
 DATA = load_data(ROOT / "content" / "data")
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 
-
-def props(**given):
-    """Props as resolve_props would hand them over: every default filled in."""
-    full = {name: spec[1] for name, spec in chart.PROPS.items()}
-    full.update(given)
-    return full
-
+props = props_maker(chart)
 
 BAR = props(rows=DATA["frameworks"], x="name", series=["requests_per_second"], id="rps")
 LINE = props(rows=DATA["frameworks"], x="name", series=["github_stars", "requests_per_second"], kind="line",

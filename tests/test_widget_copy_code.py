@@ -2,30 +2,21 @@
 and mount() in Chromium through the real loader: keyboard and pointer copy to the real clipboard."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
+import browser
+from islet.embed import Islands
+from islet.testing import run_js_many
+from islet.widgets import WidgetError
+from widget_harness import harness_islands, harness_page, props_maker, registry
+from widgets import copy_code
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import browser  # noqa: E402
-from islet.embed import Islands  # noqa: E402
-from islet.testing import run_js_many  # noqa: E402
-from islet.widgets import WidgetError  # noqa: E402
-from widget_harness import harness_islands, harness_page, registry  # noqa: E402
-from widgets import copy_code  # noqa: E402
-
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 
-
-def props(**given):
-    full = {name: spec[1] for name, spec in copy_code.PROPS.items()}
-    full.update(given)
-    return full
-
+props = props_maker(copy_code)
 
 # ---------------------------------------------------------------- CPython
 

@@ -12,25 +12,17 @@ from pathlib import Path
 import markdown
 import pytest
 
+import browser
+from islet import search_index as si
+from islet.testing import run_js_many
+from widget_harness import props_maker
+from widgets import search
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import browser  # noqa: E402
-from islet import search_index as si  # noqa: E402
-from islet.testing import run_js_many  # noqa: E402
-from widgets import search  # noqa: E402
-
 HOSTILE = "</script><img src=x onerror=alert(1)> & \"quoted\" 'single'"
 PAGE = "articles/searching-a-static-site.html"
 
-
-def props(**given):
-    """Props as resolve_props would hand them over: every default filled in."""
-    full = {name: spec[1] for name, spec in search.PROPS.items()}
-    full.update(given)
-    return full
-
+props = props_maker(search)
 
 def demo_entries() -> list[dict]:
     """Entries from the demo articles' own Markdown (no Pelican run): a realistic index for the pure tests."""

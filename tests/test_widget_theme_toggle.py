@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
+from islet.embed import Islands
+from islet.hydrate import csp_hash
+from islet.theme_script import PREPAINT, insert_prepaint
+from islet.widgets import WidgetError
+from widget_harness import harness_islands, harness_page, props_maker, registry
+from widgets import theme_toggle
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from islet.embed import Islands  # noqa: E402
-from islet.hydrate import csp_hash  # noqa: E402
-from islet.theme_script import PREPAINT, insert_prepaint  # noqa: E402
-from islet.widgets import WidgetError  # noqa: E402
-from widget_harness import harness_islands, harness_page, registry  # noqa: E402
-from widgets import theme_toggle  # noqa: E402
-
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 
-
-def props(**given):
-    full = {name: spec[1] for name, spec in theme_toggle.PROPS.items()}
-    full.update(given)
-    return full
-
+props = props_maker(theme_toggle)
 
 # ---------------------------------------------------------------- CPython
 

@@ -16,13 +16,18 @@ MODULES = "w"   # where a harness folder keeps the compiled modules
 
 
 def registry():
-    """discover(ROOT), with ROOT first on sys.path: discover() adds a site root only when it is absent,
-    so a site another test discovered earlier would otherwise shadow this one's widgets package."""
+    """discover(ROOT): the repository's widgets (discover puts ROOT first on sys.path, so no other site's
+    `widgets` package discovered by an earlier test can shadow them)."""
     from islet.widgets import discover
 
-    while str(ROOT) in sys.path:
-        sys.path.remove(str(ROOT))
     return discover(ROOT)
+
+
+def props_maker(module):
+    """``props(**given)`` for a widget module: its props as resolve_props hands them over, defaults filled in."""
+    def props(**given):
+        return {**{name: spec[1] for name, spec in module.PROPS.items()}, **given}
+    return props
 
 
 def harness_islands(data: dict, *names: str):
