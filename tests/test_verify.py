@@ -1,7 +1,9 @@
 """islet.verify: internal links and images in the generated pages must resolve."""
+from html.parser import HTMLParser
+
 import pytest
 
-from islet.verify import Source, check_output, is_internal, references, resolve
+from islet.verify import _REFERENCES, Source, check_output, is_internal, references, resolve
 
 
 def site(tmp_path, files):
@@ -17,6 +19,54 @@ def test_references_include_links_images_and_srcset():
     assert references(html) == [("link", "a.html"), ("image", "i.png"), ("image", "i-1.png"),
                                  ("image", "i-2.png"), ("link", "s.css")]
 
+
+
+class _HtmlParserReferences(HTMLParser):
+    """The reference implementation the fast scanner must agree with."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.found = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            kind = _REFERENCES.get((tag, name))
+            if kind and value is not None:
+                self.found.append((kind, value))
+            elif name == "srcset" and value:
+                self.found.extend(("image", c.split()[0]) for c in value.split(",") if c.strip())
+
+
+TRICKY = """<!DOCTYPE html><html><head><title>a</title>
+<link rel=stylesheet href=plain.css><script type="application/json">{"x": "<a href='in-script.html'>"}</script>
+<style>a > b { background: url(x.png) }</style></head><body>
+<!-- <a href="commented.html"> --><A HREF='upper.html' class="a b">x</A><abbr title="a">b</abbr>
+<a data-href="not-me.html" href="a&amp;b.html">&lt;a href="escaped.html"&gt;</a><img alt='a > b' src="after-gt.png">
+<picture><source srcset="p-1.avif 360w, p-2.avif 720w" type="image/avif"><img src="p.jpg"></picture>
+<video poster="poster.jpg" src="v.mp4"></video><a-b href="custom.html"></a-b>
+</body></html>"""
+
+
+def test_scanner_agrees_with_html_parser_on_tricky_markup():
+    found = references(TRICKY)
+    assert found == _HtmlParserReferences(TRICKY).found
+    assert ("link", "upper.html") in found and ("link", "a&b.html") in found and ("image", "after-gt.png") in found
+    assert not any("in-" in url or "commented" in url or "escaped" in url for _, url in found)
+
+
+def test_title_and_textarea_hold_text_not_markup():
+    # As in browsers (html.parser, unlike them, reads tags inside these two).
+    html = '<title>a <a href="x.html"></title><textarea><img src="y.png"></textarea><a href="z.html">'
+    assert references(html) == [("link", "z.html")]
+
+
+def test_scanner_agrees_with_html_parser_on_every_demo_page(built_demo):
+    pages = sorted(built_demo.path("build").rglob("*.html"))
+    assert len(pages) > 40
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert references(html) == _HtmlParserReferences(html).found, page
 
 @pytest.mark.parametrize("url, internal", [
     ("https://example.org/", False), ("//cdn.example/x.js", False), ("mailto:a@b", False),
