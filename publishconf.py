@@ -12,6 +12,7 @@ RELATIVE_URLS = False
 FEED_DOMAIN = SITEURL
 CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
 ISLET_STRICT = True
+ISLET_PRECOMPRESS = True                       # .br/.gz beside each text file, for the CDN
 
 # Where `./dev publish` sends the site (the command line's --target and --endpoint-url win). One of:
 #   "s3://bucket/prefix"            S3-compatible storage; set ISLET_PUBLISH_ENDPOINT for non-AWS stores

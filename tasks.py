@@ -13,10 +13,10 @@ ROOT = Path(__file__).resolve().parent
 OUTPUT = "build"
 
 
-def _build(settings: str, strict: bool | None) -> None:
+def _build(settings: str, strict: bool | None, precompress: bool | None = None) -> None:
     from islet.build import BuildPlan, build_and_report
 
-    if not build_and_report(BuildPlan(ROOT, settings, OUTPUT, strict)):
+    if not build_and_report(BuildPlan(ROOT, settings, OUTPUT, strict, precompress)):
         raise Exit(code=1)
 
 
@@ -67,7 +67,7 @@ def preview(c, host="127.0.0.1", port=8080, production=False):
     from islet.errors import IsletError
     from islet.preview import serve as serve_like_a_cdn
 
-    _build("publishconf.py" if production else "pelicanconf.py", None)
+    _build("publishconf.py" if production else "pelicanconf.py", None, precompress=True)
     try:
         serve_like_a_cdn(ROOT / OUTPUT, host, int(port))
     except IsletError as error:
@@ -85,7 +85,7 @@ def audit(c, runs=3, min_score=100, lcp_ms=1200, tbt_ms=0, cls="0", first_trip_k
     from islet.audit import Budget, audit as run_audit, format_table
     from islet.errors import IsletError
 
-    _build("publishconf.py" if production else "pelicanconf.py", None)
+    _build("publishconf.py" if production else "pelicanconf.py", None, precompress=True)
     budget = Budget(int(min_score), float(lcp_ms), float(tbt_ms), float(cls), int(float(first_trip_kb) * 1024))
     try:
         report = run_audit(ROOT / OUTPUT, ROOT, budget, int(runs))

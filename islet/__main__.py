@@ -1,4 +1,4 @@
-"""Command line: ``python -m islet build [--strict] [--settings FILE] [--output DIR]``.
+"""Command line: ``python -m islet build [--strict] [--precompress] [--settings FILE] [--output DIR]``.
 
 Prints one line per problem (``path:line: what — how to fix``) and exits 1 when the
 build fails; the previous output folder is then left exactly as it was.
@@ -21,8 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--output", default="build", help="output folder, relative to the root")
     run.add_argument("--strict", action="store_true", default=None,
                      help="treat broken links, missing images and Pelican warnings as errors")
+    run.add_argument("--precompress", action="store_true", default=None,
+                     help="write .br/.gz variants of text files, as a CDN or the nginx preview serves them")
     args = parser.parse_args(argv)
-    ok = build_and_report(BuildPlan(Path(args.root), args.settings, args.output, args.strict))
+    ok = build_and_report(BuildPlan(Path(args.root), args.settings, args.output, args.strict, args.precompress))
     return 0 if ok else 1
 
 

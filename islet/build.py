@@ -33,6 +33,7 @@ class BuildPlan:
     settings_file: str = "pelicanconf.py"
     output: str = "build"
     strict: bool | None = None       # None: as ISLET_STRICT in the settings file says
+    precompress: bool | None = None  # None: as ISLET_PRECOMPRESS in the settings file says
 
 
 @dataclass
@@ -72,7 +73,7 @@ def build(plan: BuildPlan) -> BuildResult:
     output = root / plan.output
     # Every input hashed (before Pelican is even imported): when nothing changed since the last
     # build of this output, stop here. The settings file is an input, so its folders are the last ones.
-    options = {"strict": plan.strict, "settings": plan.settings_file}
+    options = {"strict": plan.strict, "settings": plan.settings_file, "precompress": plan.precompress}
     state = State.load(root, output)
     if state is not None and state.unchanged(Inputs.scan(root, settings_path, output, options, state.paths).total,
                                              output):
@@ -89,6 +90,8 @@ def build(plan: BuildPlan) -> BuildResult:
     override = {"OUTPUT_PATH": str(staging), "ISLET_ROOT": str(root), "ISLET_CONFIG_FILE": plan.settings_file}
     if plan.strict is not None:
         override["ISLET_STRICT"] = plan.strict
+    if plan.precompress is not None:
+        override["ISLET_PRECOMPRESS"] = plan.precompress
     capture = _Capture()
     pelican_logger = logging.getLogger("pelican")
     saved = pelican_logger.handlers[:], pelican_logger.propagate, pelican_logger.level

@@ -156,8 +156,11 @@ def on_finalized(pelican) -> None:
     csp = headers.content_security_policy(hydrate_pages(output), [hydrate.csp_hash(current.css)])
     (output / "_headers").write_text(headers.headers_file(csp), encoding="utf-8")
     # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.
-    current.report.append(str(compress.compress_output(output, cache=config.cache_dir / "compress",
-                                                       previous=incremental.previous_output())))
+    # Only when asked (publishconf.py, preview, audit): while writing, the browser compresses nothing it opens
+    # from ./dev serve, and brotli over every page is the largest part of a cold build.
+    if config.precompress:
+        current.report.append(str(compress.compress_output(output, cache=config.cache_dir / "compress",
+                                                           previous=incremental.previous_output())))
 
 
 def hydrate_pages(output: Path) -> list[str]:

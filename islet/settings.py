@@ -30,6 +30,7 @@ class IsletSettings:
     node_modules: Path     # where esbuild is installed (npm ci)
     js_budget: Budget      # gzip bytes of JavaScript a page with widgets may load
     theme_toggle: bool     # put the light/dark toggle in every page's header
+    precompress: bool      # write .br/.gz beside each text file (for a CDN or the nginx preview)
 
     @property
     def css_dir(self) -> Path:
@@ -72,9 +73,12 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
     toggle = settings.get("ISLET_THEME_TOGGLE", False)
     if not isinstance(toggle, bool):
         bad("ISLET_THEME_TOGGLE", toggle, "True or False")
+    precompress = settings.get("ISLET_PRECOMPRESS", False)
+    if not isinstance(precompress, bool):
+        bad("ISLET_PRECOMPRESS", precompress, "True or False")
     if problems:
         raise SettingsError(problems)
     return IsletSettings(content=content, output=Path(settings["OUTPUT_PATH"]), theme=Path(settings["THEME"]),
                          data_dir=content / data, root=root, origin=str(origin), strict=strict,
                          cache_dir=cache, node_modules=node_modules, js_budget=Budget(**budget),
-                         theme_toggle=toggle)
+                         theme_toggle=toggle, precompress=precompress)

@@ -94,7 +94,7 @@ def shared_cache(tmp_path_factory):
 def built_demo(tmp_path_factory) -> Site:
     """The demo site, built once per test session in strict mode. Treat it as read-only."""
     site = copy_site(tmp_path_factory.mktemp("demo"))
-    result = site.build("--strict")
+    result = site.build("--strict", "--precompress")
     assert result.code == 0, result.stderr
     return site
 

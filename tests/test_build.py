@@ -91,7 +91,7 @@ def test_pages_are_self_contained_and_light(built_demo):
 
 
 def test_two_builds_of_the_same_input_are_byte_identical(built_demo):
-    result = built_demo.build("--strict", "--output", "build-again")
+    result = built_demo.build("--strict", "--precompress", "--output", "build-again")
     assert result.code == 0, result.stderr
     assert built_demo.output_digest("build-again") == built_demo.output_digest("build")
 

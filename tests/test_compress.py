@@ -144,3 +144,12 @@ def test_hashed_scripts_get_the_strongest_brotli_and_pages_a_fast_one(tmp_path):
     compress_output(tmp_path)
     assert (tmp_path / "index.html.br").read_bytes() == brotli.compress(page, quality=7)
     assert (tmp_path / "widgets" / "table-ABCDEFGH.js.br").read_bytes() == brotli.compress(page, quality=11)
+
+
+def test_a_plain_build_writes_no_variants(demo_copy):
+    """Without --precompress (or ISLET_PRECOMPRESS) the build skips this stage, and a build/ that had variants loses them."""
+    assert list(demo_copy.path("build").rglob("*.br"))
+    result = demo_copy.build()
+    assert result.code == 0, result.stderr
+    assert not list(demo_copy.path("build").rglob("*.br")) and not list(demo_copy.path("build").rglob("*.gz"))
+    assert not any(line.startswith("compressed") for line in result.stdout.splitlines())
