@@ -14,7 +14,7 @@ ordinary full work when in doubt:
    by a pool of worker processes (`preparse`); Pelican's reader then finds them in the cache.
    A source with problems is never cached, so its problems are reported by the normal reader.
 
-3. **Render cache** (`CachingWriter`, given to Pelican through its ``get_writer`` signal).
+3. **Render cache** (`CachingWriter`; islet.render's parallel writer is one).
    For each page Pelican renders, a key is computed from the template, the page's own
    variables (the article it shows, or the articles of a paginated page, the tag…), and one
    fingerprint of everything the page could also see: every article's and page's metadata and
@@ -48,8 +48,8 @@ from pelican.writers import Writer
 
 from .content import IsletMarkdownReader
 from .fingerprint import Inputs, _atomic_write
+from .settings import processes
 
-WORKERS = 2                    # processes parsing Markdown on a cold build
 POOL_MINIMUM = 16              # fewer uncached sources than this are parsed in-process
 
 
@@ -78,8 +78,8 @@ class Session:
 
     def summary(self) -> str:
         c = self.counts
-        return (f"Incremental: {c['read_cached']} sources from the cache, {c['preparsed']} parsed by {WORKERS} "
-                f"workers, {c['parsed']} in-process; {c['render_cached']} pages from the render cache, "
+        return (f"Incremental: {c['read_cached']} sources from the cache, {c['preparsed']} parsed by {processes()} "
+                f"processes, {c['parsed']} in-process; {c['render_cached']} pages from the render cache, "
                 f"{c['rendered']} rendered.")
 
     def commit(self) -> None:
@@ -290,12 +290,13 @@ def preparse(settings: dict) -> int:
             continue
         if not session.entry("reader", key).exists():
             missing.append(str(path))
-    if len(missing) < POOL_MINIMUM or "fork" not in multiprocessing.get_all_start_methods():
+    workers = processes()
+    if len(missing) < POOL_MINIMUM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     _worker_reader = CachedMarkdownReader(settings)
-    chunks = [missing[i::WORKERS * 4] for i in range(WORKERS * 4)]
+    chunks = [missing[i::workers * 4] for i in range(workers * 4)]
     try:
-        with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             done = sum(pool.map(_parse_in_worker, chunks))
     except Exception:              # a pool that cannot start only costs time: the reader parses in-process
         return 0
@@ -437,11 +438,6 @@ class CachingWriter(Writer):
             template = _CachedTemplate(template, self, context)
             self.memo.pop("lists", None)          # ids of lists are only theirs while this call holds them
         return super().write_file(name, template, context, *args, **kwargs)
-
-
-def get_writer(pelican):
-    """Pelican's ``get_writer`` signal: our writer when incremental builds are on."""
-    return CachingWriter if session is not None else None
 
 
 def timed(seconds_since: float) -> str:

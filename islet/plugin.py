@@ -18,7 +18,7 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
-from . import check, compress, headers, hydrate, images, incremental, scripts, search_index, sitemap, theme_script
+from . import check, compress, headers, hydrate, images, incremental, render, scripts, search_index, sitemap, theme_script
 from . import verify
 from . import settings as islet_settings
 from .content import IsletMarkdownReader, front_matter_line
@@ -58,7 +58,7 @@ def register():
     signals.all_generators_finalized.connect(on_read)
     signals.feed_generated.connect(on_feed)
     signals.finalized.connect(on_finalized)
-    signals.get_writer.connect(incremental.get_writer)       # renders only pages whose inputs changed
+    signals.get_writer.connect(render.get_writer)   # renders pages in parallel, only those whose inputs changed
 
 
 def on_initialized(pelican) -> None:
@@ -142,6 +142,7 @@ def on_feed(context, feed) -> None:
 
 
 def on_finalized(pelican) -> None:
+    render.flush()                  # FIRST: Pelican's page writes were only recorded until now
     output = Path(pelican.output_path)
     config = current.settings
     favicon = config.theme / "static" / "favicon.ico"

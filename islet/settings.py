@@ -82,3 +82,12 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
                          data_dir=content / data, root=root, origin=str(origin), strict=strict,
                          cache_dir=cache, node_modules=node_modules, js_budget=Budget(**budget),
                          theme_toggle=toggle, precompress=precompress)
+
+
+def processes() -> int:
+    """How many processes a build may keep busy (parsing, writing pages): ISLET_PROCESSES in the
+    environment, else one per core. 1 makes a build sequential."""
+    try:
+        return max(1, int(os.environ.get("ISLET_PROCESSES") or os.cpu_count() or 1))
+    except ValueError:
+        return os.cpu_count() or 1

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SITE_FILES, Site, copy_site
 
-INCREMENTAL = re.compile(r"Incremental: (\d+) sources from the cache, (\d+) parsed by \d+ workers, (\d+) in-process; "
+INCREMENTAL = re.compile(r"Incremental: (\d+) sources from the cache, (\d+) parsed by \d+ processes, (\d+) in-process; "
                          r"(\d+) pages from the render cache, (\d+) rendered\.")
 
 

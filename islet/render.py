@@ -1,0 +1,174 @@
+"""Render stage: Pelican's page writes, run by several processes at once.
+
+Pelican renders and writes its pages one after another on one core. `ParallelWriter` (given to
+Pelican through the ``get_writer`` signal, with islet.incremental's render cache inside) only
+*records* each ``write_file`` call while the generators run. `flush` (called first thing when
+Pelican signals ``finalized``) then forks helpers that inherit the finished context, and every
+process takes the next unwritten call from a shared counter until none is left. Each call writes
+its own files, so the output does not depend on which process wrote what; calls that would write
+the same file run in one process, in Pelican's order.
+
+What a helper learnt that the build needs afterwards comes back through a pipe: render cache use
+and counts, the files written, and log records (Pelican's warnings). When a helper fails, its
+call is run again in this process, so the error (a template mistake…) is raised here exactly as
+in a sequential build.
+"""
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+from dataclasses import dataclass, field
+
+from . import incremental
+from .settings import processes
+
+MINIMUM = 16                  # fewer calls than this are written in-process: a fork costs more
+
+
+@dataclass
+class _Share:
+    """What one helper process reports back."""
+    counts: dict = field(default_factory=dict)
+    used: set = field(default_factory=set)
+    written: set = field(default_factory=set)
+    records: list = field(default_factory=list)
+    failed: int | None = None         # index of the call that raised
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)          # as islet.build's capture: no "Writing …" lines
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        record.msg, record.args, record.exc_info = record.getMessage(), None, None   # picklable
+        self.records.append(record)
+
+
+class ParallelWriter(incremental.CachingWriter):
+    """Pelican's Writer (with the render cache) whose page writes wait for `flush`."""
+
+    active: "ParallelWriter | None" = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls: list[tuple[tuple, dict]] = []
+        self.current = 0                                   # the call being written, for error reports
+        ParallelWriter.active = self
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        # The context is Pelican's shared dict, kept as it is (not copied): Pelican's own write_file sets its
+        # "localsiteurl" for each page, and the articles read it from there to make their links relative.
+        self.calls.append(((name, template, context, *args), kwargs))
+
+    def flush(self) -> None:
+        calls, self.calls = self.calls, []
+        names = [c[0][0] for c in calls if c[0][0]]
+        if len(calls) < MINIMUM or processes() < 2 or len(set(names)) < len(names) or "fork" not in multiprocessing.get_all_start_methods():
+            for index in range(len(calls)):
+                self._write(calls, index)
+            return
+        if self.global_digest is None and incremental.session is not None:    # once, not in every process
+            self.global_digest = incremental._global_digest(calls[0][0][2], self.memo)
+        self._in_parallel(calls)
+
+    def _write(self, calls, index) -> None:
+        args, kwargs = calls[index]
+        incremental.CachingWriter.write_file(self, *args, **kwargs)
+
+    def _in_parallel(self, calls) -> None:
+        counter = multiprocessing.get_context("fork").Value("l", 0)
+        gc.freeze()                   # keep the collector from touching (and so copying) inherited objects
+        helpers = [self._fork(calls, counter) for _ in range(processes() - 1)]
+        try:
+            self._take(calls, counter)
+        except BaseException:
+            for pid, _ in helpers:
+                os.kill(pid, signal.SIGKILL)
+            raise
+        finally:
+            shares = [self._collect(pid, pipe) for pid, pipe in helpers]
+            gc.unfreeze()
+        for share in shares:
+            self._merge(share)
+        for share in shares:
+            if share.failed is not None:
+                self._write(calls, share.failed)            # raises the helper's error here
+            elif share.counts is None:
+                raise RuntimeError("a page-writing process stopped without reporting; run the build again")
+
+    def _take(self, calls, counter) -> None:
+        """Write the next call nobody has taken, until none is left."""
+        while True:
+            with counter.get_lock():
+                index = counter.value
+                counter.value += 1
+            if index >= len(calls):
+                return
+            self.current = index
+            self._write(calls, index)
+
+    def _fork(self, calls, counter) -> tuple[int, int]:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid:
+            os.close(write)
+            return pid, read
+        os.close(read)                                     # in the helper, from here on: never returns
+        share, records = _Share(), _Records()
+        pelican_logger = logging.getLogger("pelican")
+        pelican_logger.handlers, pelican_logger.propagate = [records], False
+        logging.getLogger().handlers = [records]
+        session = incremental.session
+        if session is not None:
+            session.counts = dict.fromkeys(session.counts, 0)
+            session.used["render"] = set()
+        before = set(self._written_files)
+        try:
+            self._take(calls, counter)
+        except BaseException:
+            share.failed = self.current
+        if session is not None:
+            share.counts, share.used = session.counts, session.used["render"]
+        share.written, share.records = set(self._written_files) - before, records.records
+        try:
+            with os.fdopen(write, "wb") as out:
+                pickle.dump(share, out)
+        finally:
+            os._exit(0)
+
+    @staticmethod
+    def _collect(pid: int, pipe: int) -> _Share:
+        with os.fdopen(pipe, "rb") as handle:
+            body = handle.read()
+        os.waitpid(pid, 0)
+        try:
+            return pickle.loads(body)
+        except (pickle.UnpicklingError, EOFError, ValueError):
+            return _Share(counts=None)
+
+    def _merge(self, share: _Share) -> None:
+        session = incremental.session
+        if session is not None and share.counts:
+            for key, value in share.counts.items():
+                session.counts[key] += value
+            session.used["render"] |= share.used
+        self._written_files |= share.written
+        for record in share.records:
+            logging.getLogger(record.name).handle(record)
+
+
+def get_writer(pelican):
+    """Pelican's ``get_writer`` signal."""
+    return ParallelWriter
+
+
+def flush() -> None:
+    """Write the recorded pages (plugin.on_finalized, before any stage reads the output)."""
+    if ParallelWriter.active is not None:
+        writer, ParallelWriter.active = ParallelWriter.active, None
+        writer.flush()

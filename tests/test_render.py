@@ -1,0 +1,74 @@
+"""islet.render: pages written by several processes are the pages one process writes."""
+import logging
+import os
+
+from islet import render
+
+
+def test_parallel_and_sequential_builds_are_byte_identical(built_demo, monkeypatch):
+    # built_demo was built with one process per core (2 here): the demo has more write calls than render.MINIMUM.
+    monkeypatch.setenv("ISLET_PROCESSES", "1")
+    result = built_demo.build("--strict", "--precompress", "--output", "build-sequential")
+    assert result.code == 0, result.stderr
+    assert "parsed by 1 processes" in result.stdout
+    assert built_demo.output_digest("build-sequential") == built_demo.output_digest("build")
+
+
+class _Recorder(render.ParallelWriter):
+    """ParallelWriter whose 'pages' are calls to a function that writes a file and may log or fail."""
+
+    def __init__(self):   # no Pelican settings needed: only the call queue and Writer's bookkeeping
+        self.calls, self.current, self.global_digest, self.memo, self._written_files = [], 0, None, {}, set()
+        render.ParallelWriter.active = self
+
+    def _write(self, calls, index):
+        (name, action, folder), _ = calls[index]
+        action(folder, name)
+        self._written_files.add(name)
+
+
+def _page(folder, name):
+    with open(os.path.join(folder, name), "w") as out:
+        out.write(f"{name} by {os.getpid()}")
+    if name == "p07":
+        logging.getLogger("pelican.writers").warning("a warning from %s", name)
+
+
+def test_every_call_is_written_once_and_warnings_come_back(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("ISLET_PROCESSES", "3")
+    writer = _Recorder()
+    names = [f"p{i:02d}" for i in range(40)]
+    writer.calls = [((name, _page, str(tmp_path)), {}) for name in names]
+    with caplog.at_level(logging.WARNING, logger="pelican"):
+        render.flush()
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    assert writer._written_files == set(names)
+    assert len({p.read_text().split(" by ")[1] for p in tmp_path.iterdir()}) > 1, "one process wrote everything"
+    assert [r.getMessage() for r in caplog.records] == ["a warning from p07"]
+
+
+def _failing(folder, name):
+    if name == "p13":
+        raise ValueError(f"template error in {name}")
+    _page(folder, name)
+
+
+def test_an_error_in_any_process_is_raised_here(tmp_path, monkeypatch):
+    monkeypatch.setenv("ISLET_PROCESSES", "2")
+    for attempt in range(3):           # p13 may fall to either process: each time, the error arrives here
+        writer = _Recorder()
+        writer.calls = [((f"p{i:02d}", _failing, str(tmp_path)), {}) for i in range(40)]
+        try:
+            render.flush()
+        except ValueError as error:
+            assert str(error) == "template error in p13"
+        else:
+            raise AssertionError("the error was lost")
+
+
+def test_calls_writing_the_same_file_stay_in_order(tmp_path, monkeypatch):
+    monkeypatch.setenv("ISLET_PROCESSES", "2")
+    writer = _Recorder()
+    writer.calls = [((f"p{i % 20:02d}", _page, str(tmp_path)), {}) for i in range(40)]   # each name twice
+    render.flush()
+    assert all(p.read_text().endswith(f" by {os.getpid()}") for p in tmp_path.iterdir()), "not written in-process"
