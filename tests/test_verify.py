@@ -99,3 +99,14 @@ def test_broken_references_point_at_the_markdown_line(tmp_path):
         ("index.html", 0, "broken link"),
     ]
     assert "theme" in found[2].what
+
+
+@pytest.mark.parametrize("page", ["index.html", "articles/a.html", "a/b/c.html"])
+@pytest.mark.parametrize("url", ["x.html", "./x.html", "../x.html", "../../../x.html", "tag/", "tag", ".", "./",
+                                 "..", "../", "a/./b/../c.html", "/abs/x.html", "x.html?q=1", "x.html#top",
+                                 "sp%20ace.html", "a//b.html", "x.html;p"])
+def test_fast_target_matches_urljoin(page, url):
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    from islet.verify import _target
+    assert _target(page, url) == unquote(urlsplit(urljoin("/" + page, url)).path).lstrip("/")
