@@ -6,6 +6,7 @@ build fails; the previous output folder is then left exactly as it was.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -29,4 +30,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Done: skip freeing every object of a large site one by one on the way out (0.4 s at 1,000 articles).
+    os._exit(code)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -168,7 +169,8 @@ def build_and_report(plan: BuildPlan) -> bool:
 
 
 def _swap(staging: Path, output: Path) -> None:
-    """Put the new build in place. The old one is renamed aside first, then deleted."""
+    """Put the new build in place. The old one is renamed aside first, then deleted by a process of its
+    own: deleting thousands of files takes longer than the rest of a small rebuild, and nobody waits for it."""
     old = None
     if output.exists():
         old = output.with_name(f".build-old-{os.getpid()}")
@@ -176,7 +178,16 @@ def _swap(staging: Path, output: Path) -> None:
         output.rename(old)
     staging.rename(output)
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        _delete_later(old)
+
+
+def _delete_later(folder: Path) -> None:
+    rm = shutil.which("rm")
+    if rm is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    subprocess.Popen([rm, "-rf", "--", str(folder)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def _logged(record: logging.LogRecord, root: Path) -> Problem:

@@ -169,14 +169,14 @@ class State:
             return False
 
     def save(self, root: Path, output: Path) -> None:
-        _atomic_write(self.path(root, output), json.dumps(self.__dict__, indent=1).encode())
+        atomic_write(self.path(root, output), json.dumps(self.__dict__, indent=1).encode())
 
     @staticmethod
     def forget(root: Path, output: Path) -> None:
         State.path(root, output).unlink(missing_ok=True)
 
 
-def _atomic_write(path: Path, body: bytes) -> None:
+def atomic_write(path: Path, body: bytes) -> None:
     """Write by rename, so a reader (another build sharing the cache) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Problem
+from .fingerprint import atomic_write
 from .theme_script import insert_prepaint
 
 ISLAND = re.compile(r'data-islet="([A-Za-z0-9_]+)"')
@@ -111,7 +112,7 @@ def hydrate(output: Path, manifest: Manifest, budget: Budget, base: str = "/") -
         html = inject(html, page, manifest, imports)
         if "theme_toggle" in scripts.widgets:   # the stored theme must apply before the first paint
             html = insert_prepaint(html)
-        path.write_text(html, encoding="utf-8")
+        atomic_write(path, html.encode("utf-8"))   # a new file: build/ may share this one (a hard link)
         table.append(scripts)
         missing = [n for n in scripts.widgets if n not in manifest.widgets]
         if missing:

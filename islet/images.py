@@ -40,6 +40,7 @@ from typing import Mapping
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import Problem
+from .fingerprint import atomic_write
 from .verify import Source, is_internal
 
 VERSION = "1"                                   # bump when encoding changes: new names, new cache keys
@@ -199,7 +200,7 @@ def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = N
             stats.images += 1
             stats.pictures += variants is not None
         if new != text:
-            (output / page).write_text(new, encoding="utf-8")
+            atomic_write(output / page, new.encode("utf-8"))   # a new file: build/ may share this one (a hard link)
             stats.pages += 1
     if not any((output / "img").iterdir()):
         (output / "img").rmdir()

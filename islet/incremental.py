@@ -33,6 +33,7 @@ the previous build of this output used and this one did not are deleted (`Sessio
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -47,7 +48,7 @@ from typing import Any, Iterable
 from pelican.writers import Writer
 
 from .content import IsletMarkdownReader
-from .fingerprint import Inputs, _atomic_write
+from .fingerprint import Inputs, atomic_write
 from .settings import processes
 
 POOL_MINIMUM = 16              # fewer uncached sources than this are parsed in-process
@@ -67,7 +68,8 @@ class Session:
     used: dict[str, set] = field(default_factory=lambda: {"reader": set(), "render": set()})
     memos: dict[str, "Memo"] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=lambda: {"parsed": 0, "preparsed": 0, "read_cached": 0,
-                                                             "rendered": 0, "render_cached": 0})
+                                                             "rendered": 0, "render_cached": 0,
+                                                             "linked": 0})
 
     def entry(self, kind: str, key: str) -> Path:
         return self.cache / kind / key[:2] / key
@@ -80,7 +82,7 @@ class Session:
         c = self.counts
         return (f"Incremental: {c['read_cached']} sources from the cache, {c['preparsed']} parsed by {processes()} "
                 f"processes, {c['parsed']} in-process; {c['render_cached']} pages from the render cache, "
-                f"{c['rendered']} rendered.")
+                f"{c['rendered']} rendered; {c['linked']} files unchanged, linked from the previous build.")
 
     def commit(self) -> None:
         """After a successful build: delete cache entries the previous build of this output used and
@@ -93,7 +95,7 @@ class Session:
         for kind, keys in self.used.items():
             for key in set(previous.get(kind, ())) - keys:
                 self.entry(kind, key).unlink(missing_ok=True)
-        _atomic_write(path, json.dumps({k: sorted(v) for k, v in self.used.items()}).encode())
+        atomic_write(path, json.dumps({k: sorted(v) for k, v in self.used.items()}).encode())
         for name, memo in self.memos.items():
             memo.save(path.with_name(f"{path.stem}-{name}.pickle"))
 
@@ -125,8 +127,8 @@ def start(settings: dict, cache: Path, templates: Iterable[str]) -> Session | No
 
 
 class Memo:
-    """Results of a pure function of a page's text, kept between builds by the text's hash. Saved with
-    only the entries this build used, so it holds one build's worth."""
+    """Results of a pure function of strings (a page's text…), kept between builds by their hash. Saved
+    with only the entries this build used, so it holds one build's worth."""
 
     def __init__(self, path: Path, function):
         self.function, self.kept, self.used = function, {}, {}
@@ -135,22 +137,25 @@ class Memo:
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
             pass
 
-    def __call__(self, text: str):
-        key = hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()
+    def __call__(self, *texts: str):
+        digest = hashlib.blake2b(digest_size=20)
+        for text in texts:
+            digest.update(text.encode("utf-8") + b"\0")
+        key = digest.digest()
         found = self.used.get(key)
         if found is None:
             found = self.kept.get(key)
             if found is None:
-                found = self.function(text)
+                found = self.function(*texts)
             self.used[key] = found
         return found
 
     def save(self, path: Path) -> None:
-        _atomic_write(path, pickle.dumps(self.used, protocol=5))
+        atomic_write(path, pickle.dumps(self.used, protocol=5))
 
 
 def memoised(name: str, function):
-    """`function` (of a page's text) remembered across builds of this output, or `function` itself when
+    """`function` (of strings) remembered across builds of this output, or `function` itself when
     incremental builds are off."""
     if session is None:
         return function
@@ -198,7 +203,7 @@ class CachedMarkdownReader(IsletMarkdownReader):
             self._raw_meta, self._formatted = {}, {}
             content, metadata = super().read(source_path)
             session.counts["parsed"] += 1
-            _atomic_write(entry, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
+            atomic_write(entry, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
             return content, metadata
         # Only sources without problems are cached (the key covers their bytes and the templates).
         self._source_path = source_path
@@ -246,7 +251,7 @@ class CachedMarkdownReader(IsletMarkdownReader):
             content, _ = IsletMarkdownReader.read(self, source_path)
         except Exception:              # the main process reads it again and reports the problem
             return
-        _atomic_write(entry, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
+        atomic_write(entry, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
 
 
 def markdown_sources(settings: dict) -> list[Path]:
@@ -421,7 +426,7 @@ class _CachedTemplate:
             pass
         text = self.template.render(localcontext)
         session.counts["rendered"] += 1
-        _atomic_write(entry, text.encode("utf-8"))
+        atomic_write(entry, text.encode("utf-8"))
         return text
 
 
@@ -438,6 +443,41 @@ class CachingWriter(Writer):
             template = _CachedTemplate(template, self, context)
             self.memo.pop("lists", None)          # ids of lists are only theirs while this call holds them
         return super().write_file(name, template, context, *args, **kwargs)
+
+    def _open_w(self, filename, encoding, override=False):
+        """A file written once (the usual case) is kept only in memory until closed: when the build this
+        one replaces has the same bytes at the same place, it is hard-linked from there instead of written.
+        (Creating files is the slow part of writing a large site; stages that change pages later
+        replace them with new files, so the old build's file is never modified.)"""
+        previous = previous_output()
+        if previous is None or override or filename in self._written_files or filename in self._overridden_files:
+            return super()._open_w(filename, encoding, override)     # Pelican's rules for writing a file twice
+        self._written_files.add(filename)
+        return _SameOrNew(filename, previous / os.path.relpath(filename, self.output_path), encoding)
+
+
+class _SameOrNew(io.StringIO):
+    """A text file being written: on close, a hard link to `same` if that has these bytes, else a new file.
+    (A StringIO, so writers that want a real text stream, like the feed's XML writer, accept it.)"""
+
+    def __init__(self, path: str, same: Path, encoding: str):
+        super().__init__()
+        self.path, self.same, self.charset = path, same, encoding
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        body = self.getvalue().encode(self.charset)
+        super().close()
+        try:
+            if self.same.stat().st_size == len(body) and self.same.read_bytes() == body:
+                os.link(self.same, self.path)
+                session.counts["linked"] += 1
+                return
+        except OSError:
+            pass
+        with open(self.path, "wb") as out:
+            out.write(body)
 
 
 def timed(seconds_since: float) -> str:

@@ -149,8 +149,7 @@ def on_finalized(pelican) -> None:
     if favicon.is_file():
         shutil.copyfile(favicon, output / "favicon.ico")
     sitemap.write(output, config.origin, current.lastmod)
-    current.strict_problems(verify.check_output(output, current.pages,
-                                                incremental.memoised("verify", verify.references)))
+    current.strict_problems(verify.check_output(output, current.pages, incremental.memoised))
     pictures = images.optimize(output, config.cache_dir / "images", current.pages, pelican.settings.get("SITEURL", ""))
     current.errors += pictures.problems
     current.report.append(images.summary(pictures.stats))

@@ -7,6 +7,7 @@ came from a source file, else at the generated page.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 import re
@@ -69,29 +70,37 @@ def resolve(page: str, url: str, output: Path) -> bool:
     return target.is_file() or (target / "index.html").is_file()
 
 
-def check_output(output: Path, sources: dict[str, Source], references=references) -> list[Problem]:
+def check_output(output: Path, sources: dict[str, Source], memoised=lambda name, function: function) -> list[Problem]:
     """Problems for every internal reference that does not resolve inside `output`.
 
     `sources` maps output-relative page paths (``articles/x.html``) to the file it came from.
     A broken URL written by the theme shows up on many pages; it is reported once.
-    `references` may be a memoised version of `references` (islet.incremental keeps one across builds).
+    `memoised(name, function)` may remember results across builds (islet.incremental.memoised): a
+    page's references by its text, and its broken ones by its path, text and the list of files.
     """
-    problems, from_theme, resolved = [], {}, {}
     files = _files(output)
-    for page in sorted(output.rglob("*.html")):
-        relative = page.relative_to(output).as_posix()
-        folder = relative.rsplit("/", 1)[0] if "/" in relative else ""
-        broken = set()
-        for kind, url in references(page.read_text(encoding="utf-8")):
-            if not is_internal(url) or url in broken:
+    listing = hashlib.blake2b("\0".join(sorted(files)).encode(), digest_size=20).hexdigest()
+    scan, resolved = memoised("verify", references), {}
+
+    def broken_on(listing: str, relative: str, text: str) -> list[tuple[str, str]]:
+        folder, broken, seen = relative.rpartition("/")[0], [], set()
+        for kind, url in scan(text):
+            if not is_internal(url) or url in seen:
                 continue
             # Pages of one folder share most links (menus, tags): look each (folder, url) up once.
             key = (relative if url.startswith("?") else folder, url)
             if key not in resolved:
                 resolved[key] = _listed(relative, url, files) or resolve(relative, url, output)
-            if resolved[key]:
-                continue
-            broken.add(url)
+            if not resolved[key]:
+                broken.append((kind, url))
+                seen.add(url)
+        return broken
+
+    broken_links = memoised("verify-pages", broken_on)
+    problems, from_theme = [], {}
+    for page in sorted(output.rglob("*.html")):
+        relative = page.relative_to(output).as_posix()
+        for kind, url in broken_links(listing, relative, page.read_text(encoding="utf-8")):
             source = sources.get(relative)
             line = _line_of(url, source) if source else 0
             if line:

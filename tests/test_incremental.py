@@ -10,7 +10,7 @@ import pytest
 from conftest import SITE_FILES, Site, copy_site
 
 INCREMENTAL = re.compile(r"Incremental: (\d+) sources from the cache, (\d+) parsed by \d+ processes, (\d+) in-process; "
-                         r"(\d+) pages from the render cache, (\d+) rendered\.")
+                         r"(\d+) pages from the render cache, (\d+) rendered; (\d+) files unchanged")
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def site(tmp_path_factory) -> Site:
 def counts(result) -> dict[str, int]:
     found = INCREMENTAL.search(result.stdout)
     assert found, result.stdout
-    return dict(zip(("read_cached", "preparsed", "parsed", "render_cached", "rendered"), map(int, found.groups())))
+    return dict(zip(("read_cached", "preparsed", "parsed", "render_cached", "rendered", "linked"), map(int, found.groups())))
 
 
 def clean_build_of(site: Site, folder) -> Site:
@@ -116,6 +116,7 @@ def test_rebuild_after_an_edit_equals_a_clean_build(site, tmp_path, change, reus
     assert done["read_cached"] > 0, "sources that did not change were parsed again"
     if reuses_pages:
         assert done["render_cached"] > 0 and done["rendered"] > 0, done
+        assert done["linked"] > done["rendered"], "unchanged files were written again, not linked"
     assert_same_output(site, clean_build_of(site, tmp_path / "reference"))
 
 
