@@ -97,7 +97,7 @@ class Inputs:
         part("theme", theme)
         part("widgets", root / "widgets")
         esbuild = root / "node_modules" / "esbuild" / "package.json"
-        env = sorted((k, v) for k, v in os.environ.items() if k.startswith("ISLET_") and k != "ISLET_CACHE_DIR")
+        env = sorted((k, v) for k, v in os.environ.items() if k.startswith("ISLET_") and k not in ("ISLET_CACHE_DIR", "ISLET_PROCESSES"))
         part("islet", Path(__file__).parent, esbuild, extra=_versions() + repr(env))
         return cls(parts, str(output.resolve()))
 
