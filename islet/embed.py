@@ -53,8 +53,10 @@ def check_trigger(trigger: Any, where: tuple[str, int]) -> str:
 class Islands:
     """Renders islands for one build: knows the widgets, the data and each widget's module URL."""
 
-    def __init__(self, widgets: dict[str, Widget], data: Mapping[str, Any], modules: Mapping[str, str]):
-        self.widgets, self.data, self.modules = widgets, data, modules
+    def __init__(self, widgets: dict[str, Widget], data: Mapping[str, Any], modules: Mapping[str, str] | None = None):
+        # `modules`: each widget's module URL, when known before the pages are (test pages). A build
+        # compiles only once it knows which widgets its pages use, so islet.hydrate adds them there.
+        self.widgets, self.data, self.modules = widgets, data, modules or {}
 
     def island(self, name: str, given: Mapping[str, Any], trigger: str, where: tuple[str, int]) -> str:
         widget = self.widgets.get(name)
@@ -69,8 +71,8 @@ class Islands:
         except Exception as error:  # the widget's own bug, reported at the place it is used
             raise WidgetError(Problem(where[0], where[1], f"widget {name!r} failed to render: "
                                       f"{type(error).__name__}: {error}", f"fix render() in {widget.path}")) from None
-        return (f'<div class="islet islet-{name}" data-islet="{name}" data-trigger="{escape(trigger)}" '
-                f'data-module="{escape(self.modules.get(name, ""))}">'
+        module = f' data-module="{escape(self.modules[name])}"' if name in self.modules else ""
+        return (f'<div class="islet islet-{name}" data-islet="{name}" data-trigger="{escape(trigger)}"{module}>'
                 f'<script type="application/json">{props_json(props)}</script>{html}</div>')
 
     def template_global(self, template: str = "template") -> Callable[..., Markup]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,8 @@ from .errors import Problem
 from .fingerprint import atomic_write
 from .theme_script import insert_prepaint
 
-ISLAND = re.compile(r'data-islet="([A-Za-z0-9_]+)"')
+# An island's opening tag as islet.embed writes it (text that merely mentions data-islet does not match).
+ISLAND = re.compile(r'<div class="islet islet-[A-Za-z0-9_]+" data-islet="([A-Za-z0-9_]+)"')
 
 
 @dataclass(frozen=True)
@@ -90,22 +92,38 @@ def page_scripts(page: str, html: str, manifest: Manifest, budget: Budget) -> Pa
 
 
 def inject(html: str, page: str, manifest: Manifest, imports: str) -> str:
-    """Add the import map and the loader to the head of a page with islands."""
+    """Add the import map and the loader to the head of a page with islands, and to each island the URL
+    of its widget's module (relative to the loader, which lives in the same folder)."""
     depth = page.count("/")
     loader = "../" * depth + manifest.loader.path
     tags = (f'<script type="importmap">{imports}</script>'
             f'<script type="module" src="{loader}" integrity="{manifest.loader.integrity}" '
             f'fetchpriority="low" crossorigin="anonymous"></script>')
-    return html.replace("</head>", tags + "</head>", 1)
+
+    def with_module(island: re.Match) -> str:
+        assets = manifest.widgets.get(island[1])
+        return f'{island[0]} data-module="./{posixpath.basename(assets[0].path)}"' if assets else island[0]
+
+    return ISLAND.sub(with_module, html.replace("</head>", tags + "</head>", 1))
 
 
-def hydrate(output: Path, manifest: Manifest, budget: Budget, base: str = "/") -> tuple[list[PageScripts], list[Problem]]:
-    """Inject scripts into every page with islands; return the per-page table and budget problems."""
+def pages_with_islands(output: Path) -> dict[Path, str]:
+    """Every page of `output` that has an island, with its HTML."""
+    pages = {}
+    for path in sorted(output.rglob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        if ISLAND.search(html):
+            pages[path] = html
+    return pages
+
+
+def hydrate(output: Path, pages: dict[Path, str], manifest: Manifest, budget: Budget,
+            base: str = "/") -> tuple[list[PageScripts], list[Problem]]:
+    """Inject scripts into `pages` (pages_with_islands); return the per-page table and budget problems."""
     imports = import_map(manifest, base)
     table, problems = [], []
-    for path in sorted(output.rglob("*.html")):
+    for path, html in pages.items():
         page = path.relative_to(output).as_posix()
-        html = path.read_text(encoding="utf-8")
         scripts = page_scripts(page, html, manifest, budget)
         if scripts is None:
             continue

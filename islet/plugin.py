@@ -39,7 +39,7 @@ class Run:
     claims: dict[str, list] = field(default_factory=dict)              # output path -> sources that write it
     pages: dict[str, verify.Source] = field(default_factory=dict)      # output path -> its source
     lastmod: dict[str, str] = field(default_factory=dict)
-    scripts: scripts.Scripts | None = None                            # the compiled widgets, if the site has any
+    widgets: dict[str, Widget] = field(default_factory=dict)          # the site's widgets (compiled only if used)
     css: str = ""                                                      # the theme CSS inlined in every page
     report: list[str] = field(default_factory=list)                    # printed after a successful build
     articles: list = field(default_factory=list)                       # published articles, for the search index
@@ -66,11 +66,8 @@ def on_initialized(pelican) -> None:
     config = islet_settings.read(pelican.settings)
     current = Run(config)
     data = load_data(config.data_dir, config.root)
-    widgets, current.scripts = prepare_widgets(config)
-    if current.scripts is not None:
-        how = "unchanged, taken from the cache" if current.scripts.cached else "compiled and bundled"
-        current.report.append(f"Widgets: {len(widgets)} {how} ({current.scripts.seconds:.2f} s).")
-    islands = Islands(widgets, data, current.scripts.modules if current.scripts else {})
+    widgets = current.widgets = prepare_widgets(config)
+    islands = Islands(widgets, data)
     current.css = theme_css(config.css_dir)
     pelican.settings.setdefault("JINJA_GLOBALS", {})
     pelican.settings["JINJA_GLOBALS"].update(data=data, islet_css=Markup(current.css),
@@ -87,14 +84,12 @@ def on_initialized(pelican) -> None:
     incremental.start(pelican.settings, config.cache_dir, config.templates)
 
 
-def prepare_widgets(config: islet_settings.IsletSettings) -> tuple[dict[str, Widget], scripts.Scripts | None]:
-    """Check every module in widgets/ (used or not), import the widgets, compile them (or take them from the cache)."""
+def prepare_widgets(config: islet_settings.IsletSettings) -> dict[str, Widget]:
+    """Check every module in widgets/ (used or not) and import the widgets. They are compiled later, and only
+    when a page uses one (hydrate_pages)."""
     if (config.root / "widgets").is_dir():
         check.check_or_raise(config.root / "widgets", config.root)
-    widgets = discover(config.root)
-    if not widgets:
-        return widgets, None
-    return widgets, scripts.build_scripts(config.root, sorted(widgets), config.cache_dir, config.node_modules)
+    return discover(config.root)
 
 
 def on_readers_init(readers) -> None:
@@ -166,11 +161,18 @@ def on_finalized(pelican) -> None:
 def hydrate_pages(output: Path) -> list[str]:
     """Give each page with widgets its scripts (and what some widgets need); return the CSP hashes of the
     inline scripts this put in pages."""
-    if current.scripts is None:
+    pages = hydrate.pages_with_islands(output)
+    if not pages:
+        current.report.append(f"Widgets: no page uses one of the {len(current.widgets)}; nothing compiled.")
+        current.report.append(hydrate.format_table([]))
         return []
-    manifest, base = current.scripts.manifest, urlsplit(current.settings.origin).path.rstrip("/") + "/"
-    scripts.copy_into(current.scripts, output)
-    table, over_budget = hydrate.hydrate(output, manifest, current.settings.js_budget, base)
+    config = current.settings
+    compiled = scripts.build_scripts(config.root, sorted(current.widgets), config.cache_dir, config.node_modules)
+    how = "unchanged, taken from the cache" if compiled.cached else "compiled and bundled"
+    current.report.append(f"Widgets: {len(current.widgets)} {how} ({compiled.seconds:.2f} s).")
+    manifest, base = compiled.manifest, urlsplit(config.origin).path.rstrip("/") + "/"
+    scripts.copy_into(compiled, output)
+    table, over_budget = hydrate.hydrate(output, pages, manifest, config.js_budget, base)
     current.errors += over_budget           # budgets are enforced in every mode, not only strict
     current.report.append(hydrate.format_table(table))
     used = {name for row in table for name in row.widgets}

@@ -36,11 +36,6 @@ class Scripts:
     cached: bool                 # True: nothing was compiled or bundled
     seconds: float
 
-    @property
-    def modules(self) -> dict[str, str]:
-        """Widget name → its module URL relative to the loader (which lives in the same folder)."""
-        return {name: "./" + assets[0].path.removeprefix(FOLDER + "/") for name, assets in self.manifest.widgets.items()}
-
 
 def build_scripts(site_root: Path, names: list[str], cache_dir: Path, node_modules: Path) -> Scripts:
     """Compile and bundle the widgets `names` (modules ``widgets/<name>.py`` of `site_root`)."""

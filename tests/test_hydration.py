@@ -309,3 +309,14 @@ def test_mounting_widgets_shifts_no_layout(chromium, trigger_site, page_path):
     assert page.evaluate("window.__shifts") == []
     assert watch.problems == []
     context.close()
+
+
+def test_widgets_no_page_uses_are_not_compiled(demo_copy):
+    for source in demo_copy.path("content").rglob("*.md"):
+        if "```widget" in source.read_text(encoding="utf-8"):
+            source.unlink()
+    result = demo_copy.build()                  # not strict: other articles may link to the deleted ones
+    assert result.code == 0, result.stderr
+    assert "Widgets: no page uses one of the 6; nothing compiled." in result.stdout
+    assert not demo_copy.path("build/widgets").exists()
+    assert not any("<script" in p.read_text() for p in demo_copy.path("build").rglob("*.html"))
