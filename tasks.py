@@ -91,7 +91,7 @@ def audit(c, runs=3, min_score=100, lcp_ms=1200, tbt_ms=0, cls="0", first_trip_k
         report = run_audit(ROOT / OUTPUT, ROOT, budget, int(runs))
     except IsletError as error:
         raise Exit(str(error), code=1) from None
-    print(format_table(report.results))
+    print(format_table(report.results + ([report.baseline] if report.baseline else [])))
     for note in report.notes:
         print(f"note: {note}")
     if report.failures:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import IsletError, Problem, ToolMissingError
+from .hydrate import ISLAND
 
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 BUSY_BENCHMARK = 1000   # below this Lighthouse benchmark index the machine was busy (an idle one here scores ~1200)
@@ -32,7 +33,6 @@ BUSY_BENCHMARK = 1000   # below this Lighthouse benchmark index the machine was 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
-ISLAND = re.compile(r'data-islet="([A-Za-z0-9_]+)"')
 BUNDLE = re.compile(r"([A-Za-z0-9_]+)-[A-Z0-9]{8}\.js$")
 ARTICLE = re.compile(r'<meta property="og:type" content="article"')
 
@@ -74,6 +74,16 @@ class AuditReport:
     results: list[PageResult]
     notes: list[str]
     failures: list[str]
+    baseline: PageResult | None = None     # the same runs on a blank page: what this machine costs any page
+
+
+# The machine's floor: a page with nothing to parse, style or run. Whatever it scores (blocking time
+# above 0 on a slow or busy machine) is Chromium's own work under the 4x slowdown, not the site's.
+BLANK = ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
+         '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Blank</title>'
+         '<link rel="icon" href="data:,">'
+         '<meta name="description" content="A blank page: the machine\'s baseline for the audit."></head>'
+         '<body><main><h1>Blank</h1><p>One paragraph.</p></main></body></html>')
 
 
 def choose_pages(output: Path) -> tuple[list[Target], list[str]]:
@@ -290,14 +300,40 @@ def audit(output: Path, root: Path, budget: Budget = Budget(), runs: int = 3, pr
             result = PageResult(target, [], axe[url])
             for number in range(1, runs + 1):
                 progress(f"Lighthouse {number}/{runs}: {target.path or 'index.html'} ({target.kind})")
-                report = run_lighthouse(url, tools, Path(workdir))
-                result.runs.append(metrics(report))
-                for category, audits in lost_points(report).items():
-                    result.lost.setdefault(category, set()).update(audits)
+                add_run(result, run_lighthouse(url, tools, Path(workdir)))
             results.append(result)
+        baseline = audit_blank_page(tools, runs, Path(workdir), progress)
     failures = [line for result in results for line in check(result, budget)]
+    floor = baseline.median
+    notes.append(f"a blank page on this machine (same runs): performance {floor['performance']:.0f}, "
+                 f"LCP {floor['lcp_ms']:.0f} ms, total blocking time {floor['tbt_ms']:.0f} ms; "
+                 "up to that much of each page's figure is the machine's, not the site's")
     slowest = min((result.median["benchmark"] for result in results), default=BUSY_BENCHMARK)
     if slowest < BUSY_BENCHMARK:
         notes.append(f"Lighthouse's CPU benchmark was as low as {slowest:.0f} (under {BUSY_BENCHMARK}: a busy machine), "
                      "so timings and performance scores are pessimistic; run again when the machine is idle")
-    return AuditReport(results, notes, failures)
+    return AuditReport(results, notes, failures, baseline)
+
+
+def audit_blank_page(tools: Tools, runs: int, workdir: Path, progress=print) -> PageResult:
+    """Lighthouse `runs` times on BLANK, served by its own preview with the site's kind of headers."""
+    from .headers import content_security_policy, headers_file
+    from .preview import Preview
+
+    folder = workdir / "blank"
+    folder.mkdir(exist_ok=True)
+    (folder / "index.html").write_text(BLANK, encoding="utf-8")
+    (folder / "_headers").write_text(headers_file(content_security_policy([], [])), encoding="utf-8")
+    result = PageResult(Target("machine baseline", "(blank page)"), [])
+    with Preview(folder) as server:
+        for number in range(1, runs + 1):
+            progress(f"Lighthouse {number}/{runs}: a blank page (the machine's baseline)")
+            add_run(result, run_lighthouse(server.url, tools, workdir))
+    return result
+
+
+def add_run(result: PageResult, report: dict) -> None:
+    """One Lighthouse report's figures, and the audits that cost points, into a page's result."""
+    result.runs.append(metrics(report))
+    for category, audits in lost_points(report).items():
+        result.lost.setdefault(category, set()).update(audits)

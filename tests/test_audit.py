@@ -16,11 +16,11 @@ WEBSITE_HEAD = '<meta property="og:type" content="website">'
 def test_choose_pages_one_of_each_kind(tmp_path):
     build = write_files(tmp_path / "build", {
         "index.html": WEBSITE_HEAD,
-        "articles/a-chart-and-table.html": ARTICLE_HEAD + '<div data-islet="chart"></div><div data-islet="table">',
+        "articles/a-chart-and-table.html": ARTICLE_HEAD + '<div class="islet islet-chart" data-islet="chart"></div><div class="islet islet-table" data-islet="table">',
         "articles/b-plain.html": ARTICLE_HEAD,
-        "articles/c-table.html": ARTICLE_HEAD + '<div data-islet="table">',
-        "articles/d-tabs.html": ARTICLE_HEAD + '<div data-islet="tabs">',
-        "about.html": WEBSITE_HEAD + '<div data-islet="search">',         # not an article
+        "articles/c-table.html": ARTICLE_HEAD + '<div class="islet islet-table" data-islet="table">',
+        "articles/d-tabs.html": ARTICLE_HEAD + '<div class="islet islet-tabs" data-islet="tabs">',
+        "about.html": WEBSITE_HEAD + '<div class="islet islet-search" data-islet="search">',         # not an article
         "tag/zebra.html": WEBSITE_HEAD, "tag/alpha.html": WEBSITE_HEAD,
         "widgets/chart-ABCDEFGH.js": "", "widgets/table-ABCDEFGH.js": "", "widgets/tabs-ABCDEFGH.js": "",
         "widgets/search-ABCDEFGH.js": "", "widgets/loader-ABCDEFGH.js": "", "widgets/chunks/chunk-ABCDEFGH.js": "",
@@ -35,8 +35,8 @@ def test_choose_pages_one_of_each_kind(tmp_path):
 def test_choose_pages_when_every_article_has_a_widget(tmp_path):
     build = write_files(tmp_path / "build", {
         "index.html": "",
-        "articles/a.html": ARTICLE_HEAD + '<i data-islet="toggle"></i><i data-islet="chart"></i>',
-        "articles/b.html": ARTICLE_HEAD + '<i data-islet="toggle"></i>',
+        "articles/a.html": ARTICLE_HEAD + '<div class="islet islet-toggle" data-islet="toggle"></div><div class="islet islet-chart" data-islet="chart"></div>',
+        "articles/b.html": ARTICLE_HEAD + '<div class="islet islet-toggle" data-islet="toggle"></div>',
     })
     targets, notes = choose_pages(build)
     assert targets == [Target("index", ""), Target("article", "articles/b.html"),
@@ -162,3 +162,14 @@ def test_real_lighthouse_and_axe_run(tmp_path, own_playwright):
     assert br < m["first_trip_bytes"] < min(br + 2000, raw)
     assert found[server.url] == []
     assert any(line.startswith("image-alt") for line in found[server.url + "bad.html"])
+
+
+def test_the_blank_baseline_page_is_itself_clean(tmp_path, own_playwright):
+    """The machine's baseline must lose no points of its own: only timing can keep it under 100."""
+    from islet.audit import audit_blank_page, find_tools
+
+    baseline = audit_blank_page(find_tools(ROOT), 1, tmp_path, progress=lambda line: None)
+    m = baseline.median
+    assert (m["accessibility"], m["best-practices"], m["seo"]) == (100, 100, 100), baseline.lost
+    assert m["lcp_ms"] > 0 and m["cls"] == 0
+    assert "(blank page)" in format_table([baseline])
