@@ -1,8 +1,11 @@
 """Light / Dark / System: a theme choice that persists, and never paints the wrong theme first.
 
     ```widget theme_toggle
-    trigger: load
+    trigger: idle
     ```
+
+(idle, not load: the stored theme is applied before the first paint anyway, and starting the
+toggle's script after the page has painted keeps it out of the Largest Contentful Paint.)
 
 Without JavaScript nothing could remember a choice, so render() outputs the group
 ``hidden`` and the page follows the reader's system setting (prefers-color-scheme in
