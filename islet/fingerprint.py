@@ -16,6 +16,7 @@ Imports nothing heavy: a build with nothing to do must answer quickly.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -57,6 +58,7 @@ def _hash_tree(digest, folder: Path, skip: Iterable[Path] = ()) -> None:
             digest.update(b"\0")
 
 
+@functools.cache     # per process: the packages this process runs with cannot change under it
 def _versions() -> str:
     from importlib import metadata
 

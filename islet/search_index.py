@@ -141,7 +141,7 @@ def body_terms(body: str, known: Iterable[str], limit: int | None = None) -> str
     return " ".join(w for w, after in zip(kept, kept[1:] + [""]) if not after.startswith(w))
 
 
-def make_doc(entry: dict[str, Any]) -> list:
+def make_doc(entry: dict[str, Any], terms=body_terms) -> list:
     """One entry → one doc row. Entries have title, url, date (ISO), category, tags, summary and body (plain
     text); optionally day, the date as the site shows it (default: the ISO date)."""
     title = " ".join(str(entry["title"]).split())
@@ -152,19 +152,19 @@ def make_doc(entry: dict[str, Any]) -> list:
     known = tokenize(" ".join([title, category, short] + tags))
     date = str(entry.get("date") or "")
     return [title, str(entry["url"]), date, str(entry.get("day") or date), category, tags, short,
-            body_terms(body, known)]
+            terms(body, known)]
 
 
-def build_index(entries: Iterable[dict[str, Any]]) -> str:
+def build_index(entries: Iterable[dict[str, Any]], terms=body_terms) -> str:
     """Entries → the index as compact JSON text (module docstring). Deterministic: newest first, then by url."""
-    docs = [make_doc(e) for e in entries]
+    docs = [make_doc(e, terms) for e in entries]
     docs.sort(key=lambda d: d[1])
     docs.sort(key=lambda d: d[2], reverse=True)   # stable: equal dates keep url order
     return json.dumps({"version": FORMAT_VERSION, "fields": FIELDS, "docs": docs, "stopwords": " ".join(sorted(STOPWORDS))},
                       ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def entries_from_articles(articles: Iterable[Any]) -> list[dict[str, Any]]:
+def entries_from_articles(articles: Iterable[Any], plain_text=plain_text) -> list[dict[str, Any]]:
     """Pelican Article objects → entries. Reads the HTML before Pelican rewrites its links (``_content``),
     so building the index logs nothing and depends on no page's relative URLs."""
     entries = []
@@ -188,10 +188,15 @@ def entries_from_articles(articles: Iterable[Any]) -> list[dict[str, Any]]:
     return entries
 
 
-def write_index(output_dir: Path, articles: Iterable[Any]) -> Path:
-    """Write ``output_dir/search.json`` for the published `articles`; returns its path."""
+def write_index(output_dir: Path, articles: Iterable[Any], memoised=lambda name, function: function) -> Path:
+    """Write ``output_dir/search.json`` for the published `articles`; returns its path. `memoised(name,
+    function)` may remember the costly parts, text and terms of each article, across builds
+    (islet.incremental.memoised)."""
+    text = memoised("search-text", plain_text)
+    terms = memoised("search-terms", lambda body, known: body_terms(body, known.split()))
     path = Path(output_dir) / FILENAME
-    path.write_text(build_index(entries_from_articles(articles)), encoding="utf-8")
+    index = build_index(entries_from_articles(articles, text), lambda body, known: terms(body, " ".join(known)))
+    path.write_text(index, encoding="utf-8")
     return path
 
 
