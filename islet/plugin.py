@@ -66,7 +66,7 @@ def on_initialized(pelican) -> None:
     config = islet_settings.read(pelican.settings)
     current = Run(config)
     data = load_data(config.data_dir, config.root)
-    widgets = current.widgets = prepare_widgets(config)
+    widgets = current.widgets = prepare_widgets(config, pelican.settings.get("ISLET_INPUTS"))
     islands = Islands(widgets, data)
     current.css = theme_css(config.css_dir)
     pelican.settings.setdefault("JINJA_GLOBALS", {})
@@ -84,10 +84,12 @@ def on_initialized(pelican) -> None:
     incremental.start(pelican.settings, config.cache_dir, config.templates)
 
 
-def prepare_widgets(config: islet_settings.IsletSettings) -> dict[str, Widget]:
+def prepare_widgets(config: islet_settings.IsletSettings, inputs=None) -> dict[str, Widget]:
     """Check every module in widgets/ (used or not) and import the widgets. They are compiled later, and only
-    when a page uses one (hydrate_pages)."""
-    if (config.root / "widgets").is_dir():
+    when a page uses one (hydrate_pages). The check is skipped when the build that wrote the current output
+    checked the very same widgets with the very same islet (`inputs`: islet.fingerprint.Inputs)."""
+    checked = inputs is not None and all(inputs.previous.get(part) == inputs.parts.get(part) for part in ("widgets", "islet"))
+    if (config.root / "widgets").is_dir() and not checked:
         check.check_or_raise(config.root / "widgets", config.root)
     return discover(config.root)
 
