@@ -82,9 +82,11 @@ class ParallelWriter(incremental.CachingWriter):
 
     def _in_parallel(self, calls) -> None:
         counter = multiprocessing.get_context("fork").Value("l", 0)
+        helpers: list[tuple[int, int]] = []
         gc.freeze()                   # keep the collector from touching (and so copying) inherited objects
-        helpers = [self._fork(calls, counter) for _ in range(processes() - 1)]
         try:
+            for _ in range(processes() - 1):
+                helpers.append(self._fork(calls, counter))
             self._take(calls, counter)
         except BaseException:
             for pid, _ in helpers:
