@@ -100,8 +100,6 @@ def build(plan: BuildPlan) -> BuildResult:
     pelican_logger.setLevel(logging.WARNING)
     console.quiet = True
     plugin.current = None
-    if incremental.session is not None:
-        incremental.session.close_stores()     # the last build's, in a long-lived process (livereload)
     incremental.session = None
     try:
         try:

@@ -75,11 +75,6 @@ class Session:
 
     stores: dict[str, Store] = field(default_factory=dict)
 
-    def close_stores(self) -> None:
-        """Before forking: no cache connection may be open (islet.store)."""
-        for store in self.stores.values():
-            store.close()
-
     def store(self, kind: str) -> Store:
         """The entries of one kind ("reader", "render"), shared by every site using this cache folder."""
         if kind not in self.stores:
@@ -109,7 +104,6 @@ class Session:
         atomic_write(path, json.dumps({k: sorted(v) for k, v in self.used.items()}).encode())
         for name, memo in self.memos.items():
             memo.save(path.with_name(f"{path.stem}-{name}.pickle"))
-        self.close_stores()
 
 
 session: Session | None = None
@@ -120,8 +114,6 @@ def start(settings: dict, cache: Path, templates: Iterable[str]) -> Session | No
     not scan the inputs (e.g. plain ``pelican`` with the plugin): then nothing is cached."""
     global session
     inputs: Inputs | None = settings.get("ISLET_INPUTS")
-    if session is not None:
-        session.close_stores()        # a long-lived process (livereload) forks again in this build
     session = None
     if inputs is None:
         return None
@@ -317,7 +309,6 @@ def preparse(settings: dict) -> int:
         return 0
     _worker_reader = CachedMarkdownReader(settings)
     chunks = [missing[i::workers * 4] for i in range(workers * 4)]
-    session.close_stores()                   # the workers fork from here: no open cache connection (islet.store)
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             done = sum(pool.map(_parse_in_worker, chunks))

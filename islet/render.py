@@ -83,8 +83,6 @@ class ParallelWriter(incremental.CachingWriter):
     def _in_parallel(self, calls) -> None:
         counter = multiprocessing.get_context("fork").Value("l", 0)
         helpers: list[tuple[int, int]] = []
-        if incremental.session is not None:
-            incremental.session.close_stores()   # no open cache connection may cross a fork (islet.store)
         gc.freeze()                   # keep the collector from touching (and so copying) inherited objects
         try:
             for _ in range(processes() - 1):

@@ -6,30 +6,19 @@ database they are rows. Each write is its own short transaction (cheap: write-ah
 fsync), so two processes writing at once only ever wait for one row, never for each other's batch.
 
 Forked processes (the Markdown workers, the page-writing helpers) share a `Store` object but never
-a connection: each process opens its own the first time it uses the store. SQLite's locks are only
-sound if no connection is open when a process forks (the child would inherit SQLite's record of
-locks it does not hold, and two processes could then write at once and corrupt the file), so
-whoever forks calls `close()` first; a process that finds a connection inherited from its parent
-does not use the store at all. Each body is stored with its hash and checked when read.
-
-Entries are only ever results of successful work, so a write that cannot happen (the database
-locked for half a minute, the disk full) is skipped: it is a cache miss next time, never an error.
-A file that is not a database is replaced by an empty one.
+a connection: each process opens its own the first time it uses the store. Entries are only ever
+results of successful work, so a write that cannot happen (the database locked for a minute, the
+disk full) is skipped: it is a cache miss next time, never an error. A file that is not a database
+(or a broken one) is replaced by an empty one.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from pathlib import Path
 from typing import Iterable
 
-
-SCHEMA = 2                     # PRAGMA user_version of the layout below
-
-
-def _digest(body: bytes) -> bytes:
-    return hashlib.blake2b(body, digest_size=16).digest()
+_INHERITED: list = []          # connections a forked process got from its parent: kept, never closed
 
 
 class Store:
@@ -40,10 +29,10 @@ class Store:
 
     def get(self, key: str) -> bytes | None:
         try:
-            row = self._connection().execute("SELECT body, digest FROM entries WHERE key = ?", (key,)).fetchone()
+            row = self._connection().execute("SELECT body FROM entries WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:
             return None
-        return row[0] if row and _digest(row[0]) == row[1] else None
+        return row[0] if row else None
 
     def has(self, key: str) -> bool:
         try:
@@ -53,8 +42,7 @@ class Store:
 
     def put(self, key: str, body: bytes) -> None:
         try:
-            self._connection().execute("INSERT OR REPLACE INTO entries (key, body, digest) VALUES (?, ?, ?)",
-                                       (key, body, _digest(body)))
+            self._connection().execute("INSERT OR REPLACE INTO entries (key, body) VALUES (?, ?)", (key, body))
         except sqlite3.Error:
             pass
 
@@ -67,16 +55,11 @@ class Store:
         except sqlite3.Error:
             pass
 
-    def close(self) -> None:
-        """Close this process's connection: required before forking (see the module docstring)."""
-        if self._db is not None and self._pid == os.getpid():
-            self._db.close()
-            self._db, self._pid = None, None
-
     def _connection(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():
-            if self._db is not None:     # inherited: the parent forked with it open; unsafe to use, or to close
-                raise sqlite3.OperationalError("connection inherited across fork")
+        if self._pid != os.getpid():                # first use in this process (a fork inherits the object)
+            if self._db is not None:
+                # The parent's connection: closing it here could release or checkpoint what the parent holds.
+                _INHERITED.append(self._db)
             self._db, self._pid = self._open(), os.getpid()
         return self._db
 
@@ -94,13 +77,7 @@ class Store:
         try:
             db.execute("PRAGMA journal_mode=WAL")              # readers never wait for the writer
             db.execute("PRAGMA synchronous=OFF")               # a cache: losing the last writes in a crash is fine
-            with db:                                               # older layouts are dropped, once
-                db.execute("BEGIN IMMEDIATE")
-                if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
-                    db.execute("DROP TABLE IF EXISTS entries")
-                    db.execute(f"PRAGMA user_version = {SCHEMA}")
-                db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, body BLOB NOT NULL, "
-                           "digest BLOB NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, body BLOB NOT NULL)")
         except sqlite3.DatabaseError:
             db.close()
             raise
