@@ -8,7 +8,7 @@ ordinary full work when in doubt:
    runs at all.
 
 2. **Reader cache** (`CachedMarkdownReader`). Each Markdown source's rendered HTML and raw
-   front matter are stored in ``<cache>/reader.sqlite`` (islet.store) by the hash of its bytes, its path and
+   front matter are stored under ``<cache>/reader/`` by the hash of its bytes, its path and
    everything else the reader depends on (data files, widgets, islet, Markdown settings and
    versions; see `Inputs.reader`). Sources not in the cache are parsed *before* Pelican asks,
    by a pool of worker processes (`preparse`); Pelican's reader then finds them in the cache.
@@ -19,7 +19,7 @@ ordinary full work when in doubt:
    variables (the article it shows, or the articles of a paginated page, the tag…), and one
    fingerprint of everything the page could also see: every article's and page's metadata and
    URL (not their bodies), the static files and all non-content inputs (`Inputs.render`).
-   The rendered text is stored in ``<cache>/render.sqlite`` by that key; a page whose key is
+   The rendered text is stored under ``<cache>/render/`` by that key; a page whose key is
    already there is not rendered again. Pelican still writes every file and sends its signals,
    so every later stage sees exactly what a clean build gives it.
    The contract this relies on: a template shows the *body* (content, derived summary) only of
