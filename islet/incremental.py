@@ -38,7 +38,6 @@ import json
 import os
 import pickle
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -51,7 +50,6 @@ from pelican.writers import Writer
 from .content import IsletMarkdownReader
 from .fingerprint import Inputs, atomic_write
 from .settings import processes
-from .store import Store
 
 POOL_MINIMUM = 16              # fewer uncached sources than this are parsed in-process
 
@@ -73,13 +71,8 @@ class Session:
                                                              "rendered": 0, "render_cached": 0,
                                                              "linked": 0})
 
-    stores: dict[str, Store] = field(default_factory=dict)
-
-    def store(self, kind: str) -> Store:
-        """The entries of one kind ("reader", "render"), shared by every site using this cache folder."""
-        if kind not in self.stores:
-            self.stores[kind] = Store(self.cache / f"{kind}.sqlite")
-        return self.stores[kind]
+    def entry(self, kind: str, key: str) -> Path:
+        return self.cache / kind / key[:2] / key
 
     def manifest(self) -> Path:
         name = hashlib.blake2b(str(self.output.resolve()).encode(), digest_size=10).hexdigest()
@@ -100,7 +93,8 @@ class Session:
         except (OSError, ValueError):
             previous = {}
         for kind, keys in self.used.items():
-            self.store(kind).delete(set(previous.get(kind, ())) - keys)
+            for key in set(previous.get(kind, ())) - keys:
+                self.entry(kind, key).unlink(missing_ok=True)
         atomic_write(path, json.dumps({k: sorted(v) for k, v in self.used.items()}).encode())
         for name, memo in self.memos.items():
             memo.save(path.with_name(f"{path.stem}-{name}.pickle"))
@@ -127,9 +121,6 @@ def start(settings: dict, cache: Path, templates: Iterable[str]) -> Session | No
     from jinja2 import FileSystemBytecodeCache
 
     (session.cache / "jinja").mkdir(parents=True, exist_ok=True)
-    for kind in ("reader", "render"):        # the one-file-per-entry layout of earlier versions: now store.py
-        if (session.cache / kind).is_dir():
-            shutil.rmtree(session.cache / kind, ignore_errors=True)
     settings.setdefault("JINJA_ENVIRONMENT", {})["bytecode_cache"] = FileSystemBytecodeCache(str(session.cache / "jinja"))
     session.counts["preparsed"] = preparse(settings)
     return session
@@ -204,15 +195,15 @@ class CachedMarkdownReader(IsletMarkdownReader):
         if session is None:
             return super().read(source_path)
         key = _reader_key(Path(source_path), Path(source_path).read_bytes())
-        store = session.store("reader")
+        entry = session.entry("reader", key)
         session.used["reader"].add(key)
         try:
-            content, meta, formatted = pickle.loads(store.get(key) or b"")
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            content, meta, formatted = pickle.loads(entry.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
             self._raw_meta, self._formatted = {}, {}
             content, metadata = super().read(source_path)
             session.counts["parsed"] += 1
-            store.put(key, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
+            atomic_write(entry, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
             return content, metadata
         # Only sources without problems are cached (the key covers their bytes and the templates).
         self._source_path = source_path
@@ -252,15 +243,15 @@ class CachedMarkdownReader(IsletMarkdownReader):
     def _store_only(self, source_path: str) -> None:
         """Worker side: parse one source into the cache; problems are left for the main process."""
         key = _reader_key(Path(source_path), Path(source_path).read_bytes())
-        store = session.store("reader")
-        if store.has(key):
+        entry = session.entry("reader", key)
+        if entry.exists():
             return
         self._raw_meta, self._formatted = {}, {}
         try:
             content, _ = IsletMarkdownReader.read(self, source_path)
         except Exception:              # the main process reads it again and reports the problem
             return
-        store.put(key, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
+        atomic_write(entry, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
 
 
 def markdown_sources(settings: dict) -> list[Path]:
@@ -302,7 +293,7 @@ def preparse(settings: dict) -> int:
             key = _reader_key(path, path.read_bytes())
         except OSError:
             continue
-        if not session.store("reader").has(key):
+        if not session.entry("reader", key).exists():
             missing.append(str(path))
     workers = processes()
     if len(missing) < POOL_MINIMUM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -425,15 +416,17 @@ class _CachedTemplate:
         except Uncacheable:
             session.counts["rendered"] += 1
             return self.template.render(localcontext)
-        store = session.store("render")
+        entry = session.entry("render", key)
         session.used["render"].add(key)
-        cached = store.get(key)
-        if cached is not None:
+        try:
+            text = entry.read_bytes().decode("utf-8")
             session.counts["render_cached"] += 1
-            return cached.decode("utf-8")
+            return text
+        except OSError:
+            pass
         text = self.template.render(localcontext)
         session.counts["rendered"] += 1
-        store.put(key, text.encode("utf-8"))
+        atomic_write(entry, text.encode("utf-8"))
         return text
 
 
