@@ -437,6 +437,7 @@ class CachingWriter(Writer):
         super().__init__(*args, **kwargs)
         self.global_digest: str | None = None
         self.memo: dict = {}
+        self.previous = previous_output()      # once: the same for every file of this build
 
     def write_file(self, name, template, context, *args, **kwargs):
         if session is not None and name:
@@ -449,7 +450,7 @@ class CachingWriter(Writer):
         one replaces has the same bytes at the same place, it is hard-linked from there instead of written.
         (Creating files is the slow part of writing a large site; stages that change pages later
         replace them with new files, so the old build's file is never modified.)"""
-        previous = previous_output()
+        previous = self.previous
         if previous is None or override or filename in self._written_files or filename in self._overridden_files:
             return super()._open_w(filename, encoding, override)     # Pelican's rules for writing a file twice
         self._written_files.add(filename)

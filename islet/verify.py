@@ -98,9 +98,9 @@ def check_output(output: Path, sources: dict[str, Source], memoised=lambda name,
 
     broken_links = memoised("verify-pages", broken_on)
     problems, from_theme = [], {}
-    for page in sorted(output.rglob("*.html")):
-        relative = page.relative_to(output).as_posix()
-        for kind, url in broken_links(listing, relative, page.read_text(encoding="utf-8")):
+    # The walk above, not another; in the order of sorted Paths (by folder and name), as before.
+    for relative in sorted((name for name in files if name.endswith(".html")), key=lambda name: name.split("/")):
+        for kind, url in broken_links(listing, relative, (output / relative).read_text(encoding="utf-8")):
             source = sources.get(relative)
             line = _line_of(url, source) if source else 0
             if line:
