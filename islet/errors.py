@@ -6,6 +6,8 @@ subclass holding one or more problems; the build prints them all and exits 1.
 """
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +67,15 @@ class ToolMissingError(IsletError):
 
 def shown_path(path: Path, root: Path) -> str:
     """How messages name a file: relative to the site root, with forward slashes."""
+    plain, base = os.path.abspath(path), _resolved(str(root))
+    if plain.startswith(base + os.sep):             # the usual case, without a system call per folder
+        return Path(plain[len(base) + 1:]).as_posix()
     try:
-        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+        return Path(path).resolve().relative_to(base).as_posix()
     except ValueError:
         return Path(path).as_posix()
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(root: str) -> str:
+    return str(Path(root).resolve())

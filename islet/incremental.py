@@ -20,8 +20,12 @@ ordinary full work when in doubt:
    fingerprint of everything the page could also see: every article's and page's metadata and
    URL (not their bodies), the static files and all non-content inputs (`Inputs.render`).
    The rendered text is stored under ``<cache>/render/`` by that key; a page whose key is
-   already there is not rendered again. Pelican still writes every file and sends its signals,
-   so every later stage sees exactly what a clean build gives it.
+   already there is not rendered again. One step up, a whole ``write_file`` call (an article, or
+   the 20 pages of a tag) whose key, made the same way from its arguments, is that of a call of
+   the previous build is not made at all: the files it wrote then are hard-linked from the old
+   output, unless a later stage (hydrate, images) rewrote them there, or a plugin listens to
+   Pelican's ``content_written`` signal. Every later stage still sees exactly what a clean build
+   gives it.
    The contract this relies on: a template shows the *body* (content, derived summary) only of
    the objects it is given (``article``, ``page``, ``articles_page``); everything else it may
    use of other articles is metadata. A value the key cannot describe exactly (an object with no
@@ -33,6 +37,7 @@ the previous build of this output used and this one did not are deleted (`Sessio
 from __future__ import annotations
 
 import hashlib
+import inspect
 import io
 import json
 import os
@@ -45,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from pelican import signals
 from pelican.writers import Writer
 
 from .content import IsletMarkdownReader
@@ -67,9 +73,10 @@ class Session:
     render_key: str = ""
     used: dict[str, set] = field(default_factory=lambda: {"reader": set(), "render": set()})
     memos: dict[str, "Memo"] = field(default_factory=dict)
+    calls: dict[str, list] = field(default_factory=dict)    # write_file call key -> [files, their identities, render keys]
     counts: dict[str, int] = field(default_factory=lambda: {"parsed": 0, "preparsed": 0, "read_cached": 0,
                                                              "rendered": 0, "render_cached": 0,
-                                                             "linked": 0})
+                                                             "unchanged": 0, "linked": 0})
 
     def entry(self, kind: str, key: str) -> Path:
         return self.cache / kind / key[:2] / key
@@ -81,23 +88,49 @@ class Session:
     def summary(self) -> str:
         c = self.counts
         return (f"Incremental: {c['read_cached']} sources from the cache, {c['preparsed']} parsed by {processes()} "
-                f"processes, {c['parsed']} in-process; {c['render_cached']} pages from the render cache, "
-                f"{c['rendered']} rendered; {c['linked']} files unchanged, linked from the previous build.")
+                f"processes, {c['parsed']} in-process; {c['unchanged']} pages with unchanged inputs, "
+                f"{c['render_cached']} from the render cache, {c['rendered']} rendered; "
+                f"{c['unchanged'] + c['linked']} files unchanged, linked from the previous build.")
+
+    def _previous_manifest(self) -> dict:
+        try:
+            return json.loads(self.manifest().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def previous_calls(self) -> dict[str, list]:
+        """The write_file calls of the build now in the output folder, by call key (see CachingWriter)."""
+        calls = self._previous_manifest().get("calls")
+        return calls if isinstance(calls, dict) else {}
 
     def commit(self) -> None:
-        """After a successful build: delete cache entries the previous build of this output used and
-        this one did not (entries shared with other sites are only ever a missed cache hit for them)."""
-        path = self.manifest()
-        try:
-            previous = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous = {}
+        """After a successful build (its output in place): delete cache entries the previous build of this
+        output used and this one did not (entries shared with other sites are only ever a missed cache hit
+        for them), and remember the calls whose files are still the writer's own (not replaced by a later
+        stage: hydrate and images rewrite pages), which the next build may link instead of writing."""
+        path, previous = self.manifest(), self._previous_manifest()
         for kind, keys in self.used.items():
             for key in set(previous.get(kind, ())) - keys:
                 self.entry(kind, key).unlink(missing_ok=True)
-        atomic_write(path, json.dumps({k: sorted(v) for k, v in self.used.items()}).encode())
+        calls = {key: call for key, call in self.calls.items() if _still_written(self.output, call)}
+        atomic_write(path, json.dumps({**{k: sorted(v) for k, v in self.used.items()}, "calls": calls}).encode())
         for name, memo in self.memos.items():
             memo.save(path.with_name(f"{path.stem}-{name}.pickle"))
+
+
+def _identity_of_file(path) -> list[int]:
+    """Which file this is: a hard link keeps it, a file written in its place changes it (inode numbers
+    alone are reused at once by a new file, its modification time is its own)."""
+    found = os.stat(path)
+    return [found.st_ino, found.st_mtime_ns, found.st_size]
+
+
+def _still_written(output: Path, call: list) -> bool:
+    files, identities, _ = call
+    try:
+        return all(_identity_of_file(output / name) == identity for name, identity in zip(files, identities))
+    except OSError:
+        return False
 
 
 session: Session | None = None
@@ -362,14 +395,14 @@ def _describe(value, memo: dict, shown: bool) -> str:
     if isinstance(value, URLWrapper):
         return repr((type(value).__name__, value.name, value.slug, value.url))
     if isinstance(value, (list, tuple)):
-        # The pages of one paginated write share their lists (a tag's 80 articles, an author's 1000):
-        # describe each list once per write_file call, while the call keeps it alive (so its id is its own).
+        # Pages and calls share their lists (a tag's 80 articles, every tag page's `all_articles`): each
+        # list is described once, and kept in the memo so that its id stays its own.
         lists = memo.setdefault("lists", {})
-        found = lists.get((id(value), len(value)))
-        if found is None:
+        found = lists.get(id(value))
+        if found is None or found[0] is not value or found[1] != len(value):
             text = "[" + ",".join(_describe(v, memo, False) for v in value) + "]"
-            found = lists[(id(value), len(value))] = hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
-        return found
+            found = lists[id(value)] = (value, len(value), hashlib.blake2b(text.encode(), digest_size=20).hexdigest())
+        return found[2]
     if isinstance(value, dict):
         return "{" + ",".join(f"{_describe(k, memo, False)}:{_describe(v, memo, False)}"
                               for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))) + "}"
@@ -404,8 +437,7 @@ class _CachedTemplate:
     def render(self, localcontext: dict) -> str:
         writer = self.writer
         try:
-            if writer.global_digest is None:
-                writer.global_digest = _global_digest(self.context, writer.memo)
+            writer.digest_of(self.context)
             own = {k: v for k, v in localcontext.items() if k not in self.context or v is not self.context[k]}
             digest = hashlib.blake2b(f"{writer.global_digest}\0{self.template.name}\0".encode(), digest_size=20)
             for name in ("output_file", "SITEURL", "localsiteurl"):     # always, even when equal to the context's
@@ -414,8 +446,11 @@ class _CachedTemplate:
                 digest.update(f"{name}={_describe(own[name], writer.memo, shown=True)}\0".encode())
             key = digest.hexdigest()
         except Uncacheable:
+            writer.call_renders = None                 # nor can the call that writes this page be skipped
             session.counts["rendered"] += 1
             return self.template.render(localcontext)
+        if writer.call_renders is not None:
+            writer.call_renders.append(key)
         entry = session.entry("render", key)
         session.used["render"].add(key)
         try:
@@ -431,19 +466,113 @@ class _CachedTemplate:
 
 
 class CachingWriter(Writer):
-    """Pelican's Writer, rendering each page only when its render key is not in the cache."""
+    """Pelican's Writer, rendering each page only when its render key is not in the cache, and skipping
+    a whole ``write_file`` call when its inputs are those of a call of the previous build."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.global_digest: str | None = None
+        self.global_context: dict | None = None     # the context `global_digest` describes
         self.memo: dict = {}
         self.previous = previous_output()      # once: the same for every file of this build
+        self.previous_calls = session.previous_calls() if session is not None and self.previous else {}
+        self.call_files: list[str] | None = None      # what the call being written opened, in order
+        self.call_renders: list[str] | None = None    # and its pages' render keys
+        self.made: set[str] = set()                   # folders known to exist in the output
+        self.settled = False                          # True once Pelican's context no longer changes
+
+    def digest_of(self, context: dict) -> str:
+        if self.global_digest is None:
+            self.global_digest, self.global_context = _global_digest(context, self.memo), context
+        return self.global_digest
 
     def write_file(self, name, template, context, *args, **kwargs):
-        if session is not None and name:
-            template = _CachedTemplate(template, self, context)
-            self.memo.pop("lists", None)          # ids of lists are only theirs while this call holds them
-        return super().write_file(name, template, context, *args, **kwargs)
+        if session is None or not name:
+            return super().write_file(name, template, context, *args, **kwargs)
+        if not self.settled:
+            self.memo.pop("lists", None)      # while generators run, a list may still change
+        key = self._call_key(name, template, context, args, kwargs)
+        if key is not None and self._link_call(self.previous_calls.get(key)):
+            session.calls[key] = self.previous_calls[key]
+            return None
+        self.call_files, self.call_renders = [], []
+        try:
+            return super().write_file(name, _CachedTemplate(template, self, context), context, *args, **kwargs)
+        finally:
+            files, renders, self.call_files, self.call_renders = self.call_files, self.call_renders, None, None
+            if key is not None and files and renders is not None:
+                self._record_call(key, files, renders)
+
+    # -- skipping a call whose inputs did not change ----------------------------------------------------
+    # A call's pages are a function of the template, its arguments (the article, the tag and its articles
+    # with their bodies…) and what the global digest covers, exactly as each page's render key is.
+
+    def _call_key(self, name, template, context, args, kwargs) -> str | None:
+        if signals.content_written.receivers or getattr(template, "name", None) is None:
+            return None                       # a plugin wants to see every file written: write them all
+        try:
+            if self.digest_of(context) is None or context is not self.global_context:
+                return None
+            call = _WRITE_FILE.bind(self, name, template, context, *args, **kwargs).arguments
+            own = call.pop("kwargs", {})
+            paginated = call.pop("paginated", None)
+            if paginated is None:              # Pelican's default, whether or not the template paginates
+                paginated = {k: v for k, v in own.items() if k in {"articles", "dates"}}
+            digest = hashlib.blake2b(f"{self.global_digest}\0{template.name}\0".encode(), digest_size=20)
+            for part in ("name", "relative_urls", "template_name", "override_output", "url"):
+                digest.update(f"{part}={call.get(part)!r}\0".encode())
+            for part, value in sorted(own.items()):        # as in a page's render key
+                digest.update(f"{part}={_describe(value, self.memo, shown=True)}\0".encode())
+            for part, value in sorted(paginated.items()):  # the objects whose bodies its pages show
+                shown = ",".join(_describe(v, self.memo, shown=True) for v in value)
+                digest.update(f"paginated {part}=[{shown}]\0".encode())
+            return digest.hexdigest()
+        except (Uncacheable, TypeError):
+            return None
+
+    def _link_call(self, entry) -> bool:
+        """Link the files `entry` (a call of the previous build) wrote from there; False, having linked
+        nothing, when one of them is gone, was replaced since, or is written by this build already."""
+        if not entry:
+            return False
+        files, identities, renders = entry
+        targets = [os.path.abspath(os.path.join(self.output_path, name)) for name in files]
+        if any(t in self._written_files or t in self._overridden_files for t in targets):
+            return False
+        done = []
+        try:
+            for name, identity, target in zip(files, identities, targets):
+                source = self.previous / name
+                if _identity_of_file(source) != identity:
+                    raise FileNotFoundError(source)
+                self._folder_for(target)
+                os.link(source, target)
+                done.append(target)
+        except OSError:
+            for target in done:
+                os.unlink(target)
+            return False
+        self._written_files.update(targets)
+        session.used["render"].update(renders)
+        session.counts["unchanged"] += len(files)
+        return True
+
+    def _record_call(self, key: str, files: list[str], renders: list[str]) -> None:
+        """Remember which files the call wrote, and which files they are (a later stage that rewrites a
+        page replaces it with a new file, so `Session.commit` can tell those still the writer's own)."""
+        if len(set(files)) < len(files) or os.devnull in files:
+            return                           # Pelican's rules for writing a file twice were at work
+        try:
+            session.calls[key] = [[os.path.relpath(f, self.output_path) for f in files],
+                                  [_identity_of_file(f) for f in files], renders]
+        except OSError:
+            pass
+
+    def _folder_for(self, path: str) -> None:
+        folder = os.path.dirname(path)
+        if folder not in self.made:
+            os.makedirs(folder, exist_ok=True)
+            self.made.add(folder)
 
     def _open_w(self, filename, encoding, override=False):
         """A file written once (the usual case) is kept only in memory until closed: when the build this
@@ -451,10 +580,16 @@ class CachingWriter(Writer):
         (Creating files is the slow part of writing a large site; stages that change pages later
         replace them with new files, so the old build's file is never modified.)"""
         previous = self.previous
+        if self.call_files is not None:                # a file written twice: the call is not recorded
+            again = filename in self._written_files or filename in self._overridden_files
+            self.call_files.append(os.devnull if again else filename)
         if previous is None or override or filename in self._written_files or filename in self._overridden_files:
             return super()._open_w(filename, encoding, override)     # Pelican's rules for writing a file twice
         self._written_files.add(filename)
         return _SameOrNew(filename, previous / os.path.relpath(filename, self.output_path), encoding)
+
+
+_WRITE_FILE = inspect.signature(Writer.write_file)
 
 
 class _SameOrNew(io.StringIO):

@@ -104,12 +104,11 @@ def on_content(content) -> None:
     if current is None or not isinstance(content, (Article, Page)) or content.status == "draft":
         return
     source = Path(content.source_path)
-    shown = shown_path(source, current.settings.root)
-    current.claims.setdefault(content.save_as, []).append(
-        (shown, verify.Source(shown, source.read_text(encoding="utf-8-sig")), "slug" in content.metadata))
+    shown, save_as = shown_path(source, current.settings.root), content.save_as   # (Pelican computes save_as anew each time)
+    current.claims.setdefault(save_as, []).append((shown, verify.Source(shown, path=source), "slug" in content.metadata))
     date = getattr(content, "modified", None) or getattr(content, "date", None)
     if date is not None:
-        current.lastmod[content.save_as] = date.date().isoformat()
+        current.lastmod[save_as] = date.date().isoformat()
 
 
 def on_read(generators) -> None:

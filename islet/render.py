@@ -34,6 +34,7 @@ class _Share:
     """What one helper process reports back."""
     counts: dict = field(default_factory=dict)
     used: set = field(default_factory=set)
+    calls: dict = field(default_factory=dict)
     written: set = field(default_factory=set)
     records: list = field(default_factory=list)
     failed: int | None = None         # index of the call that raised
@@ -67,13 +68,14 @@ class ParallelWriter(incremental.CachingWriter):
 
     def flush(self) -> None:
         calls, self.calls = self.calls, []
+        self.settled = True                   # every generator is done: the context is final
         names = [c[0][0] for c in calls if c[0][0]]
         if len(calls) < MINIMUM or processes() < 2 or len(set(names)) < len(names) or "fork" not in multiprocessing.get_all_start_methods():
             for index in range(len(calls)):
                 self._write(calls, index)
             return
-        if self.global_digest is None and incremental.session is not None:    # once, not in every process
-            self.global_digest = incremental._global_digest(calls[0][0][2], self.memo)
+        if incremental.session is not None:          # once, not in every process
+            self.digest_of(calls[0][0][2])
         self._in_parallel(calls)
 
     def _write(self, calls, index) -> None:
@@ -128,14 +130,14 @@ class ParallelWriter(incremental.CachingWriter):
         session = incremental.session
         if session is not None:
             session.counts = dict.fromkeys(session.counts, 0)
-            session.used["render"] = set()
+            session.used["render"], session.calls = set(), {}
         before = set(self._written_files)
         try:
             self._take(calls, counter)
         except BaseException:
             share.failed = self.current
         if session is not None:
-            share.counts, share.used = session.counts, session.used["render"]
+            share.counts, share.used, share.calls = session.counts, session.used["render"], session.calls
         share.written, share.records = set(self._written_files) - before, records.records
         try:
             with os.fdopen(write, "wb") as out:
@@ -159,6 +161,7 @@ class ParallelWriter(incremental.CachingWriter):
             for key, value in share.counts.items():
                 session.counts[key] += value
             session.used["render"] |= share.used
+            session.calls.update(share.calls)
         self._written_files |= share.written
         for record in share.records:
             logging.getLogger(record.name).handle(record)

@@ -11,7 +11,7 @@ import hashlib
 import os
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -26,9 +26,20 @@ _REFERENCES = {("a", "href"): "link", ("link", "href"): "link", ("img", "src"): 
 
 @dataclass(frozen=True)
 class Source:
-    """Where a generated page came from, to point problems at the author's file."""
+    """Where a generated page came from, to point problems at the author's file. Its text is read
+    from `path` only when a problem needs a line number (most builds have none)."""
     shown: str
-    text: str
+    given: str | None = field(default=None, repr=False)
+    path: Path | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def text(self) -> str:
+        if self.given is not None:
+            return self.given
+        try:
+            return self.path.read_text(encoding="utf-8-sig") if self.path else ""
+        except (OSError, UnicodeDecodeError):
+            return ""
 
 
 # One pass over the page: comments and raw-text elements (their content is not markup) are matched
