@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .errors import Problem
 from .fingerprint import atomic_write
+from .memo import fresh
 from .theme_script import insert_prepaint
 
 # An island's opening tag as islet.embed writes it (text that merely mentions data-islet does not match).
@@ -107,14 +108,11 @@ def inject(html: str, page: str, manifest: Manifest, imports: str) -> str:
     return ISLAND.sub(with_module, html.replace("</head>", tags + "</head>", 1))
 
 
-def pages_with_islands(output: Path) -> dict[Path, str]:
-    """Every page of `output` that has an island, with its HTML."""
-    pages = {}
-    for path in sorted(output.rglob("*.html")):
-        html = path.read_text(encoding="utf-8")
-        if ISLAND.search(html):
-            pages[path] = html
-    return pages
+def pages_with_islands(output: Path, memoised=fresh) -> dict[Path, str]:
+    """Every page of `output` that has an island, with its HTML. (`memoised`: islet.incremental's, so
+    that a page linked unchanged from the previous build is not read again to find it has none.)"""
+    has_islands = memoised("islands", lambda html: ISLAND.search(html) is not None)
+    return {path: path.read_text(encoding="utf-8") for path in sorted(output.rglob("*.html")) if has_islands.of_file(path)}
 
 
 def hydrate(output: Path, pages: dict[Path, str], manifest: Manifest, budget: Budget,

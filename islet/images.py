@@ -41,6 +41,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import Problem
 from .fingerprint import atomic_write
+from .memo import fresh
 from .verify import Source, is_internal
 
 VERSION = "1"                                   # bump when encoding changes: new names, new cache keys
@@ -132,19 +133,22 @@ class ImgTag:
 
 
 def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = None,
-             site_url: str = "", workers: int = WORKERS) -> ImageResult:
+             site_url: str = "", workers: int = WORKERS, memoised=fresh) -> ImageResult:
     """Rewrite every HTML page under `output` as described above; encode missing variants into `cache`.
 
     `sources` maps output pages to the file they came from (for messages); `site_url` is Pelican's
     SITEURL, so absolute image URLs on the site itself count as local and variants use the same style.
+    `memoised` (islet.incremental's) spares reading the pages linked unchanged from the previous build
+    to find they have no image.
     """
     output, cache = Path(output), Path(cache)
     sources = sources or {}
     stats, problems = ImageStats(), []
     pages = {}
+    has_images = memoised("has-images", lambda text: "<img" in text)
     for path in sorted(output.rglob("*.html")):
-        text = path.read_text(encoding="utf-8")
-        if "<img" in text:
+        if has_images.of_file(path):
+            text = path.read_text(encoding="utf-8")
             pages[path.relative_to(output).as_posix()] = (text, find_images(text))
 
     # 1. Inspect every local image once; a file that cannot be decoded is reported once.

@@ -55,6 +55,7 @@ from pelican.writers import Writer
 
 from .content import IsletMarkdownReader
 from .fingerprint import Inputs, atomic_write
+from .memo import Memo, file_identity
 from .settings import processes
 
 POOL_MINIMUM = 16              # fewer uncached sources than this are parsed in-process
@@ -114,21 +115,14 @@ class Session:
                 self.entry(kind, key).unlink(missing_ok=True)
         calls = {key: call for key, call in self.calls.items() if _still_written(self.output, call)}
         atomic_write(path, json.dumps({**{k: sorted(v) for k, v in self.used.items()}, "calls": calls}).encode())
-        for name, memo in self.memos.items():
-            memo.save(path.with_name(f"{path.stem}-{name}.pickle"))
-
-
-def _identity_of_file(path) -> list[int]:
-    """Which file this is: a hard link keeps it, a file written in its place changes it (inode numbers
-    alone are reused at once by a new file, its modification time is its own)."""
-    found = os.stat(path)
-    return [found.st_ino, found.st_mtime_ns, found.st_size]
+        for memo in self.memos.values():
+            memo.save()
 
 
 def _still_written(output: Path, call: list) -> bool:
     files, identities, _ = call
     try:
-        return all(_identity_of_file(output / name) == identity for name, identity in zip(files, identities))
+        return all(file_identity(output / name) == identity for name, identity in zip(files, identities))
     except OSError:
         return False
 
@@ -159,42 +153,15 @@ def start(settings: dict, cache: Path, templates: Iterable[str]) -> Session | No
     return session
 
 
-class Memo:
-    """Results of a pure function of strings (a page's text…), kept between builds by their hash. Saved
-    with only the entries this build used, so it holds one build's worth."""
-
-    def __init__(self, path: Path, function):
-        self.function, self.kept, self.used = function, {}, {}
-        try:
-            self.kept = pickle.loads(path.read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
-            pass
-
-    def __call__(self, *texts: str):
-        digest = hashlib.blake2b(digest_size=20)
-        for text in texts:
-            digest.update(text.encode("utf-8") + b"\0")
-        key = digest.digest()
-        found = self.used.get(key)
-        if found is None:
-            found = self.kept.get(key)
-            if found is None:
-                found = self.function(*texts)
-            self.used[key] = found
-        return found
-
-    def save(self, path: Path) -> None:
-        atomic_write(path, pickle.dumps(self.used, protocol=5))
-
-
-def memoised(name: str, function):
-    """`function` (of strings) remembered across builds of this output, or `function` itself when
-    incremental builds are off."""
+def memoised(name: str, function) -> Memo:
+    """`function` (of strings, or of a file's text: islet.memo) remembered across builds of this output;
+    remembered only during this build when incremental builds are off."""
     if session is None:
-        return function
+        return Memo(None, function)
     if name not in session.memos:
         session.memos[name] = Memo(session.manifest().with_name(f"{session.manifest().stem}-{name}.pickle"),
                                    function)
+    session.memos[name].function = function        # the caller's, with what it knows of this build
     return session.memos[name]
 
 
@@ -543,7 +510,7 @@ class CachingWriter(Writer):
         try:
             for name, identity, target in zip(files, identities, targets):
                 source = self.previous / name
-                if _identity_of_file(source) != identity:
+                if file_identity(source) != identity:
                     raise FileNotFoundError(source)
                 self._folder_for(target)
                 os.link(source, target)
@@ -564,7 +531,7 @@ class CachingWriter(Writer):
             return                           # Pelican's rules for writing a file twice were at work
         try:
             session.calls[key] = [[os.path.relpath(f, self.output_path) for f in files],
-                                  [_identity_of_file(f) for f in files], renders]
+                                  [file_identity(f) for f in files], renders]
         except OSError:
             pass
 

@@ -146,7 +146,8 @@ def on_finalized(pelican) -> None:
         shutil.copyfile(favicon, output / "favicon.ico")
     sitemap.write(output, config.origin, current.lastmod)
     current.strict_problems(verify.check_output(output, current.pages, incremental.memoised))
-    pictures = images.optimize(output, config.cache_dir / "images", current.pages, pelican.settings.get("SITEURL", ""))
+    pictures = images.optimize(output, config.cache_dir / "images", current.pages, pelican.settings.get("SITEURL", ""),
+                               memoised=incremental.memoised)
     current.errors += pictures.problems
     current.report.append(images.summary(pictures.stats))
     csp = headers.content_security_policy(hydrate_pages(output), [hydrate.csp_hash(current.css)])
@@ -162,7 +163,7 @@ def on_finalized(pelican) -> None:
 def hydrate_pages(output: Path) -> list[str]:
     """Give each page with widgets its scripts (and what some widgets need); return the CSP hashes of the
     inline scripts this put in pages."""
-    pages = hydrate.pages_with_islands(output)
+    pages = hydrate.pages_with_islands(output, incremental.memoised)
     if not pages:
         current.report.append(f"Widgets: no page uses one of the {len(current.widgets)}; nothing compiled.")
         current.report.append(hydrate.format_table([]))

@@ -31,6 +31,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterable
 
+from .memo import fresh
+
 FORMAT_VERSION = 1
 FIELDS = ["title", "url", "date", "day", "category", "tags", "snippet", "terms"]
 SNIPPET_WORDS = 40
@@ -188,7 +190,7 @@ def entries_from_articles(articles: Iterable[Any], plain_text=plain_text) -> lis
     return entries
 
 
-def write_index(output_dir: Path, articles: Iterable[Any], memoised=lambda name, function: function) -> Path:
+def write_index(output_dir: Path, articles: Iterable[Any], memoised=fresh) -> Path:
     """Write ``output_dir/search.json`` for the published `articles`; returns its path. `memoised(name,
     function)` may remember the costly parts, text and terms of each article, across builds
     (islet.incremental.memoised)."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import Problem
+from .memo import fresh
 
 # (tag, attribute) pairs that point at something the site must contain.
 _REFERENCES = {("a", "href"): "link", ("link", "href"): "link", ("img", "src"): "image",
@@ -81,13 +82,13 @@ def resolve(page: str, url: str, output: Path) -> bool:
     return target.is_file() or (target / "index.html").is_file()
 
 
-def check_output(output: Path, sources: dict[str, Source], memoised=lambda name, function: function) -> list[Problem]:
+def check_output(output: Path, sources: dict[str, Source], memoised=fresh) -> list[Problem]:
     """Problems for every internal reference that does not resolve inside `output`.
 
     `sources` maps output-relative page paths (``articles/x.html``) to the file it came from.
     A broken URL written by the theme shows up on many pages; it is reported once.
     `memoised(name, function)` may remember results across builds (islet.incremental.memoised): a
-    page's references by its text, and its broken ones by its path, text and the list of files.
+    page's references by its text, and its broken ones by its path, file and the list of files.
     """
     files = _files(output)
     listing = hashlib.blake2b("\0".join(sorted(files)).encode(), digest_size=20).hexdigest()
@@ -107,11 +108,11 @@ def check_output(output: Path, sources: dict[str, Source], memoised=lambda name,
                 seen.add(url)
         return broken
 
-    broken_links = memoised("verify-pages", broken_on)
+    broken_links = memoised("verify-pages", lambda text, listing, relative: broken_on(listing, relative, text))
     problems, from_theme = [], {}
     # The walk above, not another; in the order of sorted Paths (by folder and name), as before.
     for relative in sorted((name for name in files if name.endswith(".html")), key=lambda name: name.split("/")):
-        for kind, url in broken_links(listing, relative, (output / relative).read_text(encoding="utf-8")):
+        for kind, url in broken_links.of_file(output / relative, listing, relative):
             source = sources.get(relative)
             line = _line_of(url, source) if source else 0
             if line:

@@ -1,0 +1,68 @@
+"""Memo: results of pure functions, kept between builds of one output folder.
+
+Stages that look at every page of the output (verify, images, hydrate, the search index) ask
+`islet.incremental.memoised(name, function)` for one of these, so that a rebuild repeats their work
+only for what changed. Two ways to ask:
+
+* ``memo(*texts)`` is ``function(*texts)``, remembered by a hash of the texts;
+* ``memo.of_file(path, *texts)`` is ``function(text of path, *texts)``, remembered by the texts and
+  the file's identity (`file_identity`). A page this build hard-linked unchanged from the previous
+  build keeps its identity, so it is not even read.
+
+A memo without a path (no incremental build) remembers nothing between builds.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+from .fingerprint import atomic_write
+
+
+def file_identity(path) -> list[int]:
+    """Which file this is: a hard link keeps it; a file written in its place changes it (inode numbers
+    alone are reused at once by a new file, its modification time and size are its own)."""
+    found = os.stat(path)
+    return [found.st_ino, found.st_mtime_ns, found.st_size]
+
+
+class Memo:
+    """Saved with only the entries this build used, so it holds one build's worth."""
+
+    def __init__(self, path: Path | None, function):
+        self.path, self.function, self.kept, self.used = path, function, {}, {}
+        try:
+            self.kept = pickle.loads(path.read_bytes()) if path else {}
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
+            pass
+
+    def __call__(self, *texts: str):
+        return self._get(texts, lambda: self.function(*texts))
+
+    def of_file(self, path, *texts: str):
+        key = (*texts, ":".join(map(str, file_identity(path))))
+        return self._get(key, lambda: self.function(Path(path).read_text(encoding="utf-8"), *texts))
+
+    def _get(self, texts, compute):
+        digest = hashlib.blake2b(digest_size=20)
+        for text in texts:
+            digest.update(text.encode("utf-8") + b"\0")
+        key = digest.digest()
+        found = self.used.get(key)
+        if found is None:
+            found = self.kept.get(key)
+            if found is None:
+                found = compute()
+            self.used[key] = found
+        return found
+
+    def save(self) -> None:
+        if self.path is not None:
+            atomic_write(self.path, pickle.dumps(self.used, protocol=5))
+
+
+def fresh(name: str, function) -> Memo:
+    """A memo that remembers only during this build: the default of stages run outside a build."""
+    return Memo(None, function)
