@@ -13,7 +13,9 @@
 
 Times are wall-clock seconds of the whole command (start-up included) and its CPU seconds
 (user + system, whole process tree; steadier than wall time on a shared machine), each the
-median over the repeats; the load average at each start is recorded too. Peak memory is ``ru_maxrss`` of the build: the largest single process in its tree.
+median over the repeats; the load average at each start is recorded too. Peak memory is
+``ru_maxrss`` of the build: the largest single process in its tree. Both tools run with Python's
+compiled-module cache on (``PYTHONDONTWRITEBYTECODE`` is dropped), as after a ``pip install``.
 """
 from __future__ import annotations
 
@@ -191,6 +193,9 @@ class Sample:
 def measure(tool: Tool, phase: str, log: Path) -> Sample:
     """Run the tool's build once in a fresh process; a failed build stops the bench with its output."""
     env = {**os.environ, **tool.env}
+    # As installed: Python keeps the modules it compiled. (A shell may turn that off; pip byte-compiles the
+    # packages it installs, so that would only slow down an editable islet, compiled again on every run.)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     load = os.getloadavg()[0]
     run = subprocess.run([sys.executable, "-c", LAUNCHER, str(log), *tool.command], cwd=tool.site, env=env,
                          capture_output=True, text=True, check=True)

@@ -225,6 +225,8 @@ class CachedMarkdownReader(IsletMarkdownReader):
     def _metadata(self, meta, formatted):
         from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, logger
 
+        # Dates are parsed by dateutil, the slowest of the fields: remembered by their text.
+        process = memoised("dates", self.process_metadata)
         output = {}
         for name, value in meta.items():
             name = name.lower()
@@ -233,7 +235,7 @@ class CachedMarkdownReader(IsletMarkdownReader):
             elif not DUPLICATES_DEFINITIONS_ALLOWED.get(name, True):
                 if len(value) > 1:
                     logger.warning("Duplicate definition of `%s` for %s. Using first one.", name, self._source_path)
-                output[name] = self.process_metadata(name, value[0])
+                output[name] = (process if name in ("date", "modified") else self.process_metadata)(name, value[0])
             elif len(value) > 1:
                 output[name] = self.process_metadata(name, value)
             else:
