@@ -10,6 +10,9 @@
 3. For each repeat and each tool, three builds run in a fresh process each, so their peak
    memory is their own: cold (no output, no caches), again with nothing changed, and again
    after one article was edited (the edit is checked to be in the output).
+4. Then islet's dev server (``./dev livereload``) runs on its site, and one more edit is timed
+   until the open article is told to reload (and shows it), and until build/ has it
+   (islet.bench_livereload).
 
 Times are wall-clock seconds of the whole command (start-up included) and its CPU seconds
 (user + system, whole process tree; steadier than wall time on a shared machine), each the
@@ -34,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from . import bench_livereload
 from .errors import IsletError, Problem, print_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,19 +249,29 @@ def bench(articles: int = 1000, repeat: int = 1, seed: int = 2026, workdir: Path
         logs.mkdir(parents=True, exist_ok=True)
         tools = [pelican_site(base / "pelican", corpus), islet_site(base / "islet", corpus)]
         samples: dict[str, dict[str, list[Sample]]] = {t.name: {p: [] for p in PHASES} for t in tools}
-        pages = {}
+        pages, live = {}, []
         for index in range(repeat):
             for tool in tools:                 # interleaved, so a busy moment on the machine hits both
                 progress(f"[{index + 1}/{repeat}] {tool.name}: cold, no-op and one-edit builds of {articles} articles…")
                 for phase, sample in run_tool(tool, index, articles, logs).items():
                     samples[tool.name][phase].append(sample)
                 pages[tool.name] = sum(1 for _ in tool.output.rglob("*.html"))
+            progress(f"[{index + 1}/{repeat}] islet: an edit while ./dev livereload shows the article…")
+            live.append(livereload_edit(tools[1], max(1, articles // 2), f"bench-live-{index}", logs))
         corpus_bytes = sum(p.stat().st_size for p in paths)
         commands = {t.name: " ".join(t.command).replace(str(base), "<tmp>") for t in tools}
-    return results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands)
+    return results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live)
 
 
-def results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands) -> dict:
+def livereload_edit(tool: Tool, number: int, marker: str, logs: Path) -> bench_livereload.LiveSample:
+    env = {**os.environ, **tool.env}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    article = tool.site / "content" / "articles" / f"bench-{number:05d}.md"
+    return bench_livereload.measure(tool.site, article, f"articles/bench-{number:05d}.html", marker, env,
+                                    logs / f"livereload-{marker}.log")
+
+
+def results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live=()) -> dict:
     tools = {}
     for name, phases in samples.items():
         tools[name] = {
@@ -272,6 +286,12 @@ def results(articles, repeat, seed, started, corpus_bytes, samples, pages, comma
                        for phase, runs in phases.items()},
             "peak_rss_mb": round(max(s.peak_rss_mb for runs in phases.values() for s in runs), 1),
         }
+    if live:
+        tools["islet"]["livereload"] = {
+            "shown_seconds": [round(s.shown_seconds, 3) for s in live],
+            "median_shown_seconds": round(statistics.median(s.shown_seconds for s in live), 3),
+            "built_seconds": [round(s.built_seconds, 3) for s in live],
+            "median_built_seconds": round(statistics.median(s.built_seconds for s in live), 3)}
     ratio = lambda a, b: round(a / b, 3) if b else None   # noqa: E731
     ratios = {phase: ratio(tools["islet"]["phases"][phase]["median_seconds"],
                            tools["pelican"]["phases"][phase]["median_seconds"]) for phase in PHASES}
@@ -301,6 +321,9 @@ def table(result: dict) -> str:
                      f"{isl['phases'][p]['median_cpu_seconds']:.2f} s", _times(result["ratios"][f"{p}_cpu"])))
     rows.append(("peak memory (RSS)", f"{pel['peak_rss_mb']:.0f} MB", f"{isl['peak_rss_mb']:.0f} MB",
                  _times(result["ratios"]["peak_rss"])))
+    if "livereload" in isl:
+        rows.append(("livereload: edit shown on the open page", "", f"{isl['livereload']['median_shown_seconds']:.2f} s", ""))
+        rows.append(("livereload: edit built into build/", "", f"{isl['livereload']['median_built_seconds']:.2f} s", ""))
     rows.append(("HTML pages written", f"{pel['html_pages']:,}", f"{isl['html_pages']:,}", ""))
     loads = [x for t in (pel, isl) for ph in t["phases"].values() for x in ph["load_average"]]
     rows.append(("load average at start", f"{min(loads):.1f}–{max(loads):.1f}", "", ""))

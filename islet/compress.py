@@ -111,10 +111,12 @@ def _compress_one(path: Path, cache: Path | None = None, hashed: bool = False,
                   previous: Path | None = None) -> tuple[int, int | None, int | None]:
     """Write (or remove) the variants of one file. Returns (original size, gzip size, brotli size);
     a size is None when that variant was not smaller and so was not written. `previous` is the same
-    file in an earlier output folder compressed by the same code: when its bytes are equal, its
-    variants are hard-linked instead of encoded and written again."""
+    file in an earlier output folder written by the same code: when its bytes are equal and it has
+    variants, they are hard-linked instead of encoded and written again."""
     data = path.read_bytes()
+    # With neither variant there, the earlier build may simply not have been compressed: encode.
     if previous is not None and previous.is_file() and previous.stat().st_size == len(data) \
+            and any(previous.with_name(previous.name + suffix).is_file() for suffix in VARIANTS) \
             and previous.read_bytes() == data:
         return (len(data), *(_link_variant(previous, path, suffix) for suffix in VARIANTS))
     sizes = []
@@ -157,8 +159,8 @@ def compress_output(output: Path, workers: int | None = None, cache: Path | None
     Idempotent and deterministic; safe to run again on the same folder. `workers` defaults to the
     number of CPUs (at most 4). `cache` (optional, e.g. ``.cache/compress``) keeps variants by
     content hash between runs; the output is the same with or without it. `previous` (optional) is
-    the output folder of an earlier build compressed by this same code: the variants of files whose
-    bytes did not change are hard-linked from it (islet.incremental).
+    the output folder of an earlier build by this same code, compressed or not: the variants of files
+    whose bytes did not change are hard-linked from it (islet.incremental).
     """
     started = time.perf_counter()
     files = plan(output)

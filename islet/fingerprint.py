@@ -92,8 +92,11 @@ class Inputs:
             parts[name] = digest.hexdigest()
 
         # The settings files: the one given and any other .py beside it (publishconf imports pelicanconf).
+        # The command line's options count on their own: --strict and --precompress change whether a build
+        # passes and which variants it writes, never what a page says (so not the reader or render keys).
         part("settings", settings_file, *sorted(p for p in root.glob("*.py") if p != settings_file),
-             extra=json.dumps([options, paths], sort_keys=True, default=str))
+             extra=json.dumps([options.get("settings"), paths], sort_keys=True, default=str))
+        part("options", extra=json.dumps(options, sort_keys=True, default=str))
         part("content", content, skip=[data, output])
         part("data", data)
         part("theme", theme)

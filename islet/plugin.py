@@ -43,6 +43,7 @@ class Run:
     css: str = ""                                                      # the theme CSS inlined in every page
     report: list[str] = field(default_factory=list)                    # printed after a successful build
     articles: list = field(default_factory=list)                       # published articles, for the search index
+    generators: list = field(default_factory=list)                     # Pelican's, kept for islet.fast_render
 
     def strict_problems(self, problems: list[Problem]) -> None:
         (self.errors if self.settings.strict else self.warnings).extend(problems)
@@ -114,6 +115,7 @@ def on_content(content) -> None:
 def on_read(generators) -> None:
     """Every source has been read: stop before Pelican writes anything if one was wrong."""
     current.articles = [a for g in generators for a in getattr(g, "articles", [])]
+    current.generators = list(generators)
     for page, claims in sorted(current.claims.items()):
         first, *others = sorted(claims)
         current.pages[page] = first[1]

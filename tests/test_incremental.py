@@ -162,3 +162,16 @@ def test_a_failing_build_after_an_incremental_one_leaves_build_intact(site, tmp_
     again = site.build()
     assert again.code == 0 and "Nothing changed" in again.stdout
     assert site.output_digest() == before
+
+
+def test_strict_and_precompress_builds_share_the_caches_of_a_plain_one(tmp_path):
+    """--strict and --precompress change whether a build passes and which variants it writes, not what a
+    page says: after a plain build, such a build parses and renders nothing again (livereload builds plainly
+    what ./dev build --strict built)."""
+    site = copy_site(tmp_path / "site")
+    assert site.build().code == 0
+    result = site.build("--strict", "--precompress")
+    assert result.code == 0, result.stderr
+    done = counts(result)
+    assert done["preparsed"] == done["parsed"] == done["rendered"] == 0, done
+    assert (site.path("build/index.html.br")).is_file()

@@ -36,16 +36,23 @@ def livereload(demo_copy):
                 process.kill()
                 pytest.fail("livereload did not start:\n" + (process.stdout.read() if process.stdout else ""))
             time.sleep(0.2)
-    yield demo_copy, url
+    yield demo_copy, url, process
+    stop(process)
+
+
+def stop(process) -> str:
+    """Stop the server; what it printed."""
     process.terminate()
     try:
-        process.wait(timeout=10)
+        out, _ = process.communicate(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+        out, _ = process.communicate()
+    return out or ""
 
 
 def test_an_edit_reloads_the_open_page(livereload, chromium):
-    site, url = livereload
+    site, url, _ = livereload
     about = site.path("content/pages/about.md")
     page = chromium.new_page()
     page.goto(url + "about.html")
@@ -57,3 +64,34 @@ def test_an_edit_reloads_the_open_page(livereload, chromium):
     time.sleep(3)
     assert urllib.request.urlopen(url + "about.html").status == 200
     page.context.close()
+
+
+def wait_for(condition, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_body_edit_is_shown_by_a_fast_render_then_built(livereload, chromium):
+    """The article's own page first (islet.fast_render), then the full build: as its bytes are those
+    already shown, the article reloads once; a page the edit did not change does not reload at all."""
+    site, url, process = livereload
+    source, built = site.path("content/articles/first-14-kb.md"), site.path("build/articles/first-14-kb.html")
+    context = chromium.new_context()
+    article, about = context.new_page(), context.new_page()
+    loads = {"article": 0, "about": 0}
+    for name, page, path in (("article", article, "articles/first-14-kb.html"), ("about", about, "about.html")):
+        page.goto(url + path)
+        page.wait_for_load_state("load")
+        page.on("load", lambda _, name=name: loads.__setitem__(name, loads[name] + 1))
+    time.sleep(0.5)                                   # both event streams connected
+    with source.open("a", encoding="utf-8") as out:
+        out.write("\nA sentence added while the page was open.\n")
+    article.locator("p", has_text="A sentence added while the page was open.").wait_for(timeout=20000)
+    wait_for(lambda: "A sentence added" in built.read_text(encoding="utf-8"))
+    time.sleep(1.5)                                   # what the full build would send has been sent
+    context.close()
+    printed = stop(process)
+    assert "Fast render: articles/first-14-kb.html" in printed, printed
+    assert loads == {"article": 1, "about": 0}, loads
