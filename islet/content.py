@@ -174,6 +174,32 @@ def _keep_pygments_objects() -> None:
     codehilite.islet_keeps_objects = True
 
 
+_MARKDOWN: dict[str, Any] = {}       # settings -> (Markdown instance, its "meta" preprocessor and priority)
+
+
+def markdown_for(settings: Mapping[str, Any]):
+    """A Markdown instance for these settings, ready for a new document.
+
+    Setting one up (every extension registers its processors) costs about as much as converting a
+    short article, and Python-Markdown supports converting many documents with one instance, reset
+    in between. Pelican's reader removes the "meta" preprocessor before it converts Markdown in the
+    front matter (Summary…): it is put back here."""
+    from markdown import Markdown
+
+    key = repr(sorted(settings.items()))
+    if key not in _MARKDOWN:
+        md = Markdown(**settings)
+        meta = next(((md.preprocessors["meta"], item.priority) for item in md.preprocessors._priority
+                     if item.name == "meta"), None)
+        _MARKDOWN[key] = md, meta
+        return md
+    md, meta = _MARKDOWN[key]
+    md.reset()
+    if meta is not None and "meta" not in md.preprocessors:
+        md.preprocessors.register(meta[0], "meta", meta[1])
+    return md
+
+
 class IsletMarkdownReader(MarkdownReader):
     """Pelican's Markdown reader plus our front-matter check and the Jinja body stage."""
 
@@ -186,8 +212,6 @@ class IsletMarkdownReader(MarkdownReader):
     islands = None  # islet.embed.Islands, when the site has widgets
 
     def read(self, source_path):
-        from markdown import Markdown
-
         shown = shown_path(Path(source_path), self.root)
         text, problems = check_source(Path(source_path).read_bytes(), shown, self.templates)
         if problems:
@@ -196,7 +220,7 @@ class IsletMarkdownReader(MarkdownReader):
         body_starts = next((n for n, line in enumerate(text.splitlines(), 1) if not line.strip()), 0)
         self._source_path = source_path
         _keep_pygments_objects()
-        self._md = Markdown(**self.settings["MARKDOWN"])
+        self._md = markdown_for(self.settings["MARKDOWN"])
         self._md.preprocessors.register(
             JinjaBody(self._md, self.env, self.context, shown, body_starts), "islet-jinja", 26)
         self._md.treeprocessors.register(AlignClasses(self._md), "islet-align", 0)
@@ -206,6 +230,8 @@ class IsletMarkdownReader(MarkdownReader):
             # After Jinja (so props may use data expressions), before fenced code blocks (priority 25).
             self._md.preprocessors.register(
                 WidgetFences(self._md, self.islands, shown, text.splitlines()), "islet-widgets", 25.5)
+        elif "islet-widgets" in self._md.preprocessors:
+            self._md.preprocessors.deregister("islet-widgets")
         try:
             with pelican_open(source_path) as raw:
                 content = self._md.convert(raw)

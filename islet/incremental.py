@@ -430,7 +430,10 @@ class _CachedTemplate:
             pass
         text = self.template.render(localcontext)
         session.counts["rendered"] += 1
-        atomic_write(entry, text.encode("utf-8"))
+        if writer.call_texts is not None:
+            writer.call_texts.append((entry, text))       # kept or not once the call is done
+        else:
+            atomic_write(entry, text.encode("utf-8"))
         return text
 
 
@@ -447,6 +450,7 @@ class CachingWriter(Writer):
         self.previous_calls = session.previous_calls() if session is not None and self.previous else {}
         self.call_files: list[str] | None = None      # what the call being written opened, in order
         self.call_renders: list[str] | None = None    # and its pages' render keys
+        self.call_texts: list | None = None            # and the render cache entries it made
         self.made: set[str] = set()                   # folders known to exist in the output
         self.settled = False                          # True once Pelican's context no longer changes
 
@@ -464,12 +468,20 @@ class CachingWriter(Writer):
         if key is not None and self._link_call(self.previous_calls.get(key)):
             session.calls[key] = self.previous_calls[key]
             return None
-        self.call_files, self.call_renders = [], []
+        self.call_files, self.call_renders, self.call_texts = [], [], []
         try:
             return super().write_file(name, _CachedTemplate(template, self, context), context, *args, **kwargs)
         finally:
-            files, renders, self.call_files, self.call_renders = self.call_files, self.call_renders, None, None
-            if key is not None and files and renders is not None:
+            files, renders, texts = self.call_files, self.call_renders, self.call_texts
+            self.call_files = self.call_renders = self.call_texts = None
+            skippable = key is not None and files and renders is not None
+            # The page of a one-page call (an article) is not kept in the render cache when the call itself
+            # will be remembered: its key then only changes when the page's does (a file less to create per
+            # article). Unless a later stage rewrites the page: then the call is not remembered (commit).
+            for entry, text in texts:
+                if not (skippable and len(files) == 1) or rewritten_later(text):
+                    atomic_write(entry, text.encode("utf-8"))
+            if skippable:
                 self._record_call(key, files, renders)
 
     # -- skipping a call whose inputs did not change ----------------------------------------------------
@@ -485,8 +497,10 @@ class CachingWriter(Writer):
             call = _WRITE_FILE.bind(self, name, template, context, *args, **kwargs).arguments
             own = call.pop("kwargs", {})
             paginated = call.pop("paginated", None)
-            if paginated is None:              # Pelican's default, whether or not the template paginates
+            if paginated is None:              # Pelican's default
                 paginated = {k: v for k, v in own.items() if k in {"articles", "dates"}}
+            if call.get("template_name") not in self.settings["PAGINATED_TEMPLATES"]:
+                paginated = {}                 # as Pelican decides: one page, which lists them by metadata
             digest = hashlib.blake2b(f"{self.global_digest}\0{template.name}\0".encode(), digest_size=20)
             for part in ("name", "relative_urls", "template_name", "override_output", "url"):
                 digest.update(f"{part}={call.get(part)!r}\0".encode())
@@ -559,6 +573,11 @@ class CachingWriter(Writer):
 
 
 _WRITE_FILE = inspect.signature(Writer.write_file)
+
+
+def rewritten_later(text: str) -> bool:
+    """Whether a later stage may rewrite this page (islet.plugin sets the test: images, widgets)."""
+    return True
 
 
 class _SameOrNew(io.StringIO):

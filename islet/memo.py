@@ -14,8 +14,10 @@ A memo without a path (no incremental build) remembers nothing between builds.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import pickle
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .fingerprint import atomic_write
@@ -39,28 +41,65 @@ class Memo:
             pass
 
     def __call__(self, *texts: str):
-        return self._get(texts, lambda: self.function(*texts))
+        return self._get(_key(texts), lambda: self.function(*texts))
 
     def of_file(self, path, *texts: str):
-        key = (*texts, ":".join(map(str, file_identity(path))))
-        return self._get(key, lambda: self.function(Path(path).read_text(encoding="utf-8"), *texts))
+        return self._get(_file_key(path, texts), lambda: self._of_text(path, texts))
 
-    def _get(self, texts, compute):
-        digest = hashlib.blake2b(digest_size=20)
-        for text in texts:
-            digest.update(text.encode("utf-8") + b"\0")
-        key = digest.digest()
+    def fill_files(self, jobs: list[tuple], processes: int, minimum: int = 200) -> None:
+        """Work out ahead, in `processes` forked processes, the ``of_file(path, *texts)`` of the `jobs`
+        (tuples of path and texts) not remembered yet, when there are at least `minimum` of them (a first
+        build: every page is new). Whatever goes wrong there is left to `of_file`, which raises it here."""
+        global _filling
+        missing = [(key, job) for job in jobs for key in (_file_key(job[0], job[1:]),) if self._known(key) is None]
+        if len(missing) < minimum or processes < 2:
+            return
+        _filling = (self, missing)
+        try:
+            with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+                for results in pool.map(_fill, range(processes * 4), [processes * 4] * (processes * 4)):
+                    self.used.update(results)
+        except Exception:
+            pass
+        finally:
+            _filling = None
+
+    def _of_text(self, path, texts):
+        return self.function(Path(path).read_text(encoding="utf-8"), *texts)
+
+    def _known(self, key: bytes):
         found = self.used.get(key)
+        return self.kept.get(key) if found is None else found
+
+    def _get(self, key: bytes, compute):
+        found = self._known(key)
         if found is None:
-            found = self.kept.get(key)
-            if found is None:
-                found = compute()
-            self.used[key] = found
+            found = compute()
+        self.used[key] = found
         return found
 
     def save(self) -> None:
         if self.path is not None:
             atomic_write(self.path, pickle.dumps(self.used, protocol=5))
+
+
+def _key(texts) -> bytes:
+    digest = hashlib.blake2b(digest_size=20)
+    for text in texts:
+        digest.update(text.encode("utf-8") + b"\0")
+    return digest.digest()
+
+
+def _file_key(path, texts) -> bytes:
+    return _key((*texts, ":".join(map(str, file_identity(path)))))
+
+
+_filling: tuple[Memo, list] | None = None     # what Memo.fill_files' forked processes work on
+
+
+def _fill(start: int, step: int) -> list[tuple[bytes, object]]:
+    memo, missing = _filling
+    return [(key, memo._of_text(job[0], job[1:])) for key, job in missing[start::step]]
 
 
 def fresh(name: str, function) -> Memo:

@@ -81,6 +81,8 @@ def on_initialized(pelican) -> None:
     IsletMarkdownReader.templates = config.templates
     IsletMarkdownReader.root = config.root
     IsletMarkdownReader.problems = current.errors
+    # The pages the images and hydrate stages rewrite (see on_finalized).
+    incremental.rewritten_later = lambda html: "<img" in html or hydrate.ISLAND.search(html) is not None
     # Last: the reader is configured, so worker processes can parse uncached sources ahead of Pelican.
     incremental.start(pelican.settings, config.cache_dir, config.templates)
 
@@ -102,7 +104,8 @@ def on_readers_init(readers) -> None:
 
 def on_content(content) -> None:
     """Remember where each output page comes from (for messages, duplicates and the sitemap)."""
-    if current is None or not isinstance(content, (Article, Page)) or content.status == "draft":
+    if current is None or not isinstance(content, (Article, Page)) or content.status == "draft" \
+            or content.source_path is None:
         return
     source = Path(content.source_path)
     shown, save_as = shown_path(source, current.settings.root), content.save_as   # (Pelican computes save_as anew each time)

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import Problem
 from .memo import fresh
+from .settings import processes
 
 # (tag, attribute) pairs that point at something the site must contain.
 _REFERENCES = {("a", "href"): "link", ("link", "href"): "link", ("img", "src"): "image",
@@ -111,7 +112,9 @@ def check_output(output: Path, sources: dict[str, Source], memoised=fresh) -> li
     broken_links = memoised("verify-pages", lambda text, listing, relative: broken_on(listing, relative, text))
     problems, from_theme = [], {}
     # The walk above, not another; in the order of sorted Paths (by folder and name), as before.
-    for relative in sorted((name for name in files if name.endswith(".html")), key=lambda name: name.split("/")):
+    pages = sorted((name for name in files if name.endswith(".html")), key=lambda name: name.split("/"))
+    broken_links.fill_files([(output / relative, listing, relative) for relative in pages], processes())
+    for relative in pages:
         for kind, url in broken_links.of_file(output / relative, listing, relative):
             source = sources.get(relative)
             line = _line_of(url, source) if source else 0

@@ -153,3 +153,15 @@ def served(page_site):
 
     with LocalServer(page_site) as running:
         yield running
+
+
+@pytest.fixture
+def build_here(monkeypatch):
+    """Build a site in this process, as livereload does (the build's Pelican state stays at hand in
+    islet.plugin.current); the state is dropped afterwards, so later tests see none."""
+    from islet import incremental, plugin
+    from islet.build import BuildPlan, build
+
+    monkeypatch.setattr(plugin, "current", None)
+    monkeypatch.setattr(incremental, "session", None)
+    return lambda root: build(BuildPlan(root))

@@ -53,3 +53,27 @@ def test_line_helpers():
     assert front_matter_line(GOOD, "tags") == 3
     assert front_matter_line(GOOD, "slug") == 1
     assert line_of(GOOD, "Body") == 5
+
+
+def test_one_markdown_instance_reads_every_source_as_its_own_would(demo_copy, build_here):
+    """islet.content.markdown_for reuses one Markdown instance per settings: every demo source (with the
+    Markdown in its front matter) reads exactly as with an instance of its own, in either order."""
+    from islet import content, plugin
+
+    build_here(demo_copy.root)               # configures the reader (data, widgets, templates) as a build does
+    settings = plugin.current.generators[0].settings
+    sources = sorted(demo_copy.path("content").rglob("*.md"))
+
+    def read_all(order, own_instance: bool) -> dict:
+        found = {}
+        for path in order:
+            if own_instance:
+                content._MARKDOWN.clear()
+            html, metadata = content.IsletMarkdownReader(settings).read(str(path))
+            found[path] = (html, repr(sorted(metadata.items())))
+        return found
+
+    alone = read_all(sources, own_instance=True)
+    assert len(alone) > 15
+    assert read_all(sources, own_instance=False) == alone
+    assert read_all(list(reversed(sources)), own_instance=False) == alone

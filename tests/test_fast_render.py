@@ -9,9 +9,9 @@ from islet.build import BuildPlan, build
 
 
 @pytest.fixture
-def built(demo_copy):
+def built(demo_copy, build_here):
     """The demo built in this process, as livereload builds it, so the build's generators are at hand."""
-    build(BuildPlan(demo_copy.root))
+    build_here(demo_copy.root)
     return demo_copy, fast_render.published(plugin.current.generators)
 
 

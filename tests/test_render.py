@@ -2,7 +2,15 @@
 import logging
 import os
 
-from islet import render
+import pytest
+
+from islet import incremental, render
+
+
+@pytest.fixture(autouse=True)
+def no_caches(monkeypatch):
+    """Only the parallel writer here: an earlier in-process build (test_fast_render) leaves its caches set."""
+    monkeypatch.setattr(incremental, "session", None)
 
 
 def test_parallel_and_sequential_builds_are_byte_identical(built_demo, monkeypatch):
