@@ -8,7 +8,7 @@ ordinary full work when in doubt:
    runs at all.
 
 2. **Reader cache** (`CachedMarkdownReader`). Each Markdown source's rendered HTML and raw
-   front matter are stored under ``<cache>/reader/`` by the hash of its bytes, its path and
+   front matter are stored in ``<cache>/reader/`` (pack files, islet.packs) by the hash of its bytes, its path and
    everything else the reader depends on (data files, widgets, islet, Markdown settings and
    versions; see `Inputs.reader`). Sources not in the cache are parsed *before* Pelican asks,
    by a pool of worker processes (`preparse`); Pelican's reader then finds them in the cache.
@@ -19,7 +19,7 @@ ordinary full work when in doubt:
    variables (the article it shows, or the articles of a paginated page, the tag…), and one
    fingerprint of everything the page could also see: every article's and page's metadata and
    URL (not their bodies), the static files and all non-content inputs (`Inputs.render`).
-   The rendered text is stored under ``<cache>/render/`` by that key; a page whose key is
+   The rendered text is stored in ``<cache>/render/`` by that key; a page whose key is
    already there is not rendered again. One step up, a whole ``write_file`` call (an article, or
    the 20 pages of a tag) whose key, made the same way from its arguments, is that of a call of
    the previous build is not made at all: the files it wrote then are hard-linked from the old
@@ -31,8 +31,9 @@ ordinary full work when in doubt:
    use of other articles is metadata. A value the key cannot describe exactly (an object with no
    stable representation) makes the page render normally.
 
-Caches only ever hold results of successful work and are pruned per output folder: entries
-the previous build of this output used and this one did not are deleted (`Session.commit`).
+Caches only ever hold results of successful work and are kept per output folder: the manifest of
+its last successful build says where its entries are, and what that build did not use is dropped
+(`Session.commit`).
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -56,6 +58,7 @@ from pelican.writers import Writer
 from .content import IsletMarkdownReader
 from .fingerprint import Inputs, atomic_write
 from .memo import Memo, file_identity
+from .packs import Pack
 from .settings import processes
 
 POOL_MINIMUM = 16              # fewer uncached sources than this are parsed in-process
@@ -75,12 +78,16 @@ class Session:
     used: dict[str, set] = field(default_factory=lambda: {"reader": set(), "render": set()})
     memos: dict[str, "Memo"] = field(default_factory=dict)
     calls: dict[str, list] = field(default_factory=dict)    # write_file call key -> [files, their identities, render keys]
+    packs: dict[str, Pack] = field(default_factory=dict)     # "reader", "render": the caches (islet.packs)
     counts: dict[str, int] = field(default_factory=lambda: {"parsed": 0, "preparsed": 0, "read_cached": 0,
                                                              "rendered": 0, "render_cached": 0,
                                                              "unchanged": 0, "linked": 0})
 
-    def entry(self, kind: str, key: str) -> Path:
-        return self.cache / kind / key[:2] / key
+    def open_packs(self) -> None:
+        previous, prefix = self._previous_manifest(), self.manifest().stem
+        for kind in self.used:
+            index = previous.get(kind)
+            self.packs[kind] = Pack(self.cache / kind, prefix, index if isinstance(index, dict) else {})
 
     def manifest(self) -> Path:
         name = hashlib.blake2b(str(self.output.resolve()).encode(), digest_size=10).hexdigest()
@@ -109,12 +116,12 @@ class Session:
         output used and this one did not (entries shared with other sites are only ever a missed cache hit
         for them), and remember the calls whose files are still the writer's own (not replaced by a later
         stage: hydrate and images rewrite pages), which the next build may link instead of writing."""
-        path, previous = self.manifest(), self._previous_manifest()
-        for kind, keys in self.used.items():
-            for key in set(previous.get(kind, ())) - keys:
-                self.entry(kind, key).unlink(missing_ok=True)
+        indexes = {kind: self.packs[kind].keep(keys) for kind, keys in self.used.items()}
         calls = {key: call for key, call in self.calls.items() if _still_written(self.output, call)}
-        atomic_write(path, json.dumps({**{k: sorted(v) for k, v in self.used.items()}, "calls": calls}).encode())
+        atomic_write(self.manifest(), json.dumps({**indexes, "calls": calls}).encode())
+        for kind in indexes:                  # the layout before packs: a file per entry in 256 folders
+            for old in (self.cache / kind).glob("??"):
+                shutil.rmtree(old, ignore_errors=True)
         for memo in self.memos.values():
             memo.save()
 
@@ -143,6 +150,7 @@ def start(settings: dict, cache: Path, templates: Iterable[str]) -> Session | No
     session = Session(Path(cache), Path(inputs.output or settings["OUTPUT_PATH"]), inputs,
                       reader_key=inputs.reader(templates, markdown), render_key=inputs.render,
                       plain_reader_key=inputs.reader(templates, markdown, plain=True))
+    session.open_packs()
     # Compiled templates kept between builds (Jinja checks each against its source): every build
     # makes new Jinja environments, and compiling the theme again costs more than rendering a page.
     from jinja2 import FileSystemBytecodeCache
@@ -195,15 +203,15 @@ class CachedMarkdownReader(IsletMarkdownReader):
         if session is None:
             return super().read(source_path)
         key = _reader_key(Path(source_path), Path(source_path).read_bytes())
-        entry = session.entry("reader", key)
+        pack = session.packs["reader"]
         session.used["reader"].add(key)
         try:
-            content, meta, formatted = pickle.loads(entry.read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            content, meta, formatted = pickle.loads(pack.get(key))
+        except (TypeError, pickle.UnpicklingError, EOFError, ValueError):     # (TypeError: not in the cache)
             self._raw_meta, self._formatted = {}, {}
             content, metadata = super().read(source_path)
             session.counts["parsed"] += 1
-            atomic_write(entry, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
+            pack.put(key, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
             return content, metadata
         # Only sources without problems are cached (the key covers their bytes and the templates).
         self._source_path = source_path
@@ -245,15 +253,14 @@ class CachedMarkdownReader(IsletMarkdownReader):
     def _store_only(self, source_path: str) -> None:
         """Worker side: parse one source into the cache; problems are left for the main process."""
         key = _reader_key(Path(source_path), Path(source_path).read_bytes())
-        entry = session.entry("reader", key)
-        if entry.exists():
+        if key in session.packs["reader"]:
             return
         self._raw_meta, self._formatted = {}, {}
         try:
             content, _ = IsletMarkdownReader.read(self, source_path)
         except Exception:              # the main process reads it again and reports the problem
             return
-        atomic_write(entry, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
+        session.packs["reader"].put(key, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
 
 
 def markdown_sources(settings: dict) -> list[Path]:
@@ -276,10 +283,13 @@ def markdown_sources(settings: dict) -> list[Path]:
 _worker_reader: CachedMarkdownReader | None = None
 
 
-def _parse_in_worker(paths: list[str]) -> int:
+def _parse_in_worker(paths: list[str]) -> dict[str, list]:
+    """Parse `paths` into this worker's own pack; returns where the entries are."""
+    pack = session.packs["reader"]
+    pack.added = {}
     for path in paths:
         _worker_reader._store_only(path)
-    return len(paths)
+    return pack.added
 
 
 def preparse(settings: dict) -> int:
@@ -295,7 +305,7 @@ def preparse(settings: dict) -> int:
             key = _reader_key(path, path.read_bytes())
         except OSError:
             continue
-        if not session.entry("reader", key).exists():
+        if key not in session.packs["reader"]:
             missing.append(str(path))
     workers = processes()
     if len(missing) < POOL_MINIMUM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
@@ -304,12 +314,13 @@ def preparse(settings: dict) -> int:
     chunks = [missing[i::workers * 4] for i in range(workers * 4)]
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            done = sum(pool.map(_parse_in_worker, chunks))
+            for added in pool.map(_parse_in_worker, chunks):
+                session.packs["reader"].merge(added)
     except Exception:              # a pool that cannot start only costs time: the reader parses in-process
         return 0
     finally:
         _worker_reader = None
-    return done
+    return len(missing)
 
 
 # --- 3. the render cache ------------------------------------------------------------------------------
@@ -420,20 +431,17 @@ class _CachedTemplate:
             return self.template.render(localcontext)
         if writer.call_renders is not None:
             writer.call_renders.append(key)
-        entry = session.entry("render", key)
         session.used["render"].add(key)
-        try:
-            text = entry.read_bytes().decode("utf-8")
+        cached = session.packs["render"].get(key)
+        if cached is not None:
             session.counts["render_cached"] += 1
-            return text
-        except OSError:
-            pass
+            return cached.decode("utf-8")
         text = self.template.render(localcontext)
         session.counts["rendered"] += 1
         if writer.call_texts is not None:
-            writer.call_texts.append((entry, text))       # kept or not once the call is done
+            writer.call_texts.append((key, text))         # kept or not once the call is done
         else:
-            atomic_write(entry, text.encode("utf-8"))
+            session.packs["render"].put(key, text.encode("utf-8"))
         return text
 
 
@@ -478,9 +486,9 @@ class CachingWriter(Writer):
             # The page of a one-page call (an article) is not kept in the render cache when the call itself
             # will be remembered: its key then only changes when the page's does (a file less to create per
             # article). Unless a later stage rewrites the page: then the call is not remembered (commit).
-            for entry, text in texts:
+            for page_key, text in texts:
                 if not (skippable and len(files) == 1) or rewritten_later(text):
-                    atomic_write(entry, text.encode("utf-8"))
+                    session.packs["render"].put(page_key, text.encode("utf-8"))
             if skippable:
                 self._record_call(key, files, renders)
 

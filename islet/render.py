@@ -35,6 +35,7 @@ class _Share:
     counts: dict = field(default_factory=dict)
     used: set = field(default_factory=set)
     calls: dict = field(default_factory=dict)
+    added: dict = field(default_factory=dict)        # render cache entries, in the helper's own pack
     written: set = field(default_factory=set)
     records: list = field(default_factory=list)
     failed: int | None = None         # index of the call that raised
@@ -131,6 +132,7 @@ class ParallelWriter(incremental.CachingWriter):
         if session is not None:
             session.counts = dict.fromkeys(session.counts, 0)
             session.used["render"], session.calls = set(), {}
+            session.packs["render"].added = {}
         before = set(self._written_files)
         try:
             self._take(calls, counter)
@@ -138,6 +140,8 @@ class ParallelWriter(incremental.CachingWriter):
             share.failed = self.current
         if session is not None:
             share.counts, share.used, share.calls = session.counts, session.used["render"], session.calls
+            share.added = session.packs["render"].added
+            session.packs["render"].close()
         share.written, share.records = set(self._written_files) - before, records.records
         try:
             with os.fdopen(write, "wb") as out:
@@ -162,6 +166,7 @@ class ParallelWriter(incremental.CachingWriter):
                 session.counts[key] += value
             session.used["render"] |= share.used
             session.calls.update(share.calls)
+            session.packs["render"].merge(share.added)
         self._written_files |= share.written
         for record in share.records:
             logging.getLogger(record.name).handle(record)
