@@ -18,8 +18,8 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
-from . import check, compress, headers, hydrate, images, incremental, render, scripts, search_index, sitemap, theme_script
-from . import verify
+from . import check, compress, headers, hydrate, images, incremental, render, render_cache, scripts, search_index, sitemap
+from . import theme_script, verify
 from . import settings as islet_settings
 from .content import IsletMarkdownReader, front_matter_line
 from .data import load_data
@@ -82,7 +82,7 @@ def on_initialized(pelican) -> None:
     IsletMarkdownReader.root = config.root
     IsletMarkdownReader.problems = current.errors
     # The pages the images and hydrate stages rewrite (see on_finalized).
-    incremental.rewritten_later = lambda html: "<img" in html or hydrate.ISLAND.search(html) is not None
+    render_cache.rewritten_later = lambda html: "<img" in html or hydrate.ISLAND.search(html) is not None
     # Last: the reader is configured, so worker processes can parse uncached sources ahead of Pelican.
     incremental.start(pelican.settings, config.cache_dir, config.templates)
 

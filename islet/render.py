@@ -23,7 +23,7 @@ import pickle
 import signal
 from dataclasses import dataclass, field
 
-from . import incremental
+from . import incremental, render_cache
 from .settings import processes
 
 MINIMUM = 16                  # fewer calls than this are written in-process: a fork costs more
@@ -51,7 +51,7 @@ class _Records(logging.Handler):
         self.records.append(record)
 
 
-class ParallelWriter(incremental.CachingWriter):
+class ParallelWriter(render_cache.CachingWriter):
     """Pelican's Writer (with the render cache) whose page writes wait for `flush`."""
 
     active: "ParallelWriter | None" = None
@@ -81,7 +81,7 @@ class ParallelWriter(incremental.CachingWriter):
 
     def _write(self, calls, index) -> None:
         args, kwargs = calls[index]
-        incremental.CachingWriter.write_file(self, *args, **kwargs)
+        render_cache.CachingWriter.write_file(self, *args, **kwargs)
 
     def _in_parallel(self, calls) -> None:
         counter = multiprocessing.get_context("fork").Value("l", 0)
