@@ -138,6 +138,8 @@ def build(plan: BuildPlan) -> BuildResult:
               inputs.parts).save(root, output)
         return BuildResult(output, pages, time.perf_counter() - started, sorted(warnings), report)
     finally:
+        if incremental.session is not None:
+            incremental.session.close()
         pelican_logger.handlers, pelican_logger.propagate, _ = saved
         pelican_logger.setLevel(saved[2])
         console.quiet = False

@@ -81,6 +81,11 @@ class Session:
                 f"{c['render_cached']} from the render cache, {c['rendered']} rendered; "
                 f"{c['unchanged'] + c['linked']} files unchanged, linked from the previous build.")
 
+    def close(self) -> None:
+        """Close the cache files (a build in a long-running process, livereload, may fail before commit)."""
+        for pack in self.packs.values():
+            pack.close()
+
     def _previous_manifest(self) -> dict:
         try:
             return json.loads(self.manifest().read_text(encoding="utf-8"))

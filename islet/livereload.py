@@ -152,14 +152,18 @@ class Site:
         """Show the new pages of edited Markdown sources now, when a page of their own can show them."""
         from watchfiles import Change
 
-        from . import fast_render
+        from . import fast_render, incremental
 
         # Added too: editors that save by renaming a new file over the old one report that.
         paths = [Path(p) for kind, p in changes if kind != Change.deleted and p.endswith(MARKDOWN)]
         if self.last is None or not paths or len(paths) < len(changes):
             return
         started = time.perf_counter()
-        pages = fast_render.render(fast_render.published(self.last.generators), paths)
+        try:
+            pages = fast_render.render(fast_render.published(self.last.generators), paths)
+        finally:
+            if incremental.session is not None:
+                incremental.session.close()       # the reader may have opened the caches again
         if pages:
             self.shown.update(pages)
             self.generation.advance(set(pages))
