@@ -82,7 +82,7 @@ def build(plan: BuildPlan) -> BuildResult:
                            sorted(Problem(**w) for w in state.warnings), [], skipped=True)
 
     from pelican import Pelican
-    from pelican.log import console
+    from pelican.log import LimitFilter, console
     from pelican.settings import read_settings
 
     from . import incremental, plugin
@@ -101,6 +101,10 @@ def build(plan: BuildPlan) -> BuildResult:
     console.quiet = True
     plugin.current = None
     incremental.session = None
+    # Pelican drops a warning it has given once in this process: in a long-running one (livereload), a
+    # second build would neither show nor (in strict mode) fail on a problem the first one reported.
+    LimitFilter._raised_messages.clear()
+    LimitFilter._group_count.clear()
     try:
         try:
             settings = read_settings(str(settings_path), override=override)

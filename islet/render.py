@@ -23,6 +23,8 @@ import pickle
 import signal
 from dataclasses import dataclass, field
 
+from pelican.log import FilteredMessage
+
 from . import incremental, render_cache
 from .settings import processes
 
@@ -169,7 +171,10 @@ class ParallelWriter(render_cache.CachingWriter):
             session.packs["render"].merge(share.added)
         self._written_files |= share.written
         for record in share.records:
-            logging.getLogger(record.name).handle(record)
+            try:
+                logging.getLogger(record.name).handle(record)
+            except FilteredMessage:       # Pelican's loggers raise this when they drop a repeated message
+                pass
 
 
 def get_writer(pelican):

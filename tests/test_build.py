@@ -108,3 +108,15 @@ def test_no_style_attributes_so_a_strict_csp_keeps_table_alignment(built_demo):
     for page in sorted(built_demo.path("build").rglob("*.html")):
         assert 'style="' not in page.read_text(), page.name
     assert 'class="align-right"' in html(built_demo, "articles/compile-dont-ship-runtime.html")
+
+
+def test_a_second_build_in_one_process_reports_the_same_warning(demo_copy, build_here):
+    """Pelican gives a warning once per process; livereload builds again and again in one."""
+    from islet.build import BuildFailed, BuildPlan, build
+
+    article = demo_copy.path("content/articles/first-14-kb.md")
+    article.write_text(article.read_text(encoding="utf-8") + "\n![](https://example.org/x.png)\n", encoding="utf-8")
+    for attempt in range(2):
+        with pytest.raises(BuildFailed) as failed:
+            build(BuildPlan(demo_copy.root, strict=True))
+        assert "alt" in str(failed.value).lower(), (attempt, str(failed.value))

@@ -80,3 +80,24 @@ def test_calls_writing_the_same_file_stay_in_order(tmp_path, monkeypatch):
     writer.calls = [((f"p{i % 20:02d}", _page, str(tmp_path)), {}) for i in range(40)]   # each name twice
     render.flush()
     assert all(p.read_text().endswith(f" by {os.getpid()}") for p in tmp_path.iterdir()), "not written in-process"
+
+
+def _repeating(folder, name):
+    _page(folder, name)
+    logging.getLogger("pelican.writers").warning("the same warning from every page")
+
+
+def test_a_warning_every_process_gives_is_shown_once(tmp_path, monkeypatch, caplog):
+    """Pelican's loggers drop a message they gave before, by raising inside handle(): the records the
+    helpers send back must not break the build when the main process gave the same one."""
+    from pelican.log import FatalLogger, LimitFilter
+
+    assert isinstance(logging.getLogger("pelican.writers"), FatalLogger)
+    monkeypatch.setattr(LimitFilter, "_raised_messages", set())
+    monkeypatch.setenv("ISLET_PROCESSES", "2")
+    writer = _Recorder()
+    writer.calls = [((f"p{i:02d}", _repeating, str(tmp_path)), {}) for i in range(40)]
+    with caplog.at_level(logging.WARNING, logger="pelican"):
+        render.flush()
+    assert len(list(tmp_path.iterdir())) == 40
+    assert [r.getMessage() for r in caplog.records].count("the same warning from every page") == 1
