@@ -51,13 +51,17 @@ class Memo:
         (tuples of path and texts) not remembered yet, when there are at least `minimum` of them (a first
         build: every page is new). Whatever goes wrong there is left to `of_file`, which raises it here."""
         global _filling
-        missing = [(key, job) for job in jobs for key in (_file_key(job[0], job[1:]),) if self._known(key) is None]
+        missing = []
+        for path, *texts in jobs:
+            key = _file_key(path, texts)
+            if self._known(key) is None:
+                missing.append((key, (path, *texts)))
         if len(missing) < minimum or processes < 2:
             return
-        _filling = (self, missing)
+        _filling, parts = (self, missing), processes * 4
         try:
             with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
-                for results in pool.map(_fill, range(processes * 4), [processes * 4] * (processes * 4)):
+                for results in pool.map(_fill, range(parts), [parts] * parts):
                     self.used.update(results)
         except Exception:
             pass

@@ -117,7 +117,7 @@ class _CachedTemplate:
         return getattr(self.template, name)
 
     def render(self, localcontext: dict) -> str:
-        writer = self.writer
+        writer, session = self.writer, incremental.session
         try:
             writer.digest_of(self.context)
             own = {k: v for k, v in localcontext.items() if k not in self.context or v is not self.context[k]}
@@ -129,21 +129,21 @@ class _CachedTemplate:
             key = digest.hexdigest()
         except Uncacheable:
             writer.call_renders = None                 # nor can the call that writes this page be skipped
-            incremental.session.counts["rendered"] += 1
+            session.counts["rendered"] += 1
             return self.template.render(localcontext)
         if writer.call_renders is not None:
             writer.call_renders.append(key)
-        incremental.session.used["render"].add(key)
-        cached = incremental.session.packs["render"].get(key)
+        session.used["render"].add(key)
+        cached = session.packs["render"].get(key)
         if cached is not None:
-            incremental.session.counts["render_cached"] += 1
+            session.counts["render_cached"] += 1
             return cached.decode("utf-8")
         text = self.template.render(localcontext)
-        incremental.session.counts["rendered"] += 1
+        session.counts["rendered"] += 1
         if writer.call_texts is not None:
             writer.call_texts.append((key, text))         # kept or not once the call is done
         else:
-            incremental.session.packs["render"].put(key, text.encode("utf-8"))
+            session.packs["render"].put(key, text.encode("utf-8"))
         return text
 
 
@@ -170,13 +170,14 @@ class CachingWriter(Writer):
         return self.global_digest
 
     def write_file(self, name, template, context, *args, **kwargs):
-        if incremental.session is None or not name:
+        session = incremental.session
+        if session is None or not name:
             return super().write_file(name, template, context, *args, **kwargs)
         if not self.settled:
             self.memo.pop("lists", None)      # while generators run, a list may still change
         key = self._call_key(name, template, context, args, kwargs)
         if key is not None and self._link_call(self.previous_calls.get(key)):
-            incremental.session.calls[key] = self.previous_calls[key]
+            session.calls[key] = self.previous_calls[key]
             return None
         self.call_files, self.call_renders, self.call_texts = [], [], []
         try:
@@ -190,7 +191,7 @@ class CachingWriter(Writer):
             # article). Unless a later stage rewrites the page: then the call is not remembered (commit).
             for page_key, text in texts:
                 if not (skippable and len(files) == 1) or rewritten_later(text):
-                    incremental.session.packs["render"].put(page_key, text.encode("utf-8"))
+                    session.packs["render"].put(page_key, text.encode("utf-8"))
             if skippable:
                 self._record_call(key, files, renders)
 
@@ -202,8 +203,9 @@ class CachingWriter(Writer):
         if signals.content_written.receivers or getattr(template, "name", None) is None:
             return None                       # a plugin wants to see every file written: write them all
         try:
-            if self.digest_of(context) is None or context is not self.global_context:
-                return None
+            self.digest_of(context)
+            if context is not self.global_context:
+                return None                    # a context of its own: the global digest does not cover it
             call = _WRITE_FILE.bind(self, name, template, context, *args, **kwargs).arguments
             own = call.pop("kwargs", {})
             paginated = call.pop("paginated", None)
@@ -246,7 +248,7 @@ class CachingWriter(Writer):
                 os.unlink(target)
             return False
         self._written_files.update(targets)
-        incremental.session.used["render"].update(renders)
+        incremental.session.used["render"].update(renders)     # kept: a later edit may need them
         incremental.session.counts["unchanged"] += len(files)
         return True
 
@@ -256,10 +258,10 @@ class CachingWriter(Writer):
         if len(set(files)) < len(files) or os.devnull in files:
             return                           # Pelican's rules for writing a file twice were at work
         try:
-            incremental.session.calls[key] = [[os.path.relpath(f, self.output_path) for f in files],
-                                  [file_identity(f) for f in files], renders]
+            found = [[os.path.relpath(f, self.output_path) for f in files], [file_identity(f) for f in files], renders]
         except OSError:
-            pass
+            return
+        incremental.session.calls[key] = found
 
     def _folder_for(self, path: str) -> None:
         folder = os.path.dirname(path)
