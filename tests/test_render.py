@@ -1,6 +1,7 @@
 """islet.render: pages written by several processes are the pages one process writes."""
 import logging
 import os
+import time
 
 import pytest
 
@@ -42,11 +43,16 @@ def _page(folder, name):
         logging.getLogger("pelican.writers").warning("a warning from %s", name)
 
 
+def _slow_page(folder, name):
+    time.sleep(0.02)            # as a real page takes a while: the work spreads even on a busy machine
+    _page(folder, name)
+
+
 def test_every_call_is_written_once_and_warnings_come_back(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("ISLET_PROCESSES", "3")
     writer = _Recorder()
     names = [f"p{i:02d}" for i in range(40)]
-    writer.calls = [((name, _page, str(tmp_path)), {}) for name in names]
+    writer.calls = [((name, _slow_page, str(tmp_path)), {}) for name in names]
     with caplog.at_level(logging.WARNING, logger="pelican"):
         render.flush()
     assert sorted(p.name for p in tmp_path.iterdir()) == names
