@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -112,7 +113,12 @@ def pages_with_islands(output: Path, memoised=fresh) -> dict[Path, str]:
     """Every page of `output` that has an island, with its HTML. (`memoised`: islet.incremental's, so
     that a page linked unchanged from the previous build is not read again to find it has none.)"""
     has_islands = memoised("islands", lambda html: ISLAND.search(html) is not None)
-    return {path: path.read_text(encoding="utf-8") for path in sorted(output.rglob("*.html")) if has_islands.of_file(path)}
+    return {path: path.read_text(encoding="utf-8") for path in html_pages(output) if has_islands.of_file(path)}
+
+
+def html_pages(output: Path) -> list[Path]:
+    """Every HTML page under `output`, sorted as Paths sort (os.walk: a third of the time of rglob)."""
+    return sorted(Path(base, name) for base, _, names in os.walk(output) for name in names if name.endswith(".html"))
 
 
 def hydrate(output: Path, pages: dict[Path, str], manifest: Manifest, budget: Budget,

@@ -41,6 +41,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import Problem
 from .fingerprint import atomic_write
+from .hydrate import html_pages
 from .memo import fresh
 from .verify import Source, is_internal
 
@@ -146,7 +147,7 @@ def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = N
     stats, problems = ImageStats(), []
     pages = {}
     has_images = memoised("has-images", lambda text: "<img" in text)
-    for path in sorted(output.rglob("*.html")):
+    for path in html_pages(output):
         if has_images.of_file(path):
             text = path.read_text(encoding="utf-8")
             pages[path.relative_to(output).as_posix()] = (text, find_images(text))

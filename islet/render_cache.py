@@ -21,6 +21,9 @@ import os
 from pathlib import Path
 
 from pelican import signals
+from pelican.contents import Content
+from pelican.paginator import Page, Paginator
+from pelican.urlwrappers import URLWrapper
 from pelican.writers import Writer
 
 from . import incremental
@@ -37,7 +40,7 @@ def _content_digest(obj, memo: dict) -> str:
     if found is None:
         digest = hashlib.blake2b(digest_size=20)
         for part in (str(getattr(obj, "source_path", "")), getattr(obj, "_content", "") or "",
-                     _describe(getattr(obj, "metadata", {}), memo, shown=False), _identity(obj, memo)):
+                     _metadata_of(obj, memo), _identity(obj, memo)):
             digest.update(part.encode() + b"\0")
         found = memo[id(obj)] = digest.hexdigest()
     return found
@@ -58,13 +61,17 @@ def _identity_of(obj) -> str:
                  [getattr(t, "url", None) for t in getattr(obj, "translations", [])]))
 
 
+def _metadata_of(obj, memo: dict) -> str:
+    """An object's metadata, described once (the global digest and its content digest both need it)."""
+    found = memo.get(("metadata", id(obj)))
+    if found is None:
+        found = memo[("metadata", id(obj))] = _describe(getattr(obj, "metadata", {}), memo, shown=False)
+    return found
+
+
 def _describe(value, memo: dict, shown: bool) -> str:
     """A stable text for a template variable. Content objects count fully where `shown`, else by identity
     (their metadata is in the global fingerprint)."""
-    from pelican.contents import Content
-    from pelican.paginator import Page, Paginator
-    from pelican.urlwrappers import URLWrapper
-
     if value is None or isinstance(value, (str, int, float, bool)):
         return repr(value)
     if isinstance(value, Content):
@@ -100,7 +107,7 @@ def _global_digest(context: dict, memo: dict) -> str:
     for name in ("articles", "drafts", "pages", "hidden_pages", "draft_pages"):
         for obj in context.get(name, []):
             digest.update(f"{name}\0{obj.source_path}\0{_identity(obj, memo)}\0".encode())
-            digest.update(_describe(obj.metadata, memo, shown=False).encode() + b"\0")
+            digest.update(_metadata_of(obj, memo).encode() + b"\0")
     # Sorted: Pelican adds static files linked with {static} in set order, which varies between runs.
     for source, save_as in sorted((str(o.source_path), str(o.save_as)) for o in context.get("staticfiles", [])):
         digest.update(f"static\0{source}\0{save_as}\0".encode())
