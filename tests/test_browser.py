@@ -18,7 +18,7 @@ def pages(built_demo):
                    if "<table" in p.read_text() and "highlight" in p.read_text())
     tag = sorted(built_demo.path("build/tag").glob("*.html"))[0]
     return {"index": "", "article": f"articles/{article.name}", "tag": f"tag/{tag.name}",
-            "about": "about.html", "page 2": "page/2/", "404": "404.html"}
+            "about": "about.html", "page 2": "page/2.html", "404": "404.html"}
 
 
 @pytest.mark.parametrize("kind", ["index", "article", "tag", "about", "page 2", "404"])
