@@ -194,12 +194,18 @@ class Sample:
     load: float             # the machine's 1-minute load average when the build started
 
 
+def environment(tool: Tool) -> dict:
+    """What a measured command runs with. As installed, Python keeps the modules it compiled (a shell may
+    turn that off; pip byte-compiles the packages it installs, so that would only slow down an editable
+    islet, compiled again on every run)."""
+    env = {**os.environ, **tool.env}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def measure(tool: Tool, phase: str, log: Path) -> Sample:
     """Run the tool's build once in a fresh process; a failed build stops the bench with its output."""
-    env = {**os.environ, **tool.env}
-    # As installed: Python keeps the modules it compiled. (A shell may turn that off; pip byte-compiles the
-    # packages it installs, so that would only slow down an editable islet, compiled again on every run.)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = environment(tool)
     load = os.getloadavg()[0]
     run = subprocess.run([sys.executable, "-c", LAUNCHER, str(log), *tool.command], cwd=tool.site, env=env,
                          capture_output=True, text=True, check=True)
@@ -264,8 +270,7 @@ def bench(articles: int = 1000, repeat: int = 1, seed: int = 2026, workdir: Path
 
 
 def livereload_edit(tool: Tool, number: int, marker: str, logs: Path) -> bench_livereload.LiveSample:
-    env = {**os.environ, **tool.env}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = environment(tool)
     article = tool.site / "content" / "articles" / f"bench-{number:05d}.md"
     return bench_livereload.measure(tool.site, article, f"articles/bench-{number:05d}.html", marker, env,
                                     logs / f"livereload-{marker}.log")

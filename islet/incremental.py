@@ -60,14 +60,16 @@ class Session:
     memos: dict[str, "Memo"] = field(default_factory=dict)
     calls: dict[str, list] = field(default_factory=dict)    # write_file call key -> [files, their identities, render keys]
     packs: dict[str, Pack] = field(default_factory=dict)     # "reader", "render": the caches (islet.packs)
+    previous: dict = field(default_factory=dict)             # the manifest of the build now in the output
     counts: dict[str, int] = field(default_factory=lambda: {"parsed": 0, "preparsed": 0, "read_cached": 0,
                                                              "rendered": 0, "render_cached": 0,
                                                              "unchanged": 0, "linked": 0})
 
     def open_packs(self) -> None:
-        previous, prefix = self._previous_manifest(), self.manifest().stem
+        """Read the manifest of the build now in the output (once) and open the caches it indexes."""
+        self.previous, prefix = self._previous_manifest(), self.manifest().stem
         for kind in self.used:
-            index = previous.get(kind)
+            index = self.previous.get(kind)
             self.packs[kind] = Pack(self.cache / kind, prefix, index if isinstance(index, dict) else {})
 
     def manifest(self) -> Path:
@@ -94,7 +96,7 @@ class Session:
 
     def previous_calls(self) -> dict[str, list]:
         """The write_file calls of the build now in the output folder, by call key (see CachingWriter)."""
-        calls = self._previous_manifest().get("calls")
+        calls = self.previous.get("calls")
         return calls if isinstance(calls, dict) else {}
 
     def commit(self) -> None:

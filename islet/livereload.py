@@ -12,13 +12,13 @@ the server shows from memory is dropped.
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote
 
 from .build import BuildPlan, build_and_report
+from .hydrate import html_pages
 from .memo import file_identity
 from .serve import SiteHandler, make_server
 
@@ -191,14 +191,11 @@ class Site:
     def _pages(self) -> dict[str, list[int]]:
         """Output page -> its file identity: a page the build linked unchanged keeps it."""
         found = {}
-        for base, _, names in os.walk(self.output):
-            for name in names:
-                if name.endswith(".html"):
-                    path = os.path.join(base, name)
-                    try:
-                        found[os.path.relpath(path, self.output).replace(os.sep, "/")] = file_identity(path)
-                    except OSError:
-                        pass
+        for path in html_pages(self.output):
+            try:
+                found[path.relative_to(self.output).as_posix()] = file_identity(path)
+            except OSError:
+                pass
         return found
 
 
