@@ -4,7 +4,9 @@ Pelican renders and writes its pages one after another on one core. `ParallelWri
 Pelican through the ``get_writer`` signal, with islet.incremental's render cache inside) only
 *records* each ``write_file`` call while the generators run. `flush` (called first thing when
 Pelican signals ``finalized``) then forks helpers that inherit the finished context, and every
-process takes the next unwritten call from a shared counter until none is left. Each call writes
+process takes the next unwritten call from a shared counter until none is left, the largest first (a
+list of 1,000 articles paginated is one call of 200 pages: taken last, it would leave the other cores
+idle while one process writes it). Each call writes
 its own files, so the output does not depend on which process wrote what; calls that would write
 the same file run in one process, in Pelican's order.
 
@@ -87,12 +89,13 @@ class ParallelWriter(render_cache.CachingWriter):
 
     def _in_parallel(self, calls) -> None:
         counter = multiprocessing.get_context("fork").Value("l", 0)
+        order = largest_first(calls)
         helpers: list[tuple[int, int]] = []
         gc.freeze()                   # keep the collector from touching (and so copying) inherited objects
         try:
             for _ in range(processes() - 1):
-                helpers.append(self._fork(calls, counter))
-            self._take(calls, counter)
+                helpers.append(self._fork(calls, order, counter))
+            self._take(calls, order, counter)
         except BaseException:
             for pid, _ in helpers:
                 os.kill(pid, signal.SIGKILL)
@@ -108,18 +111,18 @@ class ParallelWriter(render_cache.CachingWriter):
             elif share.counts is None:
                 raise RuntimeError("a page-writing process stopped without reporting; run the build again")
 
-    def _take(self, calls, counter) -> None:
+    def _take(self, calls, order, counter) -> None:
         """Write the next call nobody has taken, until none is left."""
         while True:
             with counter.get_lock():
-                index = counter.value
+                taken = counter.value
                 counter.value += 1
-            if index >= len(calls):
+            if taken >= len(order):
                 return
-            self.current = index
-            self._write(calls, index)
+            self.current = order[taken]
+            self._write(calls, order[taken])
 
-    def _fork(self, calls, counter) -> tuple[int, int]:
+    def _fork(self, calls, order, counter) -> tuple[int, int]:
         read, write = os.pipe()
         pid = os.fork()
         if pid:
@@ -137,7 +140,7 @@ class ParallelWriter(render_cache.CachingWriter):
             session.packs["render"].added = {}
         before = set(self._written_files)
         try:
-            self._take(calls, counter)
+            self._take(calls, order, counter)
         except BaseException:
             share.failed = self.current
         if session is not None:
@@ -175,6 +178,16 @@ class ParallelWriter(render_cache.CachingWriter):
                 logging.getLogger(record.name).handle(record)
             except FilteredMessage:       # Pelican's loggers raise this when they drop a repeated message
                 pass
+
+
+def largest_first(calls) -> list[int]:
+    """The calls' indexes, those that list the most objects (paginated indexes, tags, authors) first;
+    otherwise in Pelican's order."""
+    def size(index):
+        kwargs = calls[index][1]         # Pelican paginates `paginated`, else these two of the arguments
+        listed = kwargs.get("paginated") or {k: v for k, v in kwargs.items() if k in ("articles", "dates")}
+        return max((len(objects) for objects in listed.values() if hasattr(objects, "__len__")), default=0)
+    return sorted(range(len(calls)), key=lambda index: -size(index))
 
 
 def get_writer(pelican):

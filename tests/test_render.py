@@ -107,3 +107,14 @@ def test_a_warning_every_process_gives_is_shown_once(tmp_path, monkeypatch, capl
         render.flush()
     assert len(list(tmp_path.iterdir())) == 40
     assert [r.getMessage() for r in caplog.records].count("the same warning from every page") == 1
+
+
+def test_calls_that_list_the_most_objects_are_taken_first():
+    """A paginated list of every article is the longest call: started last, it would keep one core busy
+    while the others wait. The rest keep Pelican's order."""
+    calls = [(("articles/a.html",), {"article": object()}),
+             (("tag/x.html",), {"articles": [1, 2, 3], "dates": [1, 2, 3]}),
+             (("articles/b.html",), {"article": object()}),
+             (("index.html",), {"articles": list(range(50)), "dates": list(range(50))}),
+             (("author/me.html",), {"paginated": {"articles": list(range(20))}, "articles": list(range(99))})]
+    assert render.largest_first(calls) == [3, 4, 1, 0, 2]
