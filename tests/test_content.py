@@ -77,3 +77,42 @@ def test_one_markdown_instance_reads_every_source_as_its_own_would(demo_copy, bu
     assert len(alone) > 15
     assert read_all(sources, own_instance=False) == alone
     assert read_all(list(reversed(sources)), own_instance=False) == alone
+
+
+FENCED = [("python", "", "def f(items):\n    return {i: i % 2 for i in items if i < 3}\n"),
+          ("js", ' hl_lines="2"', "const a = 1;\nlet b = `${a} <b>`;\n"),
+          ("", '{ .python linenums="1" }', "print('again')\nx = [1, 2]\n"),
+          ("no-such-language", "", "plain <text> & more\n"),
+          ("css", "", "a { color: red; }\n"),
+          ("js", "", "const a = 1;\nlet b = `${a} <b>`;\n")]
+
+
+def test_shared_pygments_lexers_and_formatters_give_the_html_new_ones_give(monkeypatch):
+    """islet.content.share_pygments: codehilite gets one lexer and one formatter per (name, options)
+    instead of new ones for every code block; the HTML stays exactly what new ones give."""
+    import markdown
+    import pygments.formatters
+    import pygments.lexers
+    from markdown.extensions import codehilite
+
+    from islet import content
+
+    monkeypatch.setattr(codehilite, "get_lexer_by_name", pygments.lexers.get_lexer_by_name)
+    monkeypatch.setattr(codehilite, "get_formatter_by_name", pygments.formatters.get_formatter_by_name)
+    documents = [f"Block {n}:\n\n```{lang}{options}\n{code}```\n" for n, (lang, options, code) in enumerate(FENCED)]
+    settings = {"extensions": ["codehilite", "extra"], "extension_configs": {"codehilite": {"css_class": "highlight"}}}
+
+    def convert(order):
+        md = markdown.Markdown(**settings)
+        return [(md.reset(), md.convert(documents[n]))[1] for n in order]
+
+    new = convert(range(len(FENCED)))
+    assert 'class="hll"' in new[1] and "linenos" in new[2] and "&lt;text&gt;" in new[3]
+    content.share_pygments()
+    lexers = codehilite.get_lexer_by_name.shared
+    assert convert(range(len(FENCED))) == new
+    assert convert(reversed(range(len(FENCED)))) == list(reversed(new))
+    # One per (language, options): js with and without hl_lines, python with and without linenums, css
+    # (the unknown language is guessed, not looked up by name).
+    assert sorted(name for name, _ in lexers) == ["css", "js", "js", "python", "python"]
+    assert len(codehilite.get_formatter_by_name.shared) == 3    # plain, hl_lines="2", linenums
