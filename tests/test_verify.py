@@ -45,6 +45,8 @@ TRICKY = """<!DOCTYPE html><html><head><title>a</title>
 <a data-href="not-me.html" href="a&amp;b.html">&lt;a href="escaped.html"&gt;</a><img alt='a > b' src="after-gt.png">
 <picture><source srcset="p-1.avif 360w, p-2.avif 720w" type="image/avif"><img src="p.jpg"></picture>
 <video poster="poster.jpg" src="v.mp4"></video><a-b href="custom.html"></a-b>
+<SCRIPT>if (a </scripts> b) { x("<a href='in-script2.html'>") }</Script ><a href="after-script.html">
+<!-- a - b <img src="in-comment.png"> ---><img src="after-comment.png">
 </body></html>"""
 
 
@@ -52,6 +54,7 @@ def test_scanner_agrees_with_html_parser_on_tricky_markup():
     found = references(TRICKY)
     assert found == _HtmlParserReferences(TRICKY).found
     assert ("link", "upper.html") in found and ("link", "a&b.html") in found and ("image", "after-gt.png") in found
+    assert found[-2:] == [("link", "after-script.html"), ("image", "after-comment.png")]
     assert not any("in-" in url or "commented" in url or "escaped" in url for _, url in found)
 
 
