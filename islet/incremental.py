@@ -10,8 +10,8 @@ ordinary full work when in doubt:
 2. **Reader cache** (`CachedMarkdownReader`). Each Markdown source's rendered HTML and raw
    front matter are stored in ``<cache>/reader/`` (pack files, islet.packs) by the hash of its bytes, its path and
    everything else the reader depends on (data files, widgets, islet, Markdown settings and
-   versions; see `Inputs.reader`). Sources not in the cache are parsed *before* Pelican asks,
-   by a pool of worker processes (`preparse`); Pelican's reader then finds them in the cache.
+   versions; see `Inputs.reader`). Sources not in the cache are parsed by a pool of worker processes
+   (`preparse`), while Pelican reads those they have done (`Ahead`) from the cache.
    A source with problems is never cached, so its problems are reported by the normal reader.
 
 3. **Render cache** (islet.render_cache; islet.render's parallel writer uses it). A page whose
@@ -34,7 +34,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .content import IsletMarkdownReader
 from .fingerprint import Inputs, atomic_write
@@ -61,6 +61,7 @@ class Session:
     calls: dict[str, list] = field(default_factory=dict)    # write_file call key -> [files, their identities, render keys]
     packs: dict[str, Pack] = field(default_factory=dict)     # "reader", "render": the caches (islet.packs)
     previous: dict = field(default_factory=dict)             # the manifest of the build now in the output
+    ahead: "Ahead | None" = None                             # sources being parsed by worker processes
     counts: dict[str, int] = field(default_factory=lambda: {"parsed": 0, "preparsed": 0, "read_cached": 0,
                                                              "rendered": 0, "render_cached": 0,
                                                              "unchanged": 0, "linked": 0})
@@ -83,8 +84,17 @@ class Session:
                 f"{c['render_cached']} from the render cache, {c['rendered']} rendered; "
                 f"{c['unchanged'] + c['linked']} files unchanged, linked from the previous build.")
 
+    def finish_reading(self) -> None:
+        """Every source was read (plugin.on_read)."""
+        if self.ahead is not None:
+            self.ahead, ahead = None, self.ahead
+            ahead.finish()
+
     def close(self) -> None:
         """Close the cache files (a build in a long-running process, livereload, may fail before commit)."""
+        if self.ahead is not None:
+            self.ahead, ahead = None, self.ahead
+            ahead.cancel()
         for pack in self.packs.values():
             pack.close()
 
@@ -190,6 +200,8 @@ class CachedMarkdownReader(IsletMarkdownReader):
     def read(self, source_path):
         if session is None:
             return super().read(source_path)
+        if session.ahead is not None:
+            session.ahead.wait_for(source_path)
         key = _reader_key(Path(source_path), Path(source_path).read_bytes())
         pack = session.packs["reader"]
         session.used["reader"].add(key)
@@ -269,6 +281,7 @@ def markdown_sources(settings: dict) -> list[Path]:
 
 
 _worker_reader: CachedMarkdownReader | None = None
+CHUNK = 8            # sources per worker task: small, so that Pelican can start on the first ones early
 
 
 def _parse_in_worker(paths: list[str]) -> dict[str, list]:
@@ -281,8 +294,9 @@ def _parse_in_worker(paths: list[str]) -> dict[str, list]:
 
 
 def preparse(settings: dict) -> int:
-    """Parse the uncached sources in worker processes (forked: they inherit the configured reader,
-    data and widgets), so a cold build uses both cores. Returns how many were handed to workers."""
+    """Start parsing the uncached sources in worker processes (forked: they inherit the configured reader,
+    data and widgets), so a cold build uses every core; Pelican reads them meanwhile (`Ahead`).
+    Returns how many were handed to workers."""
     global _worker_reader
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -294,21 +308,89 @@ def preparse(settings: dict) -> int:
         except OSError:
             continue
         if key not in session.packs["reader"]:
-            missing.append(str(path))
+            missing.append(os.path.abspath(path))
     workers = processes()
     if len(missing) < POOL_MINIMUM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     _worker_reader = CachedMarkdownReader(settings)
-    chunks = [missing[i::workers * 4] for i in range(workers * 4)]
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for added in pool.map(_parse_in_worker, chunks):
-                session.packs["reader"].merge(added)
+    try:      # (forks every worker at the first task: they inherit _worker_reader)
+        session.ahead = Ahead(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")), missing)
     except Exception:              # a pool that cannot start only costs time: the reader parses in-process
         return 0
     finally:
         _worker_reader = None
     return len(missing)
+
+
+class Ahead:
+    """Sources being parsed by worker processes while Pelican reads those already done.
+
+    Pelican lists a generator's sources (``Generator.get_files``) and reads them one after another, making
+    its Article objects in this process. `in_ready_order` hands it the sources already parsed first and the
+    others as their worker finishes them, so that this process works while the workers do, not after them.
+    Any source may still be read at any time: `wait_for` waits for the worker that has it."""
+
+    def __init__(self, pool, paths: list[str]):
+        self.pool, self.pending, self.parts = pool, {}, {}
+        for start in range(0, len(paths), CHUNK):
+            part = paths[start:start + CHUNK]
+            future = pool.submit(_parse_in_worker, part)
+            self.parts[future] = part
+            self.pending.update(dict.fromkeys(part, future))
+
+    def in_ready_order(self, files: Iterable[str], base: str) -> Iterator[str]:
+        """`files` (relative to `base`, as Pelican lists them), those parsed already first."""
+        from concurrent.futures import as_completed
+
+        waiting: dict = {}
+        for name in files:
+            future = self.pending.get(os.path.abspath(os.path.join(base, name)))
+            if future is None:
+                yield name
+            else:
+                waiting.setdefault(future, []).append(name)
+        for future in as_completed(waiting):
+            self._absorb(future)
+            yield from waiting[future]
+
+    def wait_for(self, path: str) -> None:
+        future = self.pending.get(os.path.abspath(path))
+        if future is not None:
+            self._absorb(future)
+
+    def finish(self) -> None:
+        """Every source was read: take what the workers parsed that Pelican did not ask for, stop them."""
+        for future in list(self.parts):
+            self._absorb(future)
+        self.pool.shutdown()
+
+    def cancel(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _absorb(self, future) -> None:
+        part = self.parts.pop(future, None)
+        if part is None:
+            return                               # taken already
+        try:
+            session.packs["reader"].merge(future.result())
+        except Exception:          # a worker that failed only costs time: the reader parses these itself
+            pass
+        for path in part:
+            del self.pending[path]
+
+
+def read_ready_first(generator) -> None:
+    """Pelican's article_generator_init and page_generator_init signals: the generator lists the sources
+    the workers have parsed first (Pelican sorts what it read afterwards, so the order it reads in is
+    its own business: it lists a set)."""
+    listed = generator.get_files
+
+    def get_files(paths, exclude=None, extensions=None):
+        files = listed(paths, exclude=exclude, extensions=extensions)
+        ahead = session.ahead if session is not None else None
+        return ahead.in_ready_order(files, generator.path) if ahead is not None and ahead.pending else files
+
+    generator.get_files = get_files
 
 
 def timed(seconds_since: float) -> str:

@@ -55,6 +55,8 @@ current: Run | None = None
 def register():
     signals.initialized.connect(on_initialized)
     signals.readers_init.connect(on_readers_init)
+    signals.article_generator_init.connect(incremental.read_ready_first)
+    signals.page_generator_init.connect(incremental.read_ready_first)
     signals.content_object_init.connect(on_content)
     signals.all_generators_finalized.connect(on_read)
     signals.feed_generated.connect(on_feed)
@@ -117,6 +119,8 @@ def on_content(content) -> None:
 
 def on_read(generators) -> None:
     """Every source has been read: stop before Pelican writes anything if one was wrong."""
+    if incremental.session is not None:
+        incremental.session.finish_reading()
     current.articles = [a for g in generators for a in getattr(g, "articles", [])]
     current.generators = list(generators)
     for page, claims in sorted(current.claims.items()):
