@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .errors import Problem
 from .fingerprint import atomic_write
-from .memo import fresh
+from .memo import PAGE_FACTS, fresh
 from .theme_script import insert_prepaint
 
 # An island's opening tag as islet.embed writes it (text that merely mentions data-islet does not match).
@@ -112,8 +112,15 @@ def inject(html: str, page: str, manifest: Manifest, imports: str) -> str:
 def pages_with_islands(output: Path, memoised=fresh) -> dict[Path, str]:
     """Every page of `output` that has an island, with its HTML. (`memoised`: islet.incremental's, so
     that a page linked unchanged from the previous build is not read again to find it has none.)"""
-    has_islands = memoised("islands", lambda html: ISLAND.search(html) is not None)
+    has_islands = memoised("islands", _has_islands)
     return {path: path.read_text(encoding="utf-8") for path in html_pages(output) if has_islands.of_file(path)}
+
+
+def _has_islands(html: str) -> bool:
+    return ISLAND.search(html) is not None
+
+
+PAGE_FACTS["islands"] = _has_islands
 
 
 def html_pages(output: Path) -> list[Path]:

@@ -42,7 +42,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from .errors import Problem
 from .fingerprint import atomic_write
 from .hydrate import html_pages
-from .memo import fresh
+from .memo import PAGE_FACTS, fresh
 from .verify import Source, is_internal
 
 VERSION = "1"                                   # bump when encoding changes: new names, new cache keys
@@ -133,6 +133,13 @@ class ImgTag:
     self_closing: bool
 
 
+def _has_images(html: str) -> bool:
+    return "<img" in html
+
+
+PAGE_FACTS["has-images"] = _has_images
+
+
 def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = None,
              site_url: str = "", workers: int = WORKERS, memoised=fresh) -> ImageResult:
     """Rewrite every HTML page under `output` as described above; encode missing variants into `cache`.
@@ -146,7 +153,7 @@ def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = N
     sources = sources or {}
     stats, problems = ImageStats(), []
     pages = {}
-    has_images = memoised("has-images", lambda text: "<img" in text)
+    has_images = memoised("has-images", _has_images)
     for path in html_pages(output):
         if has_images.of_file(path):
             text = path.read_text(encoding="utf-8")

@@ -38,7 +38,7 @@ from typing import Iterable, Iterator
 
 from .content import IsletMarkdownReader
 from .fingerprint import Inputs, atomic_write
-from .memo import Memo, file_identity
+from .memo import PAGE_FACTS, Memo, file_identity
 from .packs import Pack
 from .settings import processes
 
@@ -62,6 +62,7 @@ class Session:
     packs: dict[str, Pack] = field(default_factory=dict)     # "reader", "render": the caches (islet.packs)
     previous: dict = field(default_factory=dict)             # the manifest of the build now in the output
     ahead: "Ahead | None" = None                             # sources being parsed by worker processes
+    learnt: list = field(default_factory=list)               # (memo name, key, result) of `learn_pages`
     counts: dict[str, int] = field(default_factory=lambda: {"parsed": 0, "preparsed": 0, "read_cached": 0,
                                                              "rendered": 0, "render_cached": 0,
                                                              "unchanged": 0, "linked": 0})
@@ -169,6 +170,35 @@ def memoised(name: str, function) -> Memo:
                                    function)
     session.memos[name].function = function        # the caller's, with what it knows of this build
     return session.memos[name]
+
+
+def learn_pages(paths: Iterable[str]) -> None:
+    """The render stage has just written these files: work out the PAGE_FACTS of those that are pages
+    (islet.memo), so that verify, images and hydrate do not read them again. A render helper process
+    sends `session.learnt` back (`absorb_learnt`)."""
+    if session is None:
+        return
+    for path in paths:
+        if not path.endswith(".html"):
+            continue
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+            for name, function in PAGE_FACTS.items():
+                learnt = memoised(name, function).learn_file(path, text)
+                if learnt is not None:
+                    session.learnt.append((name, *learnt))
+        except (OSError, UnicodeDecodeError):
+            continue                     # the stage reads the file itself, and reports what is wrong
+
+
+def page_memos() -> list[Memo]:
+    """The memos of PAGE_FACTS, loaded (before the render stage forks, so that it is done once)."""
+    return [memoised(name, function) for name, function in PAGE_FACTS.items()]
+
+
+def absorb_learnt(learnt: list) -> None:
+    for name, key, found in learnt:
+        memoised(name, PAGE_FACTS[name]).used[key] = found
 
 
 def previous_output() -> Path | None:

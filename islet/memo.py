@@ -7,7 +7,12 @@ only for what changed. Two ways to ask:
 * ``memo(*texts)`` is ``function(*texts)``, remembered by a hash of the texts;
 * ``memo.of_file(path, *texts)`` is ``function(text of path, *texts)``, remembered by the texts and
   the file's identity (`file_identity`). A page this build hard-linked unchanged from the previous
-  build keeps its identity, so it is not even read.
+  build keeps its identity, so it is not even read;
+* ``memo.of_path(path, *texts)`` is ``function(path, *texts)``, remembered in the same way.
+
+A stage that asks ``of_file(page)`` of every page with a function of the page alone registers it in
+`PAGE_FACTS`: the render stage then works it out for each page just after writing it (the page is in
+the page cache, and every core is busy rendering then), and the stage finds it remembered.
 
 A memo without a path (no incremental build) remembers nothing between builds.
 """
@@ -19,8 +24,12 @@ import os
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, Callable
 
 from .fingerprint import atomic_write
+
+
+PAGE_FACTS: dict[str, Callable[[str], Any]] = {}    # memo name -> function of a page's HTML (see above)
 
 
 def file_identity(path) -> list[int]:
@@ -45,6 +54,18 @@ class Memo:
 
     def of_file(self, path, *texts: str):
         return self._get(_file_key(path, texts), lambda: self._of_text(path, texts))
+
+    def of_path(self, path, *texts: str):
+        return self._get(_file_key(path, texts), lambda: self.function(path, *texts))
+
+    def learn_file(self, path, text: str) -> tuple[bytes, Any] | None:
+        """Work out ``of_file(path)`` from `text`, the file's text, unless it is known; returns (key, result)
+        when it was not."""
+        key = _file_key(path, ())
+        if self._known(key) is not None:
+            return None
+        self.used[key] = found = self.function(text)
+        return key, found
 
     def fill_files(self, jobs: list[tuple], processes: int, minimum: int = 200) -> None:
         """Work out ahead, in `processes` forked processes, the ``of_file(path, *texts)`` of the `jobs`

@@ -40,6 +40,7 @@ class _Share:
     used: set = field(default_factory=set)
     calls: dict = field(default_factory=dict)
     added: dict = field(default_factory=dict)        # render cache entries, in the helper's own pack
+    learnt: list = field(default_factory=list)       # facts of the pages it wrote (islet.memo.PAGE_FACTS)
     written: set = field(default_factory=set)
     records: list = field(default_factory=list)
     failed: int | None = None         # index of the call that raised
@@ -81,6 +82,7 @@ class ParallelWriter(render_cache.CachingWriter):
             return
         if incremental.session is not None:          # once, not in every process
             self.digest_of(calls[0][0][2])
+            incremental.page_memos()
         self._in_parallel(calls)
 
     def _write(self, calls, index) -> None:
@@ -136,7 +138,7 @@ class ParallelWriter(render_cache.CachingWriter):
         session = incremental.session
         if session is not None:
             session.counts = dict.fromkeys(session.counts, 0)
-            session.used["render"], session.calls = set(), {}
+            session.used["render"], session.calls, session.learnt = set(), {}, []
             session.packs["render"].added = {}
         before = set(self._written_files)
         try:
@@ -145,7 +147,7 @@ class ParallelWriter(render_cache.CachingWriter):
             share.failed = self.current
         if session is not None:
             share.counts, share.used, share.calls = session.counts, session.used["render"], session.calls
-            share.added = session.packs["render"].added
+            share.added, share.learnt = session.packs["render"].added, session.learnt
             session.packs["render"].close()
         share.written, share.records = set(self._written_files) - before, records.records
         try:
@@ -172,6 +174,7 @@ class ParallelWriter(render_cache.CachingWriter):
             session.used["render"] |= share.used
             session.calls.update(share.calls)
             session.packs["render"].merge(share.added)
+            incremental.absorb_learnt(share.learnt)
         self._written_files |= share.written
         for record in share.records:
             try:

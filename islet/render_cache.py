@@ -201,6 +201,8 @@ class CachingWriter(Writer):
                     session.packs["render"].put(page_key, text.encode("utf-8"))
             if skippable:
                 self._record_call(key, files, renders)
+            if files:
+                incremental.learn_pages(f for f in files if f != os.devnull)
 
     # -- skipping a call whose inputs did not change ----------------------------------------------------
     # A call's pages are a function of the template, its arguments (the article, the tag and its articles

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import Problem
-from .memo import fresh
+from .memo import PAGE_FACTS, fresh
 from .settings import processes
 
 # (tag, attribute) pairs that point at something the site must contain.
@@ -73,6 +73,9 @@ def references(html: str) -> list[tuple[str, str]]:
     return found
 
 
+PAGE_FACTS["verify"] = references
+
+
 def is_internal(url: str) -> bool:
     parts = urlsplit(url)
     return not (parts.scheme or parts.netloc or url.startswith("#") or not url.strip())
@@ -93,15 +96,16 @@ def check_output(output: Path, sources: dict[str, Source], memoised=fresh) -> li
     `sources` maps output-relative page paths (``articles/x.html``) to the file it came from.
     A broken URL written by the theme shows up on many pages; it is reported once.
     `memoised(name, function)` may remember results across builds (islet.incremental.memoised): a
-    page's references by its text, and its broken ones by its path, file and the list of files.
+    page's references by its file (the render stage works them out as it writes pages: PAGE_FACTS),
+    and its broken ones by its path, file and the list of files.
     """
     files = _files(output)
     listing = hashlib.blake2b("\0".join(sorted(files)).encode(), digest_size=20).hexdigest()
-    scan, resolved = memoised("verify", references), {}
+    refs, resolved = memoised("verify", references), {}
 
-    def broken_on(listing: str, relative: str, text: str) -> list[tuple[str, str]]:
+    def broken_on(path: Path, listing: str, relative: str) -> list[tuple[str, str]]:
         folder, broken, seen = relative.rpartition("/")[0], [], set()
-        for kind, url in scan(text):
+        for kind, url in refs.of_file(path):
             if not is_internal(url) or url in seen:
                 continue
             # Pages of one folder share most links (menus, tags): look each (folder, url) up once.
@@ -113,13 +117,13 @@ def check_output(output: Path, sources: dict[str, Source], memoised=fresh) -> li
                 seen.add(url)
         return broken
 
-    broken_links = memoised("verify-pages", lambda text, listing, relative: broken_on(listing, relative, text))
+    broken_links = memoised("verify-pages", broken_on)
     problems, from_theme = [], {}
     # The walk above, not another; in the order of sorted Paths (by folder and name), as before.
     pages = sorted((name for name in files if name.endswith(".html")), key=lambda name: name.split("/"))
-    broken_links.fill_files([(output / relative, listing, relative) for relative in pages], processes())
+    refs.fill_files([(output / relative,) for relative in pages], processes())
     for relative in pages:
-        for kind, url in broken_links.of_file(output / relative, listing, relative):
+        for kind, url in broken_links.of_path(output / relative, listing, relative):
             source = sources.get(relative)
             line = _line_of(url, source) if source else 0
             if line:

@@ -225,3 +225,23 @@ def test_sources_of_a_failed_worker_are_parsed_in_process(demo_copy, build_here,
     result = build_here(demo_copy.root)
     done = counts(SimpleNamespace(stdout="\n".join(result.report)))
     assert done["preparsed"] > 16 and done["parsed"] == done["preparsed"], done
+
+
+def test_stages_find_the_pages_they_look_at_learnt_as_they_were_written(demo_copy, build_here, monkeypatch):
+    """islet.incremental.learn_pages: the render processes work out what verify, images and hydrate want to
+    know of each page (islet.memo.PAGE_FACTS) while writing it, so those stages read only the pages a
+    stage before them rewrote."""
+    from islet import memo
+
+    read = []
+    of_text = memo.Memo._of_text
+    monkeypatch.setattr(memo.Memo, "_of_text", lambda self, path, texts: (read.append((self.path.name, path)),
+                                                                          of_text(self, path, texts))[1])
+    monkeypatch.setenv("ISLET_PROCESSES", "2")
+    monkeypatch.setenv("ISLET_CACHE_DIR", str(demo_copy.root / ".cache-fresh"))
+    build_here(demo_copy.root)
+    pages = list((demo_copy.root / "build").rglob("*.html"))
+    with_images = [p for p in pages if "<img" in p.read_text(encoding="utf-8")]
+    assert len(pages) > 40 and with_images
+    assert not [name for name, _ in read if name.endswith(("-verify.pickle", "-has-images.pickle"))], read
+    assert len([name for name, _ in read if name.endswith("-islands.pickle")]) <= len(with_images)
