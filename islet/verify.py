@@ -101,12 +101,15 @@ def check_output(output: Path, sources: dict[str, Source], memoised=fresh) -> li
     """
     files = _files(output)
     listing = hashlib.blake2b("\0".join(sorted(files)).encode(), digest_size=20).hexdigest()
-    refs, resolved = memoised("verify", references), {}
+    refs, resolved, internal = memoised("verify", references), {}, {}
 
     def broken_on(path: Path, listing: str, relative: str) -> list[tuple[str, str]]:
         folder, broken, seen = relative.rpartition("/")[0], [], set()
         for kind, url in refs.of_file(path):
-            if not is_internal(url) or url in seen:
+            inside = internal.get(url)          # the same few URLs on every page (menus, tags)
+            if inside is None:
+                inside = internal[url] = is_internal(url)
+            if not inside or url in seen:
                 continue
             # Pages of one folder share most links (menus, tags): look each (folder, url) up once.
             key = (relative if url.startswith("?") else folder, url)
