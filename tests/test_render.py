@@ -118,3 +118,19 @@ def test_calls_that_list_the_most_objects_are_taken_first():
              (("index.html",), {"articles": list(range(50)), "dates": list(range(50))}),
              (("author/me.html",), {"paginated": {"articles": list(range(20))}, "articles": list(range(99))})]
     assert render.largest_first(calls) == [3, 4, 1, 0, 2]
+
+
+def test_urls_are_worked_out_once_while_pages_are_written_and_as_before_afterwards():
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.urlwrappers import Tag
+
+    settings = {**DEFAULT_CONFIG, "ARTICLE_URL": "posts/{slug}.html", "TAG_URL": "t/{slug}/"}
+    article = Article("<p>x</p>", {"title": "A b", "slug": "a-b"}, settings=settings)
+    tag = Tag("Big Tag", settings)
+    with render.settled_urls():
+        assert (article.url, tag.url, tag.save_as) == ("posts/a-b.html", "t/big-tag/", "tag/big-tag.html")
+        article.slug, tag.slug = "changed", "changed"           # (nothing changes them while pages are written)
+        assert (article.url, tag.url) == ("posts/a-b.html", "t/big-tag/")
+        assert "url" not in vars(article) and "url" not in vars(tag)    # the render keys describe these
+    assert (article.url, tag.url) == ("posts/changed.html", "t/changed/")
