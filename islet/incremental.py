@@ -172,22 +172,21 @@ def memoised(name: str, function) -> Memo:
     return session.memos[name]
 
 
-def learn_pages(paths: Iterable[str]) -> None:
-    """The render stage has just written these files: work out the PAGE_FACTS of those that are pages
-    (islet.memo), so that verify, images and hydrate do not read them again. A render helper process
-    sends `session.learnt` back (`absorb_learnt`)."""
-    if session is None:
+def learn_pages(written: Iterable[tuple[str, str]] | None) -> None:
+    """The render stage has just written these files (path, text): work out the PAGE_FACTS of those that
+    are pages (islet.memo), so that verify, images and hydrate do not read them again. A render helper
+    process sends `session.learnt` back (`absorb_learnt`)."""
+    if session is None or not written:
         return
-    for path in paths:
+    for path, text in written:
         if not path.endswith(".html"):
             continue
         try:
-            text = Path(path).read_text(encoding="utf-8")
             for name, function in PAGE_FACTS.items():
                 learnt = memoised(name, function).learn_file(path, text)
                 if learnt is not None:
                     session.learnt.append((name, *learnt))
-        except (OSError, UnicodeDecodeError):
+        except OSError:
             continue                     # the stage reads the file itself, and reports what is wrong
 
 

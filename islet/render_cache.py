@@ -168,6 +168,7 @@ class CachingWriter(Writer):
         self.call_files: list[str] | None = None      # what the call being written opened, in order
         self.call_renders: list[str] | None = None    # and its pages' render keys
         self.call_texts: list | None = None            # and the render cache entries it made
+        self.call_written: list | None = None          # and (path, text) of the pages it wrote
         self.made: set[str] = set()                   # folders known to exist in the output
         self.settled = False                          # True once Pelican's context no longer changes
 
@@ -186,12 +187,12 @@ class CachingWriter(Writer):
         if key is not None and self._link_call(self.previous_calls.get(key)):
             session.calls[key] = self.previous_calls[key]
             return None
-        self.call_files, self.call_renders, self.call_texts = [], [], []
+        self.call_files, self.call_renders, self.call_texts, self.call_written = [], [], [], []
         try:
             return super().write_file(name, _CachedTemplate(template, self, context), context, *args, **kwargs)
         finally:
-            files, renders, texts = self.call_files, self.call_renders, self.call_texts
-            self.call_files = self.call_renders = self.call_texts = None
+            files, renders, texts, written = self.call_files, self.call_renders, self.call_texts, self.call_written
+            self.call_files = self.call_renders = self.call_texts = self.call_written = None
             skippable = key is not None and files and renders is not None
             # The page of a one-page call (an article) is not kept in the render cache when the call itself
             # will be remembered: its key then only changes when the page's does (a file less to create per
@@ -201,8 +202,7 @@ class CachingWriter(Writer):
                     session.packs["render"].put(page_key, text.encode("utf-8"))
             if skippable:
                 self._record_call(key, files, renders)
-            if files:
-                incremental.learn_pages(f for f in files if f != os.devnull)
+            incremental.learn_pages(written)
 
     # -- skipping a call whose inputs did not change ----------------------------------------------------
     # A call's pages are a function of the template, its arguments (the article, the tag and its articles
@@ -282,15 +282,17 @@ class CachingWriter(Writer):
         """A file written once (the usual case) is kept only in memory until closed: when the build this
         one replaces has the same bytes at the same place, it is hard-linked from there instead of written.
         (Creating files is the slow part of writing a large site; stages that change pages later
-        replace them with new files, so the old build's file is never modified.)"""
+        replace them with new files, so the old build's file is never modified.) The text of a page a
+        call wrote is handed to islet.incremental.learn_pages, so that later stages need not read it."""
         previous = self.previous
         if self.call_files is not None:                # a file written twice: the call is not recorded
             again = filename in self._written_files or filename in self._overridden_files
             self.call_files.append(os.devnull if again else filename)
-        if previous is None or override or filename in self._written_files or filename in self._overridden_files:
+        if filename in self._written_files or filename in self._overridden_files:
             return super()._open_w(filename, encoding, override)     # Pelican's rules for writing a file twice
-        self._written_files.add(filename)
-        return _SameOrNew(filename, previous / os.path.relpath(filename, self.output_path), encoding)
+        (self._overridden_files if override else self._written_files).add(filename)    # as Pelican's _open_w
+        same = previous / os.path.relpath(filename, self.output_path) if previous is not None else None
+        return _SameOrNew(filename, same, encoding, self.call_written)
 
 
 _WRITE_FILE = inspect.signature(Writer.write_file)
@@ -302,20 +304,26 @@ def rewritten_later(text: str) -> bool:
 
 
 class _SameOrNew(io.StringIO):
-    """A text file being written: on close, a hard link to `same` if that has these bytes, else a new file.
+    """A text file being written: on close, a hard link to `same` (when there is one) if that has these
+    bytes, else a new file; then (path, text) is added to `written`, when given.
     (A StringIO, so writers that want a real text stream, like the feed's XML writer, accept it.)"""
 
-    def __init__(self, path: str, same: Path, encoding: str):
+    def __init__(self, path: str, same: Path | None, encoding: str, written: list | None = None):
         super().__init__()
-        self.path, self.same, self.charset = path, same, encoding
+        self.path, self.same, self.charset, self.written = path, same, encoding, written
 
     def close(self) -> None:
         if self.closed:
             return
-        body = self.getvalue().encode(self.charset)
+        text = self.getvalue()
         super().close()
+        self._store(text.encode(self.charset))
+        if self.written is not None:
+            self.written.append((self.path, text))
+
+    def _store(self, body: bytes) -> None:
         try:
-            if self.same.stat().st_size == len(body) and self.same.read_bytes() == body:
+            if self.same is not None and self.same.stat().st_size == len(body) and self.same.read_bytes() == body:
                 os.link(self.same, self.path)
                 incremental.session.counts["linked"] += 1
                 return
