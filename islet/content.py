@@ -18,6 +18,7 @@ from markdown.treeprocessors import Treeprocessor
 from pelican.readers import MarkdownReader
 from pelican.utils import get_date, pelican_open
 
+from . import highlight
 from .errors import ContentError, IsletError, Problem, shown_path
 
 _KEY = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
@@ -188,7 +189,7 @@ def markdown_for(settings: Mapping[str, Any]):
 
     key = repr(sorted(settings.items()))
     if key not in _MARKDOWN:
-        share_pygments()
+        highlight.install()
         md = Markdown(**settings)
         meta = next(((md.preprocessors["meta"], item.priority) for item in md.preprocessors._priority
                      if item.name == "meta"), None)
@@ -199,35 +200,6 @@ def markdown_for(settings: Mapping[str, Any]):
     if meta is not None and "meta" not in md.preprocessors:
         md.preprocessors.register(meta[0], "meta", meta[1])
     return md
-
-
-def share_pygments() -> None:
-    """Let Python-Markdown's codehilite reuse Pygments' lexers and HTML formatters.
-
-    For every code block it looks a lexer up by name and makes a formatter, which turns the whole colour
-    style into CSS classes again: a fifth of the time an article with a few code blocks takes to convert.
-    Both depend only on their name and options, and neither keeps anything from one text to the next, so
-    one of each per (name, options) gives the same HTML (tests/test_content.py compares)."""
-    from markdown.extensions import codehilite
-
-    if not hasattr(codehilite.get_lexer_by_name, "shared"):
-        codehilite.get_lexer_by_name = _shared(codehilite.get_lexer_by_name)
-        codehilite.get_formatter_by_name = _shared(codehilite.get_formatter_by_name)
-
-
-def _shared(make, limit: int = 256):
-    made: dict[tuple, Any] = {}
-
-    def shared(name, **options):
-        key = (name, repr(sorted(options.items())))
-        if key not in made:
-            if len(made) >= limit:        # a long-running livereload sees every hl_lines an author tried
-                made.clear()
-            made[key] = make(name, **options)      # an unknown name raises, and is not remembered
-        return made[key]
-
-    shared.shared = made
-    return shared
 
 
 class IsletMarkdownReader(MarkdownReader):
