@@ -54,11 +54,20 @@ def faster(lexer):
 _DISPATCH: dict[tuple[type, str], Any] = {}
 
 
+_ENTERED: dict[tuple[type, str], int] = {}
+WORTH_IT = 32     # times a state is entered before its rules are sorted by first character (that costs more
+                  # than lexing a few blocks: a build that parses one article does not do it)
+
+
 def _dispatcher(cls: type, state: str, rules: list):
     """For the rules of one state: a function from the character at the position to the rules that may
-    match there, in their order (the others cannot: they start with another character)."""
+    match there, in their order (the others cannot: they start with another character). None until the
+    state has been entered WORTH_IT times: then all its rules are tried, as Pygments does."""
     key = (cls, state)
     if key not in _DISPATCH:
+        _ENTERED[key] = _ENTERED.get(key, 0) + 1
+        if _ENTERED[key] < WORTH_IT:
+            return None
         firsts = [_first_character_test(rexmatch) for rexmatch, _, _ in rules]
         by_character: dict[str, list] = {}
 
@@ -172,7 +181,7 @@ def _tokens(self, text, stack=("root",)):
     statetokens = tokendefs[statestack[-1]]
     rules_at = _dispatcher(type(self), statestack[-1], statetokens)
     while 1:
-        for rexmatch, action, new_state in rules_at(text[pos:pos + 1]):
+        for rexmatch, action, new_state in (statetokens if rules_at is None else rules_at(text[pos:pos + 1])):
             m = rexmatch(text, pos)
             if m:
                 if action is not None:

@@ -6,6 +6,12 @@ from pygments.lexers import get_all_lexers, get_lexer_by_name
 from islet import highlight
 
 
+@pytest.fixture(autouse=True)
+def sort_rules_at_once(monkeypatch):
+    """Sort a state's rules by first character the first time it is entered (a build waits for 32)."""
+    monkeypatch.setattr(highlight, "WORTH_IT", 1)
+
+
 FENCED = [("python", "", "def f(items):\n    return {i: i % 2 for i in items if i < 3}\n"),
           ("js", ' hl_lines="2"', "const a = 1;\nlet b = `${a} <b>`;\n"),
           ("", '{ .python linenums="1" }', "print('again')\nx = [1, 2]\n"),
@@ -108,3 +114,15 @@ def test_rules_that_cannot_start_at_a_character_are_not_tried():
     rules_at = highlight._DISPATCH[(type(lexer), "root")]
     assert 0 < len(rules_at("d")) < len(type(lexer)._tokens["root"]) / 2
     assert len(rules_at("K")) <= len(rules_at("d"))
+
+
+def test_rules_are_sorted_only_for_states_entered_often(monkeypatch):
+    monkeypatch.setattr(highlight, "WORTH_IT", 3)
+    monkeypatch.setattr(highlight, "_DISPATCH", {})
+    monkeypatch.setattr(highlight, "_ENTERED", {})
+    lexer = highlight.faster(get_lexer_by_name("python"))
+    for n in range(2):
+        list(lexer.get_tokens(f"x = {n}\n"))
+    assert (type(lexer), "root") not in highlight._DISPATCH
+    list(lexer.get_tokens("x = 3\n"))
+    assert (type(lexer), "root") in highlight._DISPATCH
