@@ -76,8 +76,8 @@ def build(plan: BuildPlan) -> BuildResult:
     # build of this output, stop here. The settings file is an input, so its folders are the last ones.
     options = {"strict": plan.strict, "settings": plan.settings_file, "precompress": plan.precompress}
     state = State.load(root, output)
-    if state is not None and state.unchanged(Inputs.scan(root, settings_path, output, options, state.paths).total,
-                                             output):
+    scanned = Inputs.scan(root, settings_path, output, options, state.paths) if state is not None else None
+    if scanned is not None and state.unchanged(scanned.total, output):
         return BuildResult(output, state.pages, time.perf_counter() - started,
                            sorted(Problem(**w) for w in state.warnings), [], skipped=True)
 
@@ -109,9 +109,10 @@ def build(plan: BuildPlan) -> BuildResult:
         try:
             settings = read_settings(str(settings_path), override=override)
             paths = paths_of(settings)
-            inputs = Inputs.scan(root, settings_path, output, options, paths)
+            if scanned is None or paths != state.paths:       # else these folders were hashed above already
+                scanned = Inputs.scan(root, settings_path, output, options, paths)
             # The output folder is still the one the last build wrote: its results may be reused.
-            inputs = Inputs(inputs.parts, inputs.output, state.parts if state and state.wrote(output) else {})
+            inputs = Inputs(scanned.parts, scanned.output, state.parts if state and state.wrote(output) else {})
             settings["ISLET_INPUTS"] = inputs        # islet.incremental keys its caches on its parts
             Pelican(settings).run()
             problems = []
