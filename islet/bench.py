@@ -9,14 +9,17 @@
    theme and no plugins, and islet with a copy of this project's pelicanconf.py, theme and widgets.
 3. For each repeat and each tool, three builds run in a fresh process each, so their peak
    memory is their own: cold (no output, no caches), again with nothing changed, and again
-   after one article was edited (the edit is checked to be in the output).
+   after one article was edited (the edit is checked to be in the output). The tools take turns
+   phase by phase (Pelican's cold build, islet's, Pelican's no-op build…; the other tool first in
+   the next repeat), so that the builds compared run close together in time.
 4. Then islet's dev server (``./dev livereload``) runs on its site, and one more edit is timed
    until the open article is told to reload (and shows it), and until build/ has it
    (islet.bench_livereload).
 
 Times are wall-clock seconds of the whole command (start-up included) and its CPU seconds
 (user + system, whole process tree; steadier than wall time on a shared machine), each the
-median over the repeats; the load average at each start is recorded too. Peak memory is
+median over the repeats; a ratio is the median of the repeats' ratios (islet's build over
+Pelican's of the same phase and repeat). The load average at each start is recorded too. Peak memory is
 ``ru_maxrss`` of the build: the largest single process in its tree. Both tools run with Python's
 compiled-module cache on (``PYTHONDONTWRITEBYTECODE`` is dropped), as after a ``pip install``.
 """
@@ -225,20 +228,21 @@ def edit(tool: Tool, number: int, marker: str) -> str:
     return f"bench-{number:05d}"
 
 
-def run_tool(tool: Tool, repeat_index: int, articles: int, logs: Path) -> dict[str, Sample]:
-    samples = {}
-    for stale in (tool.output, *tool.caches):
-        shutil.rmtree(stale, ignore_errors=True)
-    samples["cold"] = measure(tool, "cold", logs / f"{tool.name}-{repeat_index}-cold.log")
-    samples["noop"] = measure(tool, "noop", logs / f"{tool.name}-{repeat_index}-noop.log")
+def run_phase(tool: Tool, phase: str, repeat_index: int, articles: int, logs: Path) -> Sample:
+    """One measured build of `tool`: from nothing ("cold"), again ("noop"), after an edit ("edit")."""
+    if phase == "cold":
+        for stale in (tool.output, *tool.caches):
+            shutil.rmtree(stale, ignore_errors=True)
     marker = f"bench-edit-{repeat_index}"
-    slug = edit(tool, max(1, articles // 2), marker)
-    samples["edit"] = measure(tool, "edit", logs / f"{tool.name}-{repeat_index}-edit.log")
-    page = tool.page_for(slug)
-    if not page.is_file() or marker not in page.read_text(encoding="utf-8"):
-        raise BenchError(Problem("bench", 0, f"{tool.name}: the edit to {slug} is not in {page}",
-                                 "the rebuild did not pick up the change; the timing would be meaningless"))
-    return samples
+    if phase == "edit":
+        slug = edit(tool, max(1, articles // 2), marker)
+    sample = measure(tool, phase, logs / f"{tool.name}-{repeat_index}-{phase}.log")
+    if phase == "edit":
+        page = tool.page_for(slug)
+        if not page.is_file() or marker not in page.read_text(encoding="utf-8"):
+            raise BenchError(Problem("bench", 0, f"{tool.name}: the edit to {slug} is not in {page}",
+                                     "the rebuild did not pick up the change; the timing would be meaningless"))
+    return sample
 
 
 def bench(articles: int = 1000, repeat: int = 1, seed: int = 2026, workdir: Path | None = None,
@@ -257,10 +261,16 @@ def bench(articles: int = 1000, repeat: int = 1, seed: int = 2026, workdir: Path
         samples: dict[str, dict[str, list[Sample]]] = {t.name: {p: [] for p in PHASES} for t in tools}
         pages, live = {}, []
         for index in range(repeat):
-            for tool in tools:                 # interleaved, so a busy moment on the machine hits both
-                progress(f"[{index + 1}/{repeat}] {tool.name}: cold, no-op and one-edit builds of {articles} articles…")
-                for phase, sample in run_tool(tool, index, articles, logs).items():
-                    samples[tool.name][phase].append(sample)
+            # Each phase of one tool right after the same phase of the other (in turns: Pelican first, then
+            # islet first), so that the two builds compared ran in the same moment of a machine whose speed
+            # drifts (Pelican's own times for the same build vary by a third here).
+            order = tools if index % 2 == 0 else tools[::-1]
+            for phase in PHASES:
+                progress(f"[{index + 1}/{repeat}] {PHASES[phase]} of {articles} articles: "
+                         f"{' then '.join(t.name for t in order)}…")
+                for tool in order:
+                    samples[tool.name][phase].append(run_phase(tool, phase, index, articles, logs))
+            for tool in tools:
                 pages[tool.name] = sum(1 for _ in tool.output.rglob("*.html"))
             progress(f"[{index + 1}/{repeat}] islet: an edit while ./dev livereload shows the article…")
             live.append(livereload_edit(tools[1], max(1, articles // 2), f"bench-live-{index}", logs))
@@ -298,11 +308,11 @@ def results(articles, repeat, seed, started, corpus_bytes, samples, pages, comma
             "built_seconds": [round(s.built_seconds, 3) for s in live],
             "median_built_seconds": round(statistics.median(s.built_seconds for s in live), 3)}
     ratio = lambda a, b: round(a / b, 3) if b else None   # noqa: E731
-    ratios = {phase: ratio(tools["islet"]["phases"][phase]["median_seconds"],
-                           tools["pelican"]["phases"][phase]["median_seconds"]) for phase in PHASES}
-    for phase in PHASES:
-        ratios[f"{phase}_cpu"] = ratio(tools["islet"]["phases"][phase]["median_cpu_seconds"],
-                                       tools["pelican"]["phases"][phase]["median_cpu_seconds"])
+    ratios = {}
+    for phase in PHASES:          # the median of the paired runs' ratios (each pair ran back to back)
+        for key, suffix in (("seconds", ""), ("cpu_seconds", "_cpu")):
+            pairs = zip(tools["islet"]["phases"][phase][key], tools["pelican"]["phases"][phase][key])
+            ratios[phase + suffix] = round(statistics.median(ratio(a, b) or 0 for a, b in pairs), 3)
     ratios["peak_rss"] = ratio(tools["islet"]["peak_rss_mb"], tools["pelican"]["peak_rss_mb"])
     from pelican import __version__ as pelican_version
 
@@ -336,7 +346,8 @@ def table(result: dict) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     line = lambda r: "  ".join([r[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(r[1:], widths[1:]))])  # noqa
     title = (f"{result['articles']:,} synthetic articles ({result['corpus_bytes'] / 1e6:.1f} MB, seed "
-             f"{result['seed']}), {result['machine']['cpus']} CPUs, median of {result['repeat']} run(s)")
+             f"{result['seed']}), {result['machine']['cpus']} CPUs, median of {result['repeat']} run(s); "
+             f"ratios: median of the runs' ratios")
     return "\n".join([title, line(header), *map(line, rows)])
 
 
