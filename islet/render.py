@@ -195,17 +195,18 @@ def settled_urls():
     from pelican.contents import Content
     from pelican.urlwrappers import URLWrapper
 
-    known: dict[tuple[int, str], str] = {}      # (id of the object, property): not in the objects themselves,
-    originals = [(cls, name, cls.__dict__[name])    # which the render keys describe
-                 for cls in (Content, URLWrapper) for name in ("url", "save_as")]
+    # By (id of the object, property), not in the objects themselves, which the render keys describe; with
+    # the object, so that its id cannot be another's while this lasts.
+    known: dict[tuple[int, str], tuple[object, str]] = {}
+    originals = [(cls, name, cls.__dict__[name]) for cls in (Content, URLWrapper) for name in ("url", "save_as")]
 
     def remembered(name: str, getter):
         def get(obj):
             key = (id(obj), name)
             found = known.get(key)
             if found is None:
-                found = known[key] = getter(obj)
-            return found
+                found = known[key] = (obj, getter(obj))
+            return found[1]
         return property(get)
 
     for cls, name, original in originals:
