@@ -62,7 +62,7 @@ class Session:
     packs: dict[str, Pack] = field(default_factory=dict)     # "reader", "render": the caches (islet.packs)
     previous: dict = field(default_factory=dict)             # the manifest of the build now in the output
     ahead: "Ahead | None" = None                             # sources being parsed by worker processes
-    learnt: list = field(default_factory=list)               # (memo name, key, result) of `learn_pages`
+    learnt: list | None = None       # in a render helper process: (memo name, key, result) of `learn_pages`
     counts: dict[str, int] = field(default_factory=lambda: {"parsed": 0, "preparsed": 0, "read_cached": 0,
                                                              "rendered": 0, "render_cached": 0,
                                                              "unchanged": 0, "linked": 0})
@@ -184,7 +184,7 @@ def learn_pages(written: Iterable[tuple[str, str]] | None) -> None:
         try:
             for name, function in PAGE_FACTS.items():
                 learnt = memoised(name, function).learn_file(path, text)
-                if learnt is not None:
+                if learnt is not None and session.learnt is not None:
                     session.learnt.append((name, *learnt))
         except OSError:
             continue                     # the stage reads the file itself, and reports what is wrong
