@@ -2,20 +2,22 @@
 HTML in less time. A third of the time a Markdown article with a few code blocks takes goes to Pygments.
 
 Two things are made cheaper, neither changing a byte of the output (tests/test_highlight.py compares
-with plain Pygments, for every lexer Pygments has):
+with plain Pygments, for every regular-expression lexer Pygments has):
 
 * codehilite looks a lexer up by name and makes an HTML formatter for every code block; a formatter
   turns the whole colour style into CSS classes each time. Both depend only on their name and options,
   and neither keeps anything from one text to the next: one of each per (name, options) is kept.
 * a regular-expression lexer tries the rules of its current state one by one, in Python, at every
-  token: some 40 attempts per token of Python code. `_tokens` asks one regular expression made of all
-  the rules of the state, as alternatives in their order, which rule matches first (Python's ``re``
-  takes the first alternative that matches, as the lexer takes the first rule), then runs that rule.
+  token: some 40 attempts per token of Python code, most of them rules that cannot match there because
+  they start with another character. `_tokens` tries, in their order, only the rules that can start
+  with the character at the position (worked out once per state and character from each rule's
+  expression, `_first_character_test`): the first that matches is the one Pygments would take.
 """
 from __future__ import annotations
 
 import re
 from typing import Any
+
 
 def install() -> None:
     """Make codehilite use shared lexers and formatters (once per process; idempotent)."""
@@ -42,8 +44,8 @@ def _shared(make, prepare=lambda made: made, limit: int = 256):
 
 
 def faster(lexer):
-    """`lexer`, tokenising as before with one match per token where it is a plain regular-expression lexer
-    (one that does not tokenise in a way of its own)."""
+    """`lexer`, made to tokenise with `_tokens` when it is a plain regular-expression lexer (one that does
+    not tokenise in a way of its own); the same tokens either way."""
     from pygments.lexer import RegexLexer
 
     if isinstance(lexer, RegexLexer) and type(lexer).get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed:
@@ -51,9 +53,7 @@ def faster(lexer):
     return lexer
 
 
-_DISPATCH: dict[tuple[type, str], Any] = {}
-
-
+_DISPATCH: dict[tuple[type, str], Any] = {}     # (lexer class, state) -> its rules_at
 _ENTERED: dict[tuple[type, str], int] = {}
 WORTH_IT = 32     # times a state is entered before its rules are sorted by first character (that costs more
                   # than lexing a few blocks: a build that parses one article does not do it)
