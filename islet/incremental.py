@@ -40,7 +40,7 @@ from .content import IsletMarkdownReader
 from .fingerprint import Inputs, atomic_write
 from .memo import PAGE_FACTS, Memo, file_identity
 from .packs import Pack
-from .settings import processes
+from .settings import processes, start_helper_process
 
 POOL_MINIMUM = 16              # fewer uncached sources than this are parsed in-process
 
@@ -343,7 +343,8 @@ def preparse(settings: dict) -> int:
         return 0
     _worker_reader = CachedMarkdownReader(settings)
     try:      # (forks every worker at the first task: they inherit _worker_reader)
-        session.ahead = Ahead(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")), missing)
+        session.ahead = Ahead(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                                  initializer=start_helper_process), missing)
     except Exception:              # a pool that cannot start only costs time: the reader parses in-process
         return 0
     finally:

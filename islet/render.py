@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pelican.log import FilteredMessage
 
 from . import incremental, render_cache
-from .settings import processes
+from .settings import processes, start_helper_process
 
 MINIMUM = 16                  # fewer calls than this are written in-process: a fork costs more
 
@@ -133,6 +133,7 @@ class ParallelWriter(render_cache.CachingWriter):
             os.close(write)
             return pid, read
         os.close(read)                                     # in the helper, from here on: never returns
+        start_helper_process()
         share, records = _Share(), _Records()
         pelican_logger = logging.getLogger("pelican")
         pelican_logger.handlers, pelican_logger.propagate = [records], False

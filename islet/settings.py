@@ -91,3 +91,13 @@ def processes() -> int:
         return max(1, int(os.environ.get("ISLET_PROCESSES") or os.cpu_count() or 1))
     except ValueError:
         return os.cpu_count() or 1
+
+
+def start_helper_process() -> None:
+    """In a forked process that parses or writes pages: never scan the objects it inherited for garbage
+    (nor so copy their memory), and look for new garbage less often. Markdown and Jinja make many
+    short-lived objects; collecting the youngest every 700, as by default, took ~8% of parsing."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1000)
