@@ -6,8 +6,8 @@ import pytest
 from browser import CHROMIUM_ARGS, ROOT
 from conftest import write_files
 from islet import headers
-from islet.audit import (CHROMIUM_FLAGS, AuditError, Budget, PageResult, Target, check, choose_pages, chrome_flags,
-                         format_table, lost_points, median_metrics, metrics)
+from islet.audit import (CHROMIUM_FLAGS, AuditError, Budget, PageResult, Target, calibrated_slowdown, check,
+                         choose_pages, chrome_flags, format_table, lost_points, median_metrics, metrics)
 
 ARTICLE_HEAD = '<meta property="og:type" content="article">'
 WEBSITE_HEAD = '<meta property="og:type" content="website">'
@@ -67,7 +67,17 @@ def report(url="http://127.0.0.1:1/a.html", perf=1.0, lcp=900.0, tbt=0.0, cls=0.
 def test_metrics_from_a_report():
     m = metrics(report(perf=0.97, css=2000))
     assert m == {"performance": 97, "accessibility": 100, "best-practices": 96, "seo": 0, "lcp_ms": 900.0,
-                 "fcp_ms": 700, "tbt_ms": 0.0, "cls": 0.0, "first_trip_bytes": 7000, "benchmark": 1200.5}
+                 "fcp_ms": 700, "tbt_ms": 0.0, "cls": 0.0, "first_trip_bytes": 7000, "benchmark": 1200.5,
+                 "slowdown": 4.0}
+    calibrated = report()
+    calibrated["configSettings"] = {"throttling": {"cpuSlowdownMultiplier": 2.8}}
+    assert metrics(calibrated)["slowdown"] == 2.8
+
+
+@pytest.mark.parametrize("index, slowdown", [(2000, 6.0), (1766, 5.0), (1533, 4.0), (1300, 3.0), (1050, 2.5),
+                                             (800, 2.0), (475, 1.5), (150, 1.0), (40, 1.0)])
+def test_calibrated_slowdown_follows_lighthouses_calculator(index, slowdown):
+    assert calibrated_slowdown(index) == pytest.approx(slowdown, abs=0.01)
 
 
 def test_metrics_runtime_error_is_an_audit_error():
@@ -153,13 +163,19 @@ def test_real_lighthouse_and_axe_run(tmp_path, own_playwright):
     compress_output(build)
     tools = find_tools(ROOT)
     with Preview(build) as server:
-        m = metrics(run_lighthouse(server.url, tools, tmp_path))
+        run = run_lighthouse(server.url, tools, tmp_path)
+        m = metrics(run.report)
         found = run_axe([server.url, server.url + "bad.html"], tools)
     assert all(0 <= m[name] <= 100 for name in ("performance", "accessibility", "best-practices", "seo"))
     assert m["accessibility"] == 100 and m["lcp_ms"] > 0 and m["fcp_ms"] > 0 and m["cls"] >= 0
     # The document arrived brotli-compressed: more than its .br body (headers count), far less than the page.
     br, raw = (build / "index.html.br").stat().st_size, (build / "index.html").stat().st_size
     assert br < m["first_trip_bytes"] < min(br + 2000, raw)
+    # Both reports come from the one page load; only the simulated CPU slowdown differs.
+    index = run.default["environment"]["benchmarkIndex"]
+    assert run.report["environment"]["benchmarkIndex"] == index and run.report["fetchTime"] == run.default["fetchTime"]
+    assert metrics(run.default)["slowdown"] == 4 and m["slowdown"] == calibrated_slowdown(index)
+    assert list(tmp_path.glob("artifacts-*")) == []        # the saved page load is deleted after use
     assert found[server.url] == []
     assert any(line.startswith("image-alt") for line in found[server.url + "bad.html"])
 
