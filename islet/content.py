@@ -16,7 +16,7 @@ import jinja2
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from pelican.readers import MarkdownReader
-from pelican.utils import get_date, pelican_open
+from pelican.utils import SafeDatetime, get_date, pelican_open
 
 from . import highlight
 from .errors import ContentError, IsletError, Problem, shown_path
@@ -45,6 +45,56 @@ def check_source(text: bytes, shown: str, templates: set[str]) -> tuple[str, lis
     return decoded, check_front_matter(decoded, shown, templates)
 
 
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def parse_date(text: str) -> SafeDatetime:
+    """pelican.utils.get_date(text), without dateutil for the usual YYYY-MM-DD[ HH:MM[:SS]]: dateutil
+    takes a tenth of a millisecond for each, as long as a short article takes to convert. Anything
+    else (or an impossible date) goes to get_date, for its result or its error."""
+    match = _ISO_DATE.fullmatch(text)
+    if match is not None:
+        try:
+            return SafeDatetime(*(int(part or 0) for part in match.groups()))
+        except ValueError:
+            pass
+    return get_date(text)
+
+
+def quicker_pelican() -> None:
+    """Two shortcuts in Pelican's reading, with the same results (once per process; idempotent):
+
+    * dates are parsed by `parse_date` (Pelican's readers call get_date for Date: and Modified:);
+    * Pelican looks for intrasite links (``href="{filename}x.md"``, ``|static|``…) in every article's
+      HTML, once when reading and again when writing, with an expression that backtracks through every
+      tag. With the default INTRASITE_LINK_REGEX a link is a quote followed by "{" or "|": HTML with
+      neither pair has none, and is returned as it is without the search.
+    """
+    from pelican import readers
+    from pelican.contents import Content
+    from pelican.settings import DEFAULT_CONFIG
+
+    if getattr(Content, "islet_quicker", False):
+        return
+    readers.get_date = parse_date
+    default = DEFAULT_CONFIG["INTRASITE_LINK_REGEX"]
+    static_links, update_content = Content.get_static_links, Content._update_content
+
+    def no_links(content: Content, html) -> bool:
+        return (isinstance(html, str) and content.settings["INTRASITE_LINK_REGEX"] == default
+                and not any(pair in html for pair in ('"{', "'{", '"|', "'|")))
+
+    def get_static_links(self) -> set[str]:
+        return set() if no_links(self, self._content) else static_links(self)
+
+    def _update_content(self, content: str, siteurl: str) -> str:
+        return content if no_links(self, content) else update_content(self, content, siteurl)
+
+    get_static_links.pelicans, _update_content.pelicans = static_links, update_content    # for the tests
+    Content.get_static_links, Content._update_content = get_static_links, _update_content
+    Content.islet_quicker = True
+
+
 def check_front_matter(text: str, shown: str, templates: set[str]) -> list[Problem]:
     """Check the ``Key: value`` lines at the top of a Markdown file."""
     problems: list[Problem] = []
@@ -63,7 +113,7 @@ def check_front_matter(text: str, shown: str, templates: set[str]) -> list[Probl
         seen.setdefault(key, number)
         if key in DATE_KEYS:
             try:
-                get_date(value)
+                parse_date(value)
             except (ValueError, OverflowError):
                 problems.append(Problem(shown, number, f"invalid {key} {value!r}",
                                         "write dates as YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2026-03-14 09:30"))
@@ -149,32 +199,6 @@ def _template_line() -> int:
     return line
 
 
-def _keep_pygments_objects() -> None:
-    """Make Markdown's codehilite reuse Pygments lexers and formatters.
-
-    codehilite asks Pygments for a new lexer and a new HTML formatter for every code block, and each
-    formatter builds its whole style table again: a sixth of the time it takes to parse an article
-    with code. Both are fully determined by their name and options, and neither changes while it
-    highlights, so one of each per (name, options) gives the same HTML."""
-    from markdown.extensions import codehilite
-
-    if getattr(codehilite, "islet_keeps_objects", False):
-        return
-    kept: dict = {}
-
-    def keeping(make):
-        def get(name, **options):
-            key = (make.__name__, name, repr(sorted(options.items())))
-            if key not in kept:
-                kept[key] = make(name, **options)
-            return kept[key]
-        return get
-
-    codehilite.get_lexer_by_name = keeping(codehilite.get_lexer_by_name)
-    codehilite.get_formatter_by_name = keeping(codehilite.get_formatter_by_name)
-    codehilite.islet_keeps_objects = True
-
-
 _MARKDOWN: dict[str, Any] = {}       # settings -> (Markdown instance, its "meta" preprocessor and priority)
 
 
@@ -221,7 +245,6 @@ class IsletMarkdownReader(MarkdownReader):
             raise ContentError(problems)
         body_starts = next((n for n, line in enumerate(text.splitlines(), 1) if not line.strip()), 0)
         self._source_path = source_path
-        _keep_pygments_objects()
         self._md = markdown_for(self.settings["MARKDOWN"])
         self._md.preprocessors.register(
             JinjaBody(self._md, self.env, self.context, shown, body_starts), "islet-jinja", 26)

@@ -21,7 +21,7 @@ from pelican.contents import Article, Page
 from . import check, compress, headers, hydrate, images, incremental, render, render_cache, scripts, search_index, sitemap
 from . import theme_script, verify
 from . import settings as islet_settings
-from .content import IsletMarkdownReader, front_matter_line
+from .content import IsletMarkdownReader, front_matter_line, quicker_pelican
 from .data import load_data
 from .embed import Islands
 from .errors import ContentError, Problem, shown_path
@@ -66,6 +66,7 @@ def register():
 
 def on_initialized(pelican) -> None:
     global current
+    quicker_pelican()
     config = islet_settings.read(pelican.settings)
     current = Run(config)
     data = load_data(config.data_dir, config.root)

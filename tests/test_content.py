@@ -78,3 +78,61 @@ def test_one_markdown_instance_reads_every_source_as_its_own_would(demo_copy, bu
     assert read_all(sources, own_instance=False) == alone
     assert read_all(list(reversed(sources)), own_instance=False) == alone
 
+
+
+@pytest.mark.parametrize("text", [
+    "2026-03-14", "2026-03-14 09:30", "2026-03-14T09:30", "2026-03-14 09:30:59", "2024-02-29", "1999-12-31 23:59",
+    "0999-01-01", "2026-3-14", "2026-03-14 9:30", "2026/03/14", "14 March 2026", "2026-03-14  09:30",
+    "2026-03-14 09:30+02:00", "2026-03-14T09:30:00Z", "March 2026",
+])
+def test_parse_date_is_pelicans_get_date(text):
+    from pelican.utils import get_date
+
+    from islet.content import parse_date
+
+    fast, slow = parse_date(text), get_date(text)
+    assert (type(fast), fast, fast.tzinfo) == (type(slow), slow, slow.tzinfo)
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "2026-13-01", "2026-03-14 24:30", "2026-03-14 09:61", "soon"])
+def test_parse_date_rejects_what_get_date_rejects(text):
+    from pelican.utils import get_date
+
+    from islet.content import parse_date
+
+    with pytest.raises(ValueError) as slow:
+        get_date(text)
+    with pytest.raises(ValueError) as fast:
+        parse_date(text)
+    assert str(fast.value) == str(slow.value)
+
+
+INTRASITE = [
+    '<p>No links here, only <code>{braces}</code> and a | pipe.</p>',
+    '<a href="{filename}other.md">other</a>', "<a href='|filename|other.md'>other</a>",
+    '<img alt="" src = "{static}/images/x.png">', '<a href="{attach}files/a.pdf">a</a>',
+    '<a href="{tag}python">python</a>', '<a href="{index}">home</a>', '<a title="x" href="https://e.org/{a}">e</a>',
+    '<p data-x="{not a link}">a</p>', '<a href="{filename}missing.md">gone</a>',
+]
+
+
+@pytest.mark.parametrize("html", INTRASITE)
+def test_articles_without_intrasite_links_skip_pelicans_search(html, tmp_path):
+    """With the shortcut, Pelican's Content finds the same static links and writes the same HTML."""
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.utils import SafeDatetime
+
+    from islet.content import quicker_pelican
+
+    quicker_pelican()
+    context = {"generated_content": {}, "static_content": {}, "static_links": set(), "localsiteurl": ""}
+    article = Article(html, metadata={"title": "T", "date": SafeDatetime(2026, 1, 1)}, context=context,
+                      settings={**DEFAULT_CONFIG, "PATH": str(tmp_path)}, source_path=str(tmp_path / "a.md"))
+    links, update = Article.get_static_links, Article._update_content
+    assert links(article) == links.pelicans(article)
+    assert update(article, html, "https://example.org") == update.pelicans(article, html, "https://example.org")
+    if article._get_intrasite_link_regex().search(html) is None:        # skipped: the very same string back
+        assert update(article, html, "https://example.org") is html
+    if "{index}" in html:                                                # a link Pelican does rewrite
+        assert 'href="https://example.org/index.html"' in update(article, html, "https://example.org")
