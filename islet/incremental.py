@@ -152,10 +152,14 @@ def start(settings: dict, cache: Path, templates: Iterable[str]) -> Session | No
     session.open_packs()
     # Compiled templates kept between builds (Jinja checks each against its source): every build
     # makes new Jinja environments, and compiling the theme again costs more than rendering a page.
+    # Those environments last one build, in which no template changes: Jinja need not look at a
+    # template's file again each time a page asks for the template (unless the site says otherwise).
     from jinja2 import FileSystemBytecodeCache
 
     (session.cache / "jinja").mkdir(parents=True, exist_ok=True)
-    settings.setdefault("JINJA_ENVIRONMENT", {})["bytecode_cache"] = FileSystemBytecodeCache(str(session.cache / "jinja"))
+    jinja = settings.setdefault("JINJA_ENVIRONMENT", {})
+    jinja["bytecode_cache"] = FileSystemBytecodeCache(str(session.cache / "jinja"))
+    jinja.setdefault("auto_reload", False)
     session.counts["preparsed"] = preparse(settings)
     return session
 
