@@ -50,11 +50,13 @@ class Source:
 # which matters on a site of thousands of pages (tests compare it with html.parser on real pages).
 # Written for Python's engine: every token starts with "<", which it then finds with a fast scan, and a
 # comment or raw text is skipped a run of characters at a time (not one character per step, as .*? does:
-# the inline CSS of every page made that most of the time spent here).
-_TOKENS = re.compile(r"<(?:!--(?:[^-]+|-(?!->))*-->"
+# the inline CSS of every page made that most of the time spent here). The lookahead turns away at once
+# the "<" of every other tag (a highlighted code block is hundreds of <span>s).
+_TOKENS = re.compile(r"<(?=[!sStTaAlLiIvV])(?:!--(?:[^-]+|-(?!->))*-->"
                      r"|(script|style|textarea|title)(?=[\s/>])([^>]*)>[^<]*(?:<(?!/\1\s*>)[^<]*)*</\1\s*>"
                      r"|(a|link|img|source|video|audio)(?=[\s/>])((?:[^'\">]+|\"[^\"]*\"|'[^']*')*)>)", re.I)
-_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+# (name, "=" when it has a value, the value in double quotes, in single quotes, unquoted)
+_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 
 
 def references(html: str) -> list[tuple[str, str]]:
@@ -62,14 +64,14 @@ def references(html: str) -> list[tuple[str, str]]:
     found = []
     for token in _TOKENS.finditer(html):
         tag, attributes = (token.group(1) or token.group(3) or "").lower(), token.group(2) or token.group(4)
-        for attribute in _ATTRIBUTE.finditer(attributes or ""):
-            name = attribute.group(1).lower()
-            value = next((v for v in attribute.group(2, 3, 4) if v is not None), None)
+        for name, equals, double, single, bare in _ATTRIBUTE.findall(attributes or ""):
+            name = name.lower()
             kind = _REFERENCES.get((tag, name))
-            if kind and value is not None:
-                found.append((kind, unescape(value)))
-            elif name == "srcset" and value:
-                found.extend(("image", c.split()[0]) for c in unescape(value).split(",") if c.strip())
+            if kind and equals:
+                found.append((kind, unescape(double or single or bare)))
+            elif name == "srcset" and (double or single or bare):
+                found.extend(("image", c.split()[0]) for c in unescape(double or single or bare).split(",")
+                             if c.strip())
     return found
 
 
