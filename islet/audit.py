@@ -11,9 +11,10 @@ advises (docs/throttling.md, "Calibrating the CPU slowdown"): its default 4x tur
 (benchmark index ~1,500-2,000) into a mid-tier phone, and on a slower host it simulates a slower
 phone than intended. Each run is audited twice from the same page load: with the slowdown
 Lighthouse's calculator gives for that run's benchmark index (the budget's figures) and with the
-default 4x (shown beside them). `calibrate=False` holds the budget to the 4x figures instead. axe-core runs once per page (it is deterministic). "First round trip" is the bytes
-the browser receives for the HTML document and any stylesheet, headers included (as Lighthouse
-measured them, compressed): an article must fit in the first TCP round trip, about 14 KB.
+default 4x (shown beside them). `calibrate=False` holds the budget to the 4x figures instead.
+axe-core runs once per page (it is deterministic). "First round trip" is the bytes the browser
+receives for the HTML document and any stylesheet, headers included (as Lighthouse measured them,
+compressed): an article must fit in the first TCP round trip, about 14 KB.
 The pure parts (page choice, report parsing, medians, budget check, table) are separate from the
 parts that run Chromium, so they are tested without it.
 """
