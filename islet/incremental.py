@@ -230,6 +230,8 @@ def _reader_key(path: Path, body: bytes) -> str:
 class CachedMarkdownReader(IsletMarkdownReader):
     """IsletMarkdownReader whose results (HTML, raw front matter, formatted fields) are cached by key."""
 
+    caching_only = False      # True in the parse workers' reader, whose results go only to the cache
+
     def read(self, source_path):
         if session is None:
             return super().read(source_path)
@@ -261,6 +263,8 @@ class CachedMarkdownReader(IsletMarkdownReader):
                 self._md.reset()
                 formatted[name.lower()] = self._md.convert("\n".join(value))
         self._raw_meta, self._formatted = {k: list(v) for k, v in meta.items()}, formatted
+        if self.caching_only:      # a parse worker: the main process makes the metadata from what is cached
+            return {}
         return self._metadata(meta, formatted)
 
     def _metadata(self, meta, formatted):
@@ -284,7 +288,8 @@ class CachedMarkdownReader(IsletMarkdownReader):
         return output
 
     def _store_only(self, source_path: str) -> None:
-        """Worker side: parse one source into the cache; problems are left for the main process."""
+        """Worker side: parse one source into the cache; problems are left for the main process (one in
+        the front matter's values, found only when the metadata is made, then comes from the cache)."""
         key = _reader_key(Path(source_path), Path(source_path).read_bytes())
         if key in session.packs["reader"]:
             return
@@ -346,6 +351,7 @@ def preparse(settings: dict) -> int:
     if len(missing) < POOL_MINIMUM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     _worker_reader = CachedMarkdownReader(settings)
+    _worker_reader.caching_only = True
     try:      # (forks every worker at the first task: they inherit _worker_reader)
         session.ahead = Ahead(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                                   initializer=start_helper_process), missing)
