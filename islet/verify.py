@@ -161,10 +161,13 @@ def _listed(page: str, url: str, files: set[str]) -> bool:
     return path in files or f"{path}/index.html" in files
 
 
+_NOT_PLAIN = re.compile(r"[?#%:;\\]")      # a URL with any of these goes through urljoin and unquote
+
+
 def _target(page: str, url: str) -> str:
     """The output-relative path `url` names from `page` (what urljoin + unquote give, faster for the
     plain relative URLs that make up most links)."""
-    if url.startswith("/") or any(c in url for c in "?#%:;\\"):
+    if url.startswith("/") or _NOT_PLAIN.search(url):
         return unquote(urlsplit(urljoin("/" + page, url)).path).lstrip("/")
     joined = posixpath.normpath(posixpath.join("/" + page.rpartition("/")[0], url)).lstrip("/")
     return joined + "/" if joined and (url.endswith(("/", "/.", "/..")) or url in (".", "..")) else joined
