@@ -65,13 +65,12 @@ def references(html: str) -> list[tuple[str, str]]:
     for token in _TOKENS.finditer(html):
         tag, attributes = (token.group(1) or token.group(3) or "").lower(), token.group(2) or token.group(4)
         for name, equals, double, single, bare in _ATTRIBUTE.findall(attributes or ""):
-            name = name.lower()
+            name, value = name.lower(), double or single or bare
             kind = _REFERENCES.get((tag, name))
             if kind and equals:
-                found.append((kind, unescape(double or single or bare)))
-            elif name == "srcset" and (double or single or bare):
-                found.extend(("image", c.split()[0]) for c in unescape(double or single or bare).split(",")
-                             if c.strip())
+                found.append((kind, unescape(value)))
+            elif name == "srcset" and value:
+                found.extend(("image", c.split()[0]) for c in unescape(value).split(",") if c.strip())
     return found
 
 
