@@ -270,7 +270,8 @@ class CachedMarkdownReader(IsletMarkdownReader):
     def _metadata(self, meta, formatted):
         from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, logger
 
-        # Dates are parsed by dateutil, the slowest of the fields: remembered by their text.
+        # Dates are remembered by their text: the usual YYYY-MM-DD[ HH:MM] is quick (content.parse_date),
+        # any other form goes through dateutil, the slowest of the fields.
         process = memoised("dates", self.process_metadata)
         output = {}
         for name, value in meta.items():
