@@ -279,6 +279,23 @@ def test_mount_sorts_by_header_buttons(chromium, served):
 
 
 @pytest.mark.browser
+def test_mounting_keeps_every_column_width(chromium, served):
+    """A reader on a slow network sees the table before its module arrives: the sort icons mount() adds
+    have their room kept from the first paint, so no column moves when it mounts (no layout shift)."""
+    widths = "cells => cells.map(cell => cell.getBoundingClientRect().width)"
+    context, page, _ = browser.open_page(chromium, served, prepare=lambda page: page.route(
+        "**/widgets.table.js", lambda route: route.abort()))
+    page.wait_for_timeout(200)
+    assert page.locator("#fw th button").count() == 0          # not mounted: its module never came
+    before = page.eval_on_selector_all("#fw th, #fw tbody tr:first-child td", widths)
+    context.close()
+    context, page, watch = open_page(chromium, served)
+    assert page.eval_on_selector_all("#fw th, #fw tbody tr:first-child td", widths) == before
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
 def test_mount_filters_rows_and_announces_the_count(chromium, served):
     context, page, watch = open_page(chromium, served)
     assert page.get_attribute("#fw .table-status", "aria-live") == "polite"
