@@ -28,12 +28,21 @@ const when = {
   }),
 };
 
+// A new task: evaluating modules and mounting each island happen in tasks of their own, so none of
+// them holds the main thread long (a long task after the first paint is blocking time to a reader).
+const yieldTask = () => (self.scheduler && scheduler.yield ? scheduler.yield() : new Promise((go) => setTimeout(go)));
+
+// The page's first script work (Chromium readies the DOM bindings on first use) gets a task of its
+// own, apart from the end of parsing this deferred module runs in.
+await yieldTask();
+
 for (const el of document.querySelectorAll('[data-islet]')) {
   const name = el.dataset.islet;
   const [trigger, ...rest] = (el.dataset.trigger || 'idle').split(' ');
   (when[trigger] || when.idle)(el, rest.join(' '))
     .then(() => import(new URL(el.dataset.module, import.meta.url)))
-    .then((module) => {
+    .then(async (module) => {
+      await yieldTask();
       const data = el.querySelector(':scope > script[type="application/json"]');
       module.mount(el, data ? JSON.parse(data.textContent) : {}, site);
       el.dataset.mounted = '';
