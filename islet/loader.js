@@ -6,10 +6,20 @@
 // This file lives in <site>/widgets/, so the site root is one level up.
 const site = new URL('..', import.meta.url).href;
 
+// Resolves when the first contentful paint is on screen (or after 2 s, should Paint Timing be missing).
+const painted = new Promise((go) => {
+  setTimeout(go, 2000);
+  new PerformanceObserver((list) => list.getEntriesByName('first-contentful-paint').length && go())
+    .observe({ type: 'paint', buffered: true });
+});
+
 // trigger name -> (island, argument) -> promise that resolves when it is time to mount
 const when = {
   load: () => Promise.resolve(),
-  idle: () => new Promise((go) => (self.requestIdleCallback ? requestIdleCallback(go, { timeout: 2000 }) : setTimeout(go, 200))),
+  // Once the first contentful paint is on screen and the main thread is idle: the modules' downloads
+  // and compiling never compete with what the first paint needs.
+  idle: () => painted.then(() => new Promise((go) =>
+    (self.requestIdleCallback ? requestIdleCallback(go, { timeout: 2000 }) : setTimeout(go, 200)))),
   visible: (el) => new Promise((go) => {
     const seen = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) { seen.disconnect(); go(); }
@@ -30,7 +40,7 @@ const when = {
 
 // A new task: evaluating modules and mounting each island happen in tasks of their own, so none of
 // them holds the main thread long (a long task after the first paint is blocking time to a reader).
-const yieldTask = () => (self.scheduler && scheduler.yield ? scheduler.yield() : new Promise((go) => setTimeout(go)));
+const yieldTask = () => new Promise((go) => setTimeout(go));
 
 // The page's first script work (Chromium readies the DOM bindings on first use) gets a task of its
 // own, apart from the end of parsing this deferred module runs in.

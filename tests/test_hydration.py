@@ -211,6 +211,24 @@ def test_each_trigger_fires_when_it_should_and_not_before(chromium, trigger_site
 
 
 @pytest.mark.browser
+def test_idle_islands_fetch_their_modules_only_after_the_first_paint(chromium, demo_server):
+    """`idle` waits until the first contentful paint is on screen: on a slow phone the first paint never
+    shares the network or the main thread with widget modules (nor does Lighthouse count them in it)."""
+    # An idle callback at once, as on a machine whose main thread idles while the first frame is still
+    # being rastered and presented (the case where modules used to be fetched before the first paint).
+    idle_at_once = "window.requestIdleCallback = (callback) => setTimeout(callback);"
+    context, page, watch = open_page(chromium, demo_server, "articles/dark-mode-without-a-flash.html",
+                                     prepare=lambda page: page.add_init_script(idle_at_once))
+    page.locator("[data-islet=copy_code][data-mounted]").wait_for(state="attached")
+    painted, fetched = page.evaluate("""[performance.getEntriesByName('first-contentful-paint')[0].startTime,
+        performance.getEntriesByType('resource').filter((e) => /[/]widgets[/]/.test(e.name)
+            && !/loader-/.test(e.name)).map((e) => e.startTime)]""")
+    assert len(fetched) >= 3 and min(fetched) > painted, (painted, fetched)
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
 def test_widgets_hydrate_under_the_strict_csp_and_leave_prototypes_clean(chromium, trigger_site):
     """The server sends the site's _headers (CSP included): any blocked script would be a console error."""
     context, page, watch = open_page(chromium, trigger_site, "articles/python-web-frameworks-by-the-numbers.html",
