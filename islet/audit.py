@@ -397,7 +397,7 @@ def audit(output: Path, root: Path, budget: Budget = Budget(), runs: int = 3, ca
     if calibrate and slowdowns:
         notes.append(f"CPU slowdown calibrated to each run's benchmark index: {min(slowdowns):.2f}x to "
                      f"{max(slowdowns):.2f}x (Lighthouse's default is {DEFAULT_SLOWDOWN:.0f}x, for a host of index ~1,533; "
-                     "column TBT 4x); --no-calibrate holds the budget to the 4x figures")
+                     "column LH 4x); --no-calibrate holds the budget to the 4x figures")
     slowest = min((result.median["benchmark"] for result in results), default=BUSY_BENCHMARK)
     if slowest < BUSY_BENCHMARK:
         notes.append(f"Lighthouse's CPU benchmark was as low as {slowest:.0f} (under {BUSY_BENCHMARK}: a busy machine), "
