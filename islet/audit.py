@@ -81,7 +81,7 @@ class PageResult:
     runs: list[dict[str, float]]                       # one metrics() per Lighthouse run
     axe: list[str] = field(default_factory=list)       # one line per violation and node
     lost: dict[str, set[str]] = field(default_factory=dict)   # category -> audits that cost points in some run
-    blockers: set[str] = field(default_factory=set)    # the tasks that blocked after the first paint, any run
+    blockers: dict[str, float] = field(default_factory=dict)   # task that blocked after the first paint -> real ms
 
     @property
     def median(self) -> dict[str, float]:
@@ -211,7 +211,7 @@ def check(result: PageResult, budget: Budget) -> list[str]:
     if m["lcp_ms"] > budget.lcp_ms:
         failures.append(f"{where}: LCP {m['lcp_ms']:.0f} ms > {budget.lcp_ms:.0f} ms")
     if m["tbt_ms"] > budget.tbt_ms:
-        blockers = "; ".join(sorted(result.blockers)[:4])
+        blockers = "; ".join(sorted(result.blockers, key=result.blockers.get, reverse=True)[:4])   # longest first
         failures.append(f"{where}: total blocking time {m['tbt_ms']:.0f} ms > {budget.tbt_ms:.0f} ms"
                         + (f" (blocking after the first paint: {blockers})" if blockers else ""))
     if m["cls"] > budget.cls:
@@ -435,6 +435,6 @@ def add_run(result: PageResult, run: LighthouseRun) -> None:
     figures["tbt_ms"] = run.blocking["tbt_ms"]
     figures["tbt_default_ms"] = run.default["audits"]["total-blocking-time"]["numericValue"]
     result.runs.append(figures)
-    result.blockers.update(describe_task(task) for task in run.blocking["blocking"])
+    result.blockers.update((describe_task(task), task["real_ms"]) for task in run.blocking["blocking"])
     for category, audits in lost_points(run.report).items():
         result.lost.setdefault(category, set()).update(audits)

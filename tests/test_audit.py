@@ -131,9 +131,14 @@ def test_blocking_time_is_budgeted_on_one_timeline_and_names_the_tasks():
         run["best-practices"] = run["seo"] = 100
     assert result.median["tbt_ms"] == 25 and result.median["lighthouse_tbt_ms"] == 140
     assert check(result, Budget()) == [
-        "a.html: total blocking time 25 ms > 0 ms (blocking after the first paint: a 21 ms task (script 20 ms); "
-        "a 60 ms task (style and layout 51 ms, paint 6 ms))"]
+        "a.html: total blocking time 25 ms > 0 ms (blocking after the first paint: a 60 ms task (style and layout "
+        "51 ms, paint 6 ms); a 21 ms task (script 20 ms))"]
     assert check(result, Budget(tbt_ms=25)) == []
+    # Four tasks at most, the longest ones (not the first four by name: "a 100 ms" sorts before "a 21 ms").
+    many = blocking(90, *((ms, ["script 1 ms"]) for ms in (10, 21, 32, 51, 100)))
+    [line] = check(page("article", "a.html", (report(), many)), Budget(min_score=0))
+    assert line.endswith("(blocking after the first paint: a 100 ms task (script 1 ms); a 51 ms task (script 1 ms); "
+                         "a 32 ms task (script 1 ms); a 21 ms task (script 1 ms))")
 
 
 def test_lost_points_name_the_audits_behind_a_score():
