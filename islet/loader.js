@@ -1,4 +1,5 @@
-// islet's hydration loader: the only script a page with widgets loads up front.
+// islet's hydration loader. A page with widgets imports it once its first contentful paint is on
+// screen (islet.hydrate.BOOTSTRAP), so neither it nor any module competes with that paint.
 // It knows no widget names: each island in the page says which module to load
 // (data-module, relative to this file), when (data-trigger) and with what props
 // (a JSON <script> inside it). Keep it tiny: it counts against every page's budget.
@@ -6,20 +7,11 @@
 // This file lives in <site>/widgets/, so the site root is one level up.
 const site = new URL('..', import.meta.url).href;
 
-// Resolves when the first contentful paint is on screen (or after 2 s, should Paint Timing be missing).
-const painted = new Promise((go) => {
-  setTimeout(go, 2000);
-  new PerformanceObserver((list) => list.getEntriesByName('first-contentful-paint').length && go())
-    .observe({ type: 'paint', buffered: true });
-});
-
 // trigger name -> (island, argument) -> promise that resolves when it is time to mount
 const when = {
   load: () => Promise.resolve(),
-  // Once the first contentful paint is on screen and the main thread is idle: the modules' downloads
-  // and compiling never compete with what the first paint needs.
-  idle: () => painted.then(() => new Promise((go) =>
-    (self.requestIdleCallback ? requestIdleCallback(go, { timeout: 2000 }) : setTimeout(go, 200)))),
+  idle: () => new Promise((go) =>
+    (self.requestIdleCallback ? requestIdleCallback(go, { timeout: 2000 }) : setTimeout(go, 200))),
   visible: (el) => new Promise((go) => {
     const seen = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) { seen.disconnect(); go(); }
@@ -31,7 +23,10 @@ const when = {
     if (list.matches) go();
     else list.addEventListener('change', (e) => e.matches && go());
   }),
+  // Also at once when the reader got there first: the loader starts after the first paint, and a tap
+  // or a hover before that has already focused or entered the island.
   interaction: (el) => new Promise((go) => {
+    if (el.matches(':focus-within,:hover')) return go();
     const kinds = ['focusin', 'pointerenter', 'pointerdown', 'touchstart'];
     const start = () => { kinds.forEach((k) => el.removeEventListener(k, start)); go(); };
     kinds.forEach((k) => el.addEventListener(k, start, { passive: true }));
@@ -42,8 +37,8 @@ const when = {
 // them holds the main thread long (a long task after the first paint is blocking time to a reader).
 const yieldTask = () => new Promise((go) => setTimeout(go));
 
-// The page's first script work (Chromium readies the DOM bindings on first use) gets a task of its
-// own, apart from the end of parsing this deferred module runs in.
+// The page's first DOM work (Chromium readies the DOM bindings on first use) gets a task of its
+// own, apart from compiling and evaluating this module.
 await yieldTask();
 
 for (const el of document.querySelectorAll('[data-islet]')) {

@@ -190,7 +190,7 @@ def hydrate_pages(output: Path) -> list[str]:
     used = {name for row in table for name in row.widgets}
     if "search" in used:
         current.report.append(search_index.size_line(search_index.write_index(output, current.articles, incremental.memoised)))
-    inline = [hydrate.import_map(manifest, base)] + ([theme_script.PREPAINT] if "theme_toggle" in used else [])
+    inline = [hydrate.import_map(manifest, base), hydrate.BOOTSTRAP] + ([theme_script.PREPAINT] if "theme_toggle" in used else [])
     return [hydrate.csp_hash(text) for text in inline]
 
 

@@ -13,9 +13,11 @@ import pytest
 
 from browser import LocalServer, open_page
 from islet.headers import parse_headers_file
+from islet.hydrate import BOOTSTRAP
 
 SCRIPT = re.compile(r"<script\b[^>]*>", re.S)
 IMPORT_MAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
+INLINE_SCRIPT = re.compile(r'<script(?: type="importmap")?>(.*?)</script>', re.S)   # what the CSP must allow
 
 
 def html_pages(site):
@@ -32,10 +34,10 @@ def sha(kind: str, body: bytes) -> str:
 
 
 def first_visit_files(site, page: str, html: str) -> set[str]:
-    """Every script a first visit downloads, found the way a browser would: the loader, each island's
+    """Every script a first visit downloads, found the way a browser would: the loader the import map names, each island's
     module (relative to the loader) and, transitively, every static import of those files."""
     widgets = site.path("build/widgets")
-    loader = re.search(r'<script type="module" src="([^"]+)"', html)[1]
+    loader = json.loads(IMPORT_MAP.search(html)[1])["imports"]["islet-loader"]
     todo = [widgets / loader.rsplit("/", 1)[1]] + [widgets / m for m in re.findall(r'data-module="\./([^"]+)"', html)]
     seen = set()
     while todo:
@@ -62,28 +64,29 @@ def test_widget_pages_load_the_loader_and_their_modules_with_integrity(built_dem
     assert {"articles/python-web-frameworks-by-the-numbers.html", "articles/accessible-widgets.html"} <= set(with_widgets)
     maps = {IMPORT_MAP.search(h)[1] for h in with_widgets.values()}
     assert len(maps) == 1, "the import map is the same text on every page (one CSP hash)"
-    table = json.loads(maps.pop())["integrity"]
+    imports = json.loads(maps.pop())
+    table = imports["integrity"]
+    assert re.fullmatch(r"/widgets/loader-[A-Z0-9]{8}\.js", imports["imports"]["islet-loader"])
+    assert imports["imports"]["islet-loader"] in table
     for url, expected in table.items():
         body = built_demo.path("build" + url).read_bytes()
         assert expected == "sha384-" + sha("sha384", body), url
     for page, html in with_widgets.items():
-        tags = SCRIPT.findall(html)
-        loader = next(t for t in tags if 'type="module"' in t)
-        assert 'fetchpriority="low"' in loader and 'integrity="sha384-' in loader
-        src = re.search(r'src="([^"]+)"', loader)[1]
-        file = (built_demo.path("build") / page).parent / src
-        assert re.search(r'integrity="([^"]+)"', loader)[1] == "sha384-" + sha("sha384", file.read_bytes())
+        assert [t for t in SCRIPT.findall(html) if "src=" in t] == [], "scripts start only through the bootstrap"
+        assert f"<script>{BOOTSTRAP}</script>" in html
         for module in re.findall(r'data-module="\./([^"]+)"', html):
             assert f"/widgets/{module}" in table, f"{page}: {module} has no integrity entry"
 
 
 def test_first_visit_javascript_is_within_budget(built_demo):
-    """Measured independently of the build's own table: gzip of every file a first visit fetches."""
+    """Measured independently of the build's own table: gzip of every file a first visit fetches, and of
+    the inline bootstrap that starts them."""
     for page, html in html_pages(built_demo).items():
         names = set(re.findall(r'data-islet="(\w+)"', html))
         if not names:
             continue
-        total = sum(gz(p) for p in first_visit_files(built_demo, page, html))
+        inline = len(gzip.compress(BOOTSTRAP.encode(), compresslevel=9, mtime=0)) if BOOTSTRAP in html else 0
+        total = inline + sum(gz(p) for p in first_visit_files(built_demo, page, html))
         assert total <= 8192 + 1536 * (len(names) - 1), f"{page}: {total} B for {sorted(names)}"
 
 
@@ -103,7 +106,8 @@ def test_csp_allows_exactly_the_inline_texts_of_the_pages(built_demo):
     csp = parse_headers_file(built_demo.path("build/_headers").read_text())["/*"]["Content-Security-Policy"]
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     pages = html_pages(built_demo)
-    inline = {m for h in pages.values() for m in IMPORT_MAP.findall(h)}
+    inline = {m for h in pages.values() for m in INLINE_SCRIPT.findall(h)}
+    assert BOOTSTRAP in inline and any(text.startswith('{"imports"') for text in inline)
     styles = {m for h in pages.values() for m in re.findall(r"<style>(.*?)</style>", h, re.S)}
     for text in inline:
         assert f"'sha256-{sha('sha256', text.encode())}'" in csp.split("script-src", 1)[1].split(";")[0]
@@ -211,19 +215,53 @@ def test_each_trigger_fires_when_it_should_and_not_before(chromium, trigger_site
 
 
 @pytest.mark.browser
-def test_idle_islands_fetch_their_modules_only_after_the_first_paint(chromium, demo_server):
-    """`idle` waits until the first contentful paint is on screen: on a slow phone the first paint never
-    shares the network or the main thread with widget modules (nor does Lighthouse count them in it)."""
+@pytest.mark.parametrize("page_path", ["articles/dark-mode-without-a-flash.html",            # idle triggers
+                                       "articles/python-web-frameworks-by-the-numbers.html"])  # visible
+def test_no_script_is_requested_before_the_first_contentful_paint(chromium, demo_server, page_path):
+    """The loader and every module come after the first contentful paint: on a slow phone that paint never
+    shares the network or the main thread with them (nor does Lighthouse count them in the simulated LCP)."""
     # An idle callback at once, as on a machine whose main thread idles while the first frame is still
     # being rastered and presented (the case where modules used to be fetched before the first paint).
     idle_at_once = "window.requestIdleCallback = (callback) => setTimeout(callback);"
-    context, page, watch = open_page(chromium, demo_server, "articles/dark-mode-without-a-flash.html",
-                                     prepare=lambda page: page.add_init_script(idle_at_once))
-    page.locator("[data-islet=copy_code][data-mounted]").wait_for(state="attached")
+    context, page, watch = open_page(chromium, demo_server, page_path, viewport={"width": 800, "height": 4000},
+                                     prepare=lambda page: page.add_init_script(idle_at_once))   # every island in view
+    page.locator("[data-islet][data-mounted]").first.wait_for(state="attached")
     painted, fetched = page.evaluate("""[performance.getEntriesByName('first-contentful-paint')[0].startTime,
-        performance.getEntriesByType('resource').filter((e) => /[/]widgets[/]/.test(e.name)
-            && !/loader-/.test(e.name)).map((e) => e.startTime)]""")
+        performance.getEntriesByType('resource').filter((e) => /[/]widgets[/]/.test(e.name)).map((e) => e.startTime)]""")
     assert len(fetched) >= 3 and min(fetched) > painted, (painted, fetched)
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+def test_without_paint_timing_the_loader_starts_after_two_seconds(chromium, trigger_site):
+    no_paint_timing = "window.PerformanceObserver = class { observe() {} };"
+    context, page, watch = open_page(chromium, trigger_site, "articles/triggers.html",
+                                     prepare=lambda page: page.add_init_script(no_paint_timing))
+    page.wait_for_timeout(1500)
+    assert not mounted(page, "t-load"), "not before the fallback's 2 s"
+    wait_mounted(page, "t-load")
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("action", ["focus", "hover"])
+def test_an_island_the_reader_reached_before_the_loader_arrived_still_mounts(chromium, demo_server, action):
+    """The interaction trigger's events may all have happened before the loader (which starts after the
+    first paint) listens for them: a search box tapped at once must still come alive."""
+    held = []
+
+    def hold_the_loader(page):
+        page.route(re.compile(r"/widgets/loader-"), lambda route: held.append(route))
+
+    context, page, watch = open_page(chromium, demo_server, "articles/accessible-widgets.html", prepare=hold_the_loader)
+    island = page.locator("[data-islet=tabs]").first
+    getattr(island.locator("pre").first, action)()
+    page.wait_for_timeout(300)
+    assert len(held) == 1 and island.get_attribute("data-mounted") is None
+    held[0].continue_()
+    page.locator("[data-islet=tabs][data-mounted]").first.wait_for(state="attached")
     assert watch.problems == []
     context.close()
 
