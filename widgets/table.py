@@ -223,8 +223,7 @@ def mount(root, props):
     rows = props["rows"]
     columns = [th.getAttribute("data-key") for th in heads]
     total = len(trs)
-    groups = column_groups(rows, columns)
-    texts = [search_text(rows[index], columns, groups) for index in range(total)]
+    texts = []   # what the filter searches: made on its first use, so mounting stays a short task
     state = {"column": -1, "descending": False, "shown": total}
     status = box.querySelector(".table-status")
 
@@ -279,6 +278,10 @@ def mount(root, props):
         tools.appendChild(field)
 
         def on_filter(event):
+            if len(texts) == 0:
+                groups = column_groups(rows, columns)
+                for index in range(total):
+                    texts.append(search_text(rows[index], columns, groups))
             keep = filter_rows(texts, field.value)
             shown = [False for index in range(total)]
             for index in keep:
