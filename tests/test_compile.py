@@ -159,35 +159,37 @@ def test_missing_transcrypt_says_what_to_install(tmp_path, monkeypatch):
         run(write_site(tmp_path))
 
 
-def test_runtime_leaves_no_enumerable_prototype_properties(compiled, tmp_path):
-    _, result = compiled
+def node_json(tmp_path, module, code: str):
+    """Run `code` in node after importing the compiled `module` as `r`; what it console.logs, as JSON."""
     script = tmp_path / "check.mjs"
-    script.write_text(
-        f"await import({json.dumps((result.out_dir / 'widgets.features.js').as_uri())});\n"
-        "const keys = (x) => { const out = []; for (const k in x) out.push(k); return out; };\n"
-        "console.log(JSON.stringify([keys([1, 2]), keys('ab'), keys(new Uint8Array(2)), keys({}),"
-        " Object.keys(Array.prototype), Object.keys(String.prototype)]));\n")
+    script.write_text(f"const r = await import({json.dumps(module.as_uri())});\n{code}\n")
     run_node = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=30)
     assert run_node.returncode == 0, run_node.stderr
-    assert json.loads(run_node.stdout) == [["0", "1"], ["0", "1"], ["0", "1"], [], [], []]
+    return json.loads(run_node.stdout)
+
+
+def test_runtime_leaves_no_enumerable_prototype_properties(compiled, tmp_path):
+    _, result = compiled
+    found = node_json(tmp_path, result.out_dir / "widgets.features.js",
+                      "const keys = (x) => { const out = []; for (const k in x) out.push(k); return out; };\n"
+                      "console.log(JSON.stringify([keys([1, 2]), keys('ab'), keys(new Uint8Array(2)), keys({}),"
+                      " Object.keys(Array.prototype), Object.keys(String.prototype)]));")
+    assert found == [["0", "1"], ["0", "1"], ["0", "1"], [], [], []]
 
 
 def test_runtime_isinstance_gives_python_answers_without_throwing(compiled, tmp_path):
     """Patched (islet.compile.ISINSTANCE) so that a primitive no longer throws and catches a TypeError in
     each call: the answers must stay Python's."""
     _, result = compiled
-    runtime = (result.out_dir / "org.transcrypt.__runtime__.js").read_text()
-    assert "Object (anObject) === anObject && '__class__' in anObject" in runtime
-    script = tmp_path / "check.mjs"
-    script.write_text(
-        f"const r = await import({json.dumps((result.out_dir / 'org.transcrypt.__runtime__.js').as_uri())});\n"
-        "const {isinstance: i, int, float, str, bool, list, dict} = r;\n"
-        "console.log(JSON.stringify([i(5, int), i(5.5, float), i(5.5, int), i('a', str), i('a', int), i(true, bool),"
-        " i(5, [int, float]), i('a', [int, float]), i([1], list), i([1], str), i(dict({a: 1}), dict), i(dict({}), list)]));\n")
-    run_node = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=30)
-    assert run_node.returncode == 0, run_node.stderr
+    runtime = result.out_dir / "org.transcrypt.__runtime__.js"
+    assert "Object (anObject) === anObject && '__class__' in anObject" in runtime.read_text()
+    found = node_json(tmp_path, runtime,
+                      "const {isinstance: i, int, float, str, bool, list, dict} = r;\n"
+                      "console.log(JSON.stringify([i(5, int), i(5.5, float), i(5.5, int), i('a', str), i('a', int),"
+                      " i(true, bool), i(5, [int, float]), i('a', [int, float]), i([1], list), i([1], str),"
+                      " i(dict({a: 1}), dict), i(dict({}), list)]));")
     # CPython: isinstance(5, int) … isinstance({}, list)
-    assert json.loads(run_node.stdout) == [True, True, False, True, False, True, True, False, True, False, True, False]
+    assert found == [True, True, False, True, False, True, True, False, True, False, True, False]
 
 
 @pytest.mark.parametrize("args", [[3, ["apple", "pear", "avocado"]], [0, []], [-7, ["a"]]])
