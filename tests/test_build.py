@@ -120,3 +120,15 @@ def test_a_second_build_in_one_process_reports_the_same_warning(demo_copy, build
         with pytest.raises(BuildFailed) as failed:
             build(BuildPlan(demo_copy.root, strict=True))
         assert "alt" in str(failed.value).lower(), (attempt, str(failed.value))
+
+
+def test_the_first_paint_waits_for_main_except_on_long_lists(built_demo):
+    """base.html's <link rel="expect" href="#main" blocking="render">: every page is laid out once, before its first
+    paint; the archives, which list every article and may not arrive in one round trip, paint what has arrived."""
+    expect = '<link rel="expect" href="#main" blocking="render">'
+    for page in sorted(built_demo.path("build").rglob("*.html")):
+        text, name = page.read_text(), page.relative_to(built_demo.path("build")).as_posix()
+        if name == "archives.html" or re.fullmatch(r"\d{4}/.*", name):
+            assert expect not in text, name
+        else:
+            assert text.index(expect) < text.index("</head>") < text.index('<main id="main">'), name
