@@ -13,7 +13,7 @@ import pytest
 
 from browser import LocalServer, open_page
 from islet.headers import parse_headers_file
-from islet.hydrate import BOOTSTRAP
+from islet.hydrate import BOOTSTRAP, LOADER
 
 SCRIPT = re.compile(r"<script\b[^>]*>", re.S)
 IMPORT_MAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
@@ -37,7 +37,7 @@ def first_visit_files(site, page: str, html: str) -> set[str]:
     """Every script a first visit downloads, found the way a browser would: the loader the import map names, each island's
     module (relative to the loader) and, transitively, every static import of those files."""
     widgets = site.path("build/widgets")
-    loader = json.loads(IMPORT_MAP.search(html)[1])["imports"]["islet-loader"]
+    loader = json.loads(IMPORT_MAP.search(html)[1])["imports"][LOADER]
     todo = [widgets / loader.rsplit("/", 1)[1]] + [widgets / m for m in re.findall(r'data-module="\./([^"]+)"', html)]
     seen = set()
     while todo:
@@ -66,8 +66,8 @@ def test_widget_pages_load_the_loader_and_their_modules_with_integrity(built_dem
     assert len(maps) == 1, "the import map is the same text on every page (one CSP hash)"
     imports = json.loads(maps.pop())
     table = imports["integrity"]
-    assert re.fullmatch(r"/widgets/loader-[A-Z0-9]{8}\.js", imports["imports"]["islet-loader"])
-    assert imports["imports"]["islet-loader"] in table
+    assert re.fullmatch(r"/widgets/loader-[A-Z0-9]{8}\.js", imports["imports"][LOADER])
+    assert imports["imports"][LOADER] in table
     for url, expected in table.items():
         body = built_demo.path("build" + url).read_bytes()
         assert expected == "sha384-" + sha("sha384", body), url
