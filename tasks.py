@@ -14,7 +14,7 @@ OUTPUT = "build"
 
 
 def _build(settings: str, strict: bool | None, precompress: bool | None = None) -> None:
-    from islet.build import BuildPlan, build_and_report
+    from islet.build.driver import BuildPlan, build_and_report
 
     if not build_and_report(BuildPlan(ROOT, settings, OUTPUT, strict, precompress)):
         raise Exit(code=1)
@@ -45,7 +45,7 @@ def rebuild(c, production=False, strict=False):
 @task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
 def serve(c, host="127.0.0.1", port=8000):
     """Serve build/ over HTTP on 127.0.0.1:8000 (build first if there is nothing to serve)."""
-    from islet.serve import serve as serve_folder
+    from islet.dev.serve import serve as serve_folder
 
     if not (ROOT / OUTPUT / "index.html").is_file():
         build(c)
@@ -55,7 +55,7 @@ def serve(c, host="127.0.0.1", port=8000):
 @task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
 def livereload(c, host="127.0.0.1", port=8000):
     """Serve build/, rebuild when content, data, theme or widgets change, and reload the browser."""
-    from islet.livereload import watch_and_serve
+    from islet.dev.livereload import watch_and_serve
 
     watch_and_serve(ROOT, OUTPUT, host, int(port))
 
@@ -64,8 +64,8 @@ def livereload(c, host="127.0.0.1", port=8000):
             "production": "build with publishconf.py instead of pelicanconf.py"})
 def preview(c, host="127.0.0.1", port=8080, production=False):
     """Build, then serve build/ through nginx with a CDN's headers (cache policy, brotli/gzip, CSP) until Ctrl-C."""
+    from islet.dev.preview import serve as serve_like_a_cdn
     from islet.errors import IsletError
-    from islet.preview import serve as serve_like_a_cdn
 
     _build("publishconf.py" if production else "pelicanconf.py", None, precompress=True)
     try:
@@ -84,7 +84,8 @@ def preview(c, host="127.0.0.1", port=8080, production=False):
                          "advise (default); --no-calibrate: Lighthouse's default 4x"})
 def audit(c, runs=3, min_score=100, lcp_ms=1200, tbt_ms=0, cls="0", first_trip_kb=14, production=False, calibrate=True):
     """Build, serve like a CDN and run Lighthouse (mobile) + axe on one page of each kind; fail over budget."""
-    from islet.audit import Budget, audit as run_audit, format_table
+    from islet.dev.audit import Budget, format_table
+    from islet.dev.audit import audit as run_audit
     from islet.errors import IsletError
 
     _build("publishconf.py" if production else "pelicanconf.py", None, precompress=True)
@@ -104,8 +105,8 @@ def audit(c, runs=3, min_score=100, lcp_ms=1200, tbt_ms=0, cls="0", first_trip_k
 @task(help={"name": "the widget's module name: lowercase letters, digits and _ (e.g. vote_counter)"})
 def new_widget(c, name):
     """Create widgets/NAME.py and tests/test_widget_NAME.py: a working widget to edit, and its tests."""
+    from islet.dev.scaffold import new_widget as scaffold
     from islet.errors import IsletError
-    from islet.scaffold import new_widget as scaffold
 
     try:
         written = scaffold(ROOT, name)
@@ -121,7 +122,7 @@ def new_widget(c, name):
             "repeat": "build each phase this many times; the table shows the median (default 1)"})
 def bench(c, articles=1000, json="", repeat=1):
     """Time plain Pelican and islet side by side on a synthetic corpus: cold, no-op and one-edit builds, memory."""
-    from islet.bench import run_and_report
+    from islet.dev.bench import run_and_report
     from islet.errors import IsletError
 
     try:
@@ -139,7 +140,7 @@ def bench(c, articles=1000, json="", repeat=1):
             "invalidate": "require a CloudFront invalidation (done anyway when a distribution is configured)"})
 def publish(c, target="", endpoint_url="", dry_run=False, max_deletes=None, no_build=False, invalidate=False):
     """Build with publishconf.py and publish: S3-compatible storage, rsync over SSH, or a git branch."""
-    from islet.publish import PublishError, PublishRequest, run
+    from islet.publish.command import PublishError, PublishRequest, run
 
     try:
         limit = None if max_deletes is None else int(max_deletes)

@@ -4,13 +4,13 @@ Add ``"islet"`` to ``PLUGINS`` in pelicanconf.py. The stages live in their own m
 data (content/data/ → ``data``), content (check and render Markdown), verify (links),
 sitemap, and build (the transactional driver behind ``python -m islet build``).
 """
-from .errors import IsletError, Problem
+from islet.errors import IsletError, Problem
 
 __all__ = ["IsletError", "Problem", "register"]
 
 
 def register():
     """Pelican's plugin entry point."""
-    from .plugin import register as _register
+    from islet.plugin import register as _register
 
     _register()

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from .build import BuildPlan, build_and_report
+from islet.build.driver import BuildPlan, build_and_report
 
 
 def main(argv: list[str] | None = None) -> int:

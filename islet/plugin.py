@@ -2,8 +2,11 @@
 
 A build is: initialized (settings, data, theme globals) → reading (our Markdown
 reader checks and renders each source) → all_generators_finalized (duplicate
-pages) → finalized (verify links, write sitemap/robots/favicon). Problems go to
-the current `Run`, which the build driver (islet.build) reads when Pelican returns.
+pages) → finalized (verify links, write sitemap/robots/favicon, hydrate widgets).
+Problems go to the build driver's `Findings` (islet.build.driver), which it reads when
+Pelican returns.
+
+The one module that sees every wing: it may import all of them but islet.dev and islet.publish.
 """
 from __future__ import annotations
 
@@ -18,35 +21,35 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
 
-from . import check, compress, headers, hydrate, images, incremental, render, render_cache, scripts, search_index, sitemap
-from . import theme_script, verify
-from . import settings as islet_settings
-from .content import IsletMarkdownReader, front_matter_line, quicker_pelican
-from .data import load_data
-from .embed import Islands
-from .errors import ContentError, Problem, shown_path
-from .widgets import Widget, discover
+from islet import settings as islet_settings
+from islet.build import incremental, reader_cache, render
+from islet.build.driver import Findings
+from islet.content.data import load_data
+from islet.content.embed import Islands
+from islet.content.front_matter import front_matter_line
+from islet.content.reader import IsletMarkdownReader, quicker_pelican
+from islet.errors import ContentError, Problem, shown_path
+from islet.islands import check, hydrate, scripts, theme_script
+from islet.islands.registry import Widget, discover
+from islet.output import compress, headers, images, search_index, sitemap, verify
 
-MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
+
+class Reader(reader_cache.CachingReader, IsletMarkdownReader):
+    """The Markdown reader Pelican uses: islet's (front matter check, Jinja body, widgets), cached."""
 
 
 @dataclass
 class Run:
-    """What one build collected: its settings and every problem found so far."""
+    """What one build collected: its settings, what it found (the driver's Findings) and what later stages need."""
     settings: islet_settings.IsletSettings
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    findings: Findings                                                 # problems, warnings, report
     claims: dict[str, list] = field(default_factory=dict)              # output path -> sources that write it
     pages: dict[str, verify.Source] = field(default_factory=dict)      # output path -> its source
     lastmod: dict[str, str] = field(default_factory=dict)
     widgets: dict[str, Widget] = field(default_factory=dict)          # the site's widgets (compiled only if used)
     css: str = ""                                                      # the theme CSS inlined in every page
-    report: list[str] = field(default_factory=list)                    # printed after a successful build
     articles: list = field(default_factory=list)                       # published articles, for the search index
-    generators: list = field(default_factory=list)                     # Pelican's, kept for islet.fast_render
-
-    def strict_problems(self, problems: list[Problem]) -> None:
-        (self.errors if self.settings.strict else self.warnings).extend(problems)
+    generators: list = field(default_factory=list)                     # Pelican's, kept for islet.build.fast_render
 
 
 current: Run | None = None
@@ -55,8 +58,8 @@ current: Run | None = None
 def register():
     signals.initialized.connect(on_initialized)
     signals.readers_init.connect(on_readers_init)
-    signals.article_generator_init.connect(incremental.read_ready_first)
-    signals.page_generator_init.connect(incremental.read_ready_first)
+    signals.article_generator_init.connect(reader_cache.read_ready_first)
+    signals.page_generator_init.connect(reader_cache.read_ready_first)
     signals.content_object_init.connect(on_content)
     signals.all_generators_finalized.connect(on_read)
     signals.feed_generated.connect(on_feed)
@@ -68,7 +71,10 @@ def on_initialized(pelican) -> None:
     global current
     quicker_pelican()
     config = islet_settings.read(pelican.settings)
-    current = Run(config)
+    # The build driver's, or (under plain `pelican`) one of our own that nobody reads: Pelican's log has it all.
+    findings = pelican.settings.get("ISLET_FINDINGS") or Findings()
+    findings.strict = config.strict
+    current = Run(config, findings)
     data = load_data(config.data_dir, config.root)
     widgets = current.widgets = prepare_widgets(config, pelican.settings.get("ISLET_INPUTS"))
     islands = Islands(widgets, data)
@@ -83,17 +89,21 @@ def on_initialized(pelican) -> None:
     IsletMarkdownReader.context = {"data": data}
     IsletMarkdownReader.templates = config.templates
     IsletMarkdownReader.root = config.root
-    IsletMarkdownReader.problems = current.errors
-    # The pages the images and hydrate stages rewrite (see on_finalized).
-    render_cache.rewritten_later = lambda html: "<img" in html or hydrate.ISLAND.search(html) is not None
+    IsletMarkdownReader.problems = current.findings.errors
     # Last: the reader is configured, so worker processes can parse uncached sources ahead of Pelican.
-    incremental.start(pelican.settings, config.cache_dir, config.templates)
+    incremental.start(pelican.settings, config.cache_dir, config.templates, Reader, rewritten_later)
+    reader_cache.preparse(pelican.settings, Reader)
+
+
+def rewritten_later(html: str) -> bool:
+    """Whether the images or hydrate stage rewrites this page (see on_finalized)."""
+    return "<img" in html or hydrate.ISLAND.search(html) is not None
 
 
 def prepare_widgets(config: islet_settings.IsletSettings, inputs=None) -> dict[str, Widget]:
     """Check every module in widgets/ (used or not) and import the widgets. They are compiled later, and only
     when a page uses one (hydrate_pages). The check is skipped when the build that wrote the current output
-    checked the very same widgets with the very same islet (`inputs`: islet.fingerprint.Inputs)."""
+    checked the very same widgets with the very same islet (`inputs`: islet.build.fingerprint.Inputs)."""
     checked = inputs is not None and all(inputs.previous.get(part) == inputs.parts.get(part) for part in ("widgets", "islet"))
     if (config.root / "widgets").is_dir() and not checked:
         check.check_or_raise(config.root / "widgets", config.root)
@@ -101,8 +111,8 @@ def prepare_widgets(config: islet_settings.IsletSettings, inputs=None) -> dict[s
 
 
 def on_readers_init(readers) -> None:
-    for extension in MARKDOWN_EXTENSIONS:
-        readers.reader_classes[extension] = incremental.CachedMarkdownReader
+    for extension in Reader.file_extensions:
+        readers.reader_classes[extension] = Reader
 
 
 def on_content(content) -> None:
@@ -128,12 +138,12 @@ def on_read(generators) -> None:
         first, *others = sorted(claims)
         current.pages[page] = first[1]
         for shown, source, has_slug in others:
-            current.errors.append(Problem(
+            current.findings.errors.append(Problem(
                 shown, front_matter_line(source.text, "slug" if has_slug else "title"),
                 f"writes {page}, which {first[0]} writes too (duplicate slug)",
                 "give one of them a different 'Slug:' (or title)"))
-    if current.errors:
-        raise ContentError(current.errors)
+    if current.findings.errors:
+        raise ContentError(current.findings.errors)
 
 
 def on_feed(context, feed) -> None:
@@ -155,18 +165,18 @@ def on_finalized(pelican) -> None:
     if favicon.is_file():
         shutil.copyfile(favicon, output / "favicon.ico")
     sitemap.write(output, config.origin, current.lastmod)
-    current.strict_problems(verify.check_output(output, current.pages, incremental.memoised))
+    current.findings.strict_problems(verify.check_output(output, current.pages, incremental.memoised))
     pictures = images.optimize(output, config.cache_dir / "images", current.pages, pelican.settings.get("SITEURL", ""),
                                memoised=incremental.memoised)
-    current.errors += pictures.problems
-    current.report.append(images.summary(pictures.stats))
+    current.findings.errors += pictures.problems
+    current.findings.report.append(images.summary(pictures.stats))
     csp = headers.content_security_policy(hydrate_pages(output), [hydrate.csp_hash(current.css)])
     (output / "_headers").write_text(headers.headers_file(csp), encoding="utf-8")
     # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.
     # Only when asked (publishconf.py, preview, audit): while writing, the browser compresses nothing it opens
     # from ./dev serve, and brotli over every page is the largest part of a cold build.
     if config.precompress:
-        current.report.append(str(compress.compress_output(output, cache=config.cache_dir / "compress",
+        current.findings.report.append(str(compress.compress_output(output, cache=config.cache_dir / "compress",
                                                            previous=incremental.previous_output())))
 
 
@@ -175,21 +185,21 @@ def hydrate_pages(output: Path) -> list[str]:
     inline scripts this put in pages."""
     pages = hydrate.pages_with_islands(output, incremental.memoised)
     if not pages:
-        current.report.append(f"Widgets: no page uses one of the {len(current.widgets)}; nothing compiled.")
-        current.report.append(hydrate.format_table([]))
+        current.findings.report.append(f"Widgets: no page uses one of the {len(current.widgets)}; nothing compiled.")
+        current.findings.report.append(hydrate.format_table([]))
         return []
     config = current.settings
     compiled = scripts.build_scripts(config.root, sorted(current.widgets), config.cache_dir, config.node_modules)
     how = "unchanged, taken from the cache" if compiled.cached else "compiled and bundled"
-    current.report.append(f"Widgets: {len(current.widgets)} {how} ({compiled.seconds:.2f} s).")
+    current.findings.report.append(f"Widgets: {len(current.widgets)} {how} ({compiled.seconds:.2f} s).")
     manifest, base = compiled.manifest, urlsplit(config.origin).path.rstrip("/") + "/"
     scripts.copy_into(compiled, output)
     table, over_budget = hydrate.hydrate(output, pages, manifest, config.js_budget, base)
-    current.errors += over_budget           # budgets are enforced in every mode, not only strict
-    current.report.append(hydrate.format_table(table))
+    current.findings.errors += over_budget           # budgets are enforced in every mode, not only strict
+    current.findings.report.append(hydrate.format_table(table))
     used = {name for row in table for name in row.widgets}
     if "search" in used:
-        current.report.append(search_index.size_line(search_index.write_index(output, current.articles, incremental.memoised)))
+        current.findings.report.append(search_index.size_line(search_index.write_index(output, current.articles, incremental.memoised)))
     inline = [hydrate.import_map(manifest, base), hydrate.BOOTSTRAP] + ([theme_script.PREPAINT] if "theme_toggle" in used else [])
     return [hydrate.csp_hash(text) for text in inline]
 

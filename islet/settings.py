@@ -11,10 +11,16 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from .errors import Problem, SettingsError
-from .hydrate import Budget
+from islet.errors import Problem, SettingsError
 
 DEFAULT_ORIGIN = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
+class JsBudget:
+    """ISLET_JS_BUDGET: the gzip bytes of JavaScript a page may load on a first visit (islet.islands.hydrate)."""
+    first: int = 8 * 1024      # on a page with one widget, bootstrap, loader and runtime included
+    each_more: int = 1536      # for each further widget on the same page
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,7 @@ class IsletSettings:
     strict: bool           # broken links, missing images and duplicate slugs are errors, not warnings
     cache_dir: Path        # compiled widgets, bundles and image variants kept between builds
     node_modules: Path     # where esbuild is installed (npm ci)
-    js_budget: Budget      # gzip bytes of JavaScript a page with widgets may load
+    js_budget: JsBudget    # gzip bytes of JavaScript a page with widgets may load
     theme_toggle: bool     # put the light/dark toggle in every page's header
     precompress: bool      # write .br/.gz beside each text file (for a CDN or the nginx preview)
 
@@ -80,7 +86,7 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
         raise SettingsError(problems)
     return IsletSettings(content=content, output=Path(settings["OUTPUT_PATH"]), theme=Path(settings["THEME"]),
                          data_dir=content / data, root=root, origin=str(origin), strict=strict,
-                         cache_dir=cache, node_modules=node_modules, js_budget=Budget(**budget),
+                         cache_dir=cache, node_modules=node_modules, js_budget=JsBudget(**budget),
                          theme_toggle=toggle, precompress=precompress)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser import axe_violations, open_page
+from support.browser import axe_violations, open_page
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 import subprocess
 import sys
 
-from conftest import ROOT
+from support.site import ROOT
 
 
 def test_invoke_list_explains_every_task():

@@ -3,18 +3,17 @@ in node (the output must be identical), and mount() in Chromium through the real
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-import browser
-from islet.data import load_data
-from islet.embed import Islands
-from islet.testing import run_js_many
-from widget_harness import harness_islands, harness_page, props_maker, registry
+from islet.content.data import load_data
+from islet.content.embed import Islands
+from islet.islands.testing import run_js_many
+from support import browser
+from support.site import ROOT
+from support.widget_harness import harness_islands, harness_page, props_maker, registry
 from widgets import chart, html
 
-ROOT = Path(__file__).resolve().parent.parent
 DATA = load_data(ROOT / "content" / "data")
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
@@ -305,7 +304,7 @@ def test_series_toggles_show_and_hide_a_series(chromium, served):
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_mounted_charts_pass_axe_and_fit_360px(chromium, served, scheme):
-    from browser import axe_violations
+    from support.browser import axe_violations
 
     context, page, watch = open_page(chromium, served, color_scheme=scheme)
     page.focus("#rps rect.bar >> nth=7")               # a tooltip at the right edge must not widen the page

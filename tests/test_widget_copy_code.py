@@ -2,18 +2,15 @@
 and mount() in Chromium through the real loader: keyboard and pointer copy to the real clipboard."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-import browser
-from islet.embed import Islands
-from islet.testing import run_js_many
-from islet.widgets import WidgetError
-from widget_harness import harness_islands, harness_page, props_maker, registry
+from islet.content.embed import Islands
+from islet.islands.registry import WidgetError
+from islet.islands.testing import run_js_many
+from support import browser
+from support.widget_harness import harness_islands, harness_page, props_maker, registry
 from widgets import copy_code
 
-ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 
 props = props_maker(copy_code)
@@ -199,7 +196,7 @@ def test_touch_screens_always_show_the_button(chromium, served):
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_mounted_buttons_pass_axe_and_fit_360px(chromium, served, scheme):
-    from browser import axe_violations
+    from support.browser import axe_violations
 
     context, page, watch = open_page(chromium, served, color_scheme=scheme)
     page.hover("main pre >> nth=0")

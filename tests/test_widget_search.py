@@ -7,18 +7,17 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import markdown
 import pytest
 
-import browser
-from islet import search_index as si
-from islet.testing import run_js_many
-from widget_harness import props_maker
+from islet.islands.testing import run_js_many
+from islet.output import search_index as si
+from support import browser
+from support.site import ROOT
+from support.widget_harness import props_maker
 from widgets import search
 
-ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "</script><img src=x onerror=alert(1)> & \"quoted\" 'single'"
 PAGE = "articles/searching-a-static-site.html"
 
@@ -219,15 +218,15 @@ def test_search_is_identical_in_javascript(compiled):
 
 # ---------------------------------------------------------------- the built demo site in Chromium
 
-# Builds a copy of the demo site with the real build (islet.build, strict), and writes search.json from the
+# Builds a copy of the demo site with the real build (islet.build.driver, strict), and writes search.json from the
 # articles Pelican read, unless the build already wrote it (then it must be the same bytes).
 # (The main guard matters: the build's image stage starts worker processes, which import __main__ again.)
 BUILD_WITH_INDEX = """
 import json, sys
 from pathlib import Path
 from pelican import signals
-from islet.build import BuildPlan, build
-from islet.search_index import build_index, entries_from_articles, write_index
+from islet.build.driver import BuildPlan, build
+from islet.output.search_index import build_index, entries_from_articles, write_index
 articles = []
 def grab(generator):
     articles.extend(generator.articles)
@@ -246,7 +245,7 @@ if __name__ == "__main__":
 
 @pytest.fixture(scope="module")
 def searchable(tmp_path_factory):
-    from conftest import copy_site
+    from support.site import copy_site
 
     site = copy_site(tmp_path_factory.mktemp("search-demo"))
     run = subprocess.run([sys.executable, "-c", BUILD_WITH_INDEX, str(site.root)], capture_output=True, text=True,
@@ -269,7 +268,7 @@ def test_the_build_index_covers_every_article(searchable):
 
 @pytest.fixture(scope="module")
 def served(searchable):
-    from browser import LocalServer
+    from support.browser import LocalServer
 
     with LocalServer(searchable.path("build")) as running:
         yield running
@@ -376,7 +375,7 @@ def test_pointer_click_opens_a_result(chromium, served, searchable):
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_results_pass_axe_fit_360px_and_shift_nothing(chromium, served, scheme):
-    from browser import axe_violations
+    from support.browser import axe_violations
 
     context, page, watch, fetched = open_page(chromium, served, color_scheme=scheme)
     below = "document.querySelector('.islet-search').nextElementSibling.getBoundingClientRect().top + scrollY"

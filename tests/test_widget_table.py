@@ -3,19 +3,18 @@ in node (the output must be identical), and mount() in Chromium through the real
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-import browser
-from islet.data import load_data
-from islet.embed import Islands
-from islet.testing import run_js_many
-from islet.widgets import WidgetError
-from widget_harness import harness_islands, harness_page, props_maker, registry
+from islet.content.data import load_data
+from islet.content.embed import Islands
+from islet.islands.registry import WidgetError
+from islet.islands.testing import run_js_many
+from support import browser
+from support.site import ROOT
+from support.widget_harness import harness_islands, harness_page, props_maker, registry
 from widgets import html, table
 
-ROOT = Path(__file__).resolve().parent.parent
 DATA = load_data(ROOT / "content" / "data")
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 
@@ -315,7 +314,7 @@ def test_mount_filters_rows_and_announces_the_count(chromium, served):
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_mounted_tables_pass_axe_and_fit_360px(chromium, served, scheme):
-    from browser import axe_violations
+    from support.browser import axe_violations
 
     context, page, watch = open_page(chromium, served, color_scheme=scheme)
     page.click("#fw th[data-key=name] button")

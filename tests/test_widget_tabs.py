@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from browser import axe_violations, open_page
-from conftest import ROOT
-from islet.testing import run_js_calls, run_py_render
+from islet.islands.testing import run_js_calls, run_py_render
+from support.browser import axe_violations, open_page
+from support.site import ROOT
 
 CASES = {
     "text and code": {"id": "setup", "label": "Setup steps",

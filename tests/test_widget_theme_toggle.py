@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
-from islet.embed import Islands
-from islet.hydrate import csp_hash
-from islet.theme_script import PREPAINT, insert_prepaint
-from islet.widgets import WidgetError
-from widget_harness import harness_islands, harness_page, props_maker, registry
+from islet.content.embed import Islands
+from islet.islands.hydrate import csp_hash
+from islet.islands.registry import WidgetError
+from islet.islands.theme_script import PREPAINT, insert_prepaint
+from support.widget_harness import harness_islands, harness_page, props_maker, registry
 from widgets import theme_toggle
 
-ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 
 props = props_maker(theme_toggle)
@@ -72,7 +70,7 @@ def test_compiled_module_exports_render_and_mount(compiled):
 
 
 def test_render_and_helpers_are_identical_in_javascript(compiled):
-    from islet.testing import run_js_calls
+    from islet.islands.testing import run_js_calls
 
     calls = [["render", [props()]],
              ["render", [props(label=HOSTILE, light=HOSTILE, dark="Sombre", system="Système 🌓", id="x y!")]],
@@ -137,7 +135,7 @@ new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__
 
 def new_context(chromium, served, **options):
     """A context for several pages at once (tabs): open_page(path, toggles) opens one and waits for its toggles."""
-    from browser import PHONE, PageWatch
+    from support.browser import PHONE, PageWatch
 
     context = chromium.new_context(viewport=PHONE, **options)
     context.set_default_timeout(20000)
@@ -260,7 +258,7 @@ def test_private_mode_without_storage_still_switches(chromium, served):
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_mounted_toggles_pass_axe_and_fit_360px(chromium, served, scheme):
-    from browser import axe_violations
+    from support.browser import axe_violations
 
     context, open_page, watches = new_context(chromium, served, color_scheme=scheme)
     page = open_page()
@@ -302,11 +300,11 @@ def prepaint_wired(built_demo):
 
 @pytest.mark.browser
 def test_demo_article_has_the_snippet_before_its_styles_and_csp_allows_it(built_demo):
-    from islet.headers import parse_headers_file
-    from islet.hydrate import csp_hash
+    from islet.islands.hydrate import csp_hash
+    from islet.output.headers import parse_headers_file
 
     if not prepaint_wired(built_demo):
-        pytest.xfail("hydrate does not insert islet.theme_script.PREPAINT yet")
+        pytest.xfail("hydrate does not insert islet.islands.theme_script.PREPAINT yet")
     html = built_demo.path("build/" + ARTICLE).read_text(encoding="utf-8")
     assert html.index(PREPAINT) < html.index("<style>")
     policy = parse_headers_file(built_demo.path("build/_headers").read_text())["/*"]["Content-Security-Policy"]
@@ -333,7 +331,7 @@ def test_demo_article_toggle_persists_and_paints_first(chromium, demo_server, bu
     assert problems(watches) == []
     if not prepaint_wired(built_demo):
         context.close()
-        pytest.xfail("hydrate does not insert islet.theme_script.PREPAINT yet: the first paint is light")
+        pytest.xfail("hydrate does not insert islet.islands.theme_script.PREPAINT yet: the first paint is light")
     assert page.evaluate("window.__first") == {"theme": "dark", "scheme": "dark", "bg": DARK_BG}
     assert page.evaluate("window.__shift") == 0
     context.close()
@@ -342,7 +340,7 @@ def test_demo_article_toggle_persists_and_paints_first(chromium, demo_server, bu
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_demo_article_passes_axe(chromium, demo_server, scheme):
-    from browser import axe_violations
+    from support.browser import axe_violations
 
     context, open_page, watches = new_context(chromium, demo_server, color_scheme=scheme)
     page = open_page(ARTICLE, 1)

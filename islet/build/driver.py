@@ -1,0 +1,236 @@
+"""Build driver: run Pelican into a fresh folder and swap it into place only on success.
+
+    plan  = BuildPlan(root, settings file, output folder, strict)
+    build(plan) → BuildResult, or raises BuildFailed with every problem found
+
+The previous output is never touched by a failing build: Pelican writes into a
+temporary sibling folder (same file system, so the final swap is two renames).
+Pelican's own warnings are captured and turned into problems; in strict mode any
+warning fails the build. The plugin (islet.plugin) files what it finds into the `Findings`
+the driver hands it through Pelican's settings (``ISLET_FINDINGS``), as it hands it the
+build's inputs (``ISLET_INPUTS``): the driver knows nothing of the plugin.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from islet.errors import IsletError, Problem, shown_path
+
+
+class BuildFailed(IsletError):
+    """The build found problems; the previous output folder was left as it was."""
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    root: Path                       # site root: pelicanconf.py, content/, theme/
+    settings_file: str = "pelicanconf.py"
+    output: str = "build"
+    strict: bool | None = None       # None: as ISLET_STRICT in the settings file says
+    precompress: bool | None = None  # None: as ISLET_PRECOMPRESS in the settings file says
+
+
+@dataclass
+class Findings:
+    """What one build found and has to say: filled in by the plugin while Pelican runs, read by the driver."""
+    strict: bool | None = None       # as the plugin read it from the settings; None: not read (yet)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    report: list[str] = field(default_factory=list)      # printed after a successful build
+
+    def strict_problems(self, problems: list[Problem]) -> None:
+        """Problems that fail the build only in strict mode (broken links, missing images)."""
+        (self.errors if self.strict else self.warnings).extend(problems)
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    pages: int
+    seconds: float
+    warnings: list[Problem] = field(default_factory=list)
+    report: list[str] = field(default_factory=list)   # e.g. the per-page JavaScript table
+    skipped: bool = False                             # nothing changed since the last build: nothing was done
+
+
+# Pelican messages that islet reports better itself (with a file and line), so they are dropped.
+_COVERED = ("Could not process", "Unable to find", "Other resources were not found", "Skipping ", "There are ")
+
+
+class _Capture(logging.Handler):
+    """Collects Pelican's warnings and errors instead of printing them."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def build(plan: BuildPlan) -> BuildResult:
+    from .fingerprint import Inputs, State, paths_of
+
+    started = time.perf_counter()
+    root = plan.root.resolve()
+    settings_path = root / plan.settings_file
+    if not settings_path.is_file():
+        raise BuildFailed(Problem(plan.settings_file, 0, "settings file not found",
+                                  "run this from the site folder, or pass --settings path/to/pelicanconf.py"))
+    output = root / plan.output
+    # Every input hashed (before Pelican is even imported): when nothing changed since the last
+    # build of this output, stop here. The settings file is an input, so its folders are the last ones.
+    options = {"strict": plan.strict, "settings": plan.settings_file, "precompress": plan.precompress}
+    state = State.load(root, output)
+    scanned = Inputs.scan(root, settings_path, output, options, state.paths) if state is not None else None
+    if scanned is not None and state.unchanged(scanned.total, output):
+        return BuildResult(output, state.pages, time.perf_counter() - started,
+                           sorted(Problem(**w) for w in state.warnings), [], skipped=True)
+
+    from pelican import Pelican
+    from pelican.log import LimitFilter, console
+    from pelican.settings import read_settings
+
+    from . import incremental
+
+    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
+    override = {"OUTPUT_PATH": str(staging), "ISLET_ROOT": str(root), "ISLET_CONFIG_FILE": plan.settings_file}
+    if plan.strict is not None:
+        override["ISLET_STRICT"] = plan.strict
+    if plan.precompress is not None:
+        override["ISLET_PRECOMPRESS"] = plan.precompress
+    capture = _Capture()
+    pelican_logger = logging.getLogger("pelican")
+    saved = pelican_logger.handlers[:], pelican_logger.propagate, pelican_logger.level
+    pelican_logger.handlers, pelican_logger.propagate = [capture], False
+    pelican_logger.setLevel(logging.WARNING)
+    console.quiet = True
+    findings = Findings()
+    incremental.session = None
+    # Pelican drops a warning it has given once in this process: in a long-running one (livereload), a
+    # second build would neither show nor (in strict mode) fail on a problem the first one reported.
+    LimitFilter._raised_messages.clear()
+    LimitFilter._group_count.clear()
+    try:
+        try:
+            settings = read_settings(str(settings_path), override=override)
+            paths = paths_of(settings)
+            if scanned is None or paths != state.paths:       # else these folders were hashed above already
+                scanned = Inputs.scan(root, settings_path, output, options, paths)
+            # The output folder is still the one the last build wrote: its results may be reused.
+            inputs = Inputs(scanned.parts, scanned.output, state.parts if state and state.wrote(output) else {})
+            settings["ISLET_INPUTS"] = inputs        # islet.build.incremental keys its caches on its parts
+            settings["ISLET_FINDINGS"] = findings    # where the plugin files its problems and report
+            Pelican(settings).run()
+            problems = []
+        except IsletError as error:
+            problems = list(error.problems)
+        except Exception as error:  # a template mistake, or a bug in islet or Pelican
+            problems = [_describe(error, root)]
+        problems += [p for p in findings.errors if p not in problems]
+        warnings = list(findings.warnings)
+        logged = [_logged(record, root) for record in capture.records if not record.getMessage().startswith(_COVERED)]
+        if findings.strict is False:
+            warnings += logged
+        else:                       # strict, or the settings were never read: a failure anyway
+            problems += logged
+        if problems:
+            raise BuildFailed(problems)
+        pages = sum(1 for _ in staging.rglob("*.html"))
+        State.forget(root, output)                    # while build/ is being replaced, it matches no state
+        _swap(staging, output)
+        report = findings.report
+        if incremental.session is not None:
+            report.append(incremental.session.summary())
+            incremental.session.commit()
+        State(inputs.total, State.identify(output), paths, pages, [w.__dict__ for w in warnings], report,
+              inputs.parts).save(root, output)
+        return BuildResult(output, pages, time.perf_counter() - started, sorted(warnings), report)
+    finally:
+        if incremental.session is not None:
+            incremental.session.close()
+        pelican_logger.handlers, pelican_logger.propagate, _ = saved
+        pelican_logger.setLevel(saved[2])
+        console.quiet = False
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def build_and_report(plan: BuildPlan) -> bool:
+    """Build, print one line per problem or warning and a summary; True on success."""
+    try:
+        result = build(plan)
+    except IsletError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        count = len(error.problems)
+        print(f"Build failed: {count} problem{'s' * (count != 1)}. {plan.output}/ was left as it was.",
+              file=sys.stderr)
+        return False
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for section in result.report:
+        print(section)
+    if result.skipped:
+        print(f"Nothing changed since the last build: {plan.output}/ is up to date "
+              f"({result.pages} pages, checked in {result.seconds:.2f} s).")
+        return True
+    print(f"Built {result.pages} pages into {plan.output}/ in {result.seconds:.1f} s.")
+    return True
+
+
+def _swap(staging: Path, output: Path) -> None:
+    """Put the new build in place. The old one is renamed aside first, then deleted by a process of its
+    own: deleting thousands of files takes longer than the rest of a small rebuild, and nobody waits for it."""
+    old = None
+    if output.exists():
+        old = output.with_name(f".build-old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        output.rename(old)
+    staging.rename(output)
+    if old is not None:
+        _delete_later(old)
+
+
+def _delete_later(folder: Path) -> None:
+    rm = shutil.which("rm")
+    if rm is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    subprocess.Popen([rm, "-rf", "--", str(folder)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _logged(record: logging.LogRecord, root: Path) -> Problem:
+    message = record.getMessage().strip().replace(str(root) + os.sep, "")
+    return Problem("pelican", 0, message.splitlines()[0] if message else record.levelname)
+
+
+def _describe(error: Exception, root: Path) -> Problem:
+    """Turn an exception from inside Pelican into a problem pointing at the template line if possible."""
+    import jinja2  # here, not at the top: a build with nothing to do imports neither Jinja nor Pelican
+
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        return Problem(shown_path(Path(error.filename), root), error.lineno or 0,
+                       f"template syntax error: {error.message}", "fix the Jinja syntax on this line")
+    if isinstance(error, jinja2.TemplateNotFound):
+        return Problem("theme/templates", 0, f"template {error.name!r} not found",
+                       f"add theme/templates/{error.name} or correct the name that refers to it")
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith((".html", ".xml"))]
+    if frames:
+        frame = frames[-1]
+        return Problem(shown_path(Path(frame.filename), root), frame.lineno or 0,
+                       f"{type(error).__name__}: {error}", "fix the template expression on this line")
+    detail = "".join(traceback.format_exception(error)).rstrip()
+    print(detail, file=sys.stderr)
+    return Problem("islet", 0, f"internal error: {type(error).__name__}: {error}",
+                   "this is a bug in islet or Pelican; please report it with the traceback above")

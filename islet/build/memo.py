@@ -1,0 +1,131 @@
+"""Memo: results of pure functions, kept between builds of one output folder.
+
+Stages that look at every page of the output (verify, images, hydrate, the search index) ask
+`islet.build.incremental.memoised(name, function)` for one of these, so that a rebuild repeats their work
+only for what changed. Two ways to ask:
+
+* ``memo(*texts)`` is ``function(*texts)``, remembered by a hash of the texts;
+* ``memo.of_file(path, *texts)`` is ``function(text of path, *texts)``, remembered by the texts and
+  the file's identity (`file_identity`). A page this build hard-linked unchanged from the previous
+  build keeps its identity, so it is not even read;
+* ``memo.of_path(path, *texts)`` is ``function(path, *texts)``, remembered in the same way.
+
+A stage that asks ``of_file(page)`` of every page with a function of the page alone registers it in
+`PAGE_FACTS`: the render stage then works it out for each page just after writing it (the page is in
+the page cache, and every core is busy rendering then), and the stage finds it remembered.
+
+A memo without a path (no incremental build) remembers nothing between builds.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+from .fingerprint import atomic_write
+
+PAGE_FACTS: dict[str, Callable[[str], Any]] = {}    # memo name -> function of a page's HTML (see above)
+
+
+def file_identity(path) -> list[int]:
+    """Which file this is: a hard link keeps it; a file written in its place changes it (inode numbers
+    alone are reused at once by a new file, its modification time and size are its own)."""
+    found = os.stat(path)
+    return [found.st_ino, found.st_mtime_ns, found.st_size]
+
+
+class Memo:
+    """Saved with only the entries this build used, so it holds one build's worth."""
+
+    def __init__(self, path: Path | None, function):
+        self.path, self.function, self.kept, self.used = path, function, {}, {}
+        try:
+            self.kept = pickle.loads(path.read_bytes()) if path else {}
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
+            pass
+
+    def __call__(self, *texts: str):
+        return self._get(_key(texts), lambda: self.function(*texts))
+
+    def of_file(self, path, *texts: str):
+        return self._get(_file_key(path, texts), lambda: self._of_text(path, texts))
+
+    def of_path(self, path, *texts: str):
+        return self._get(_file_key(path, texts), lambda: self.function(path, *texts))
+
+    def learn_file(self, path, text: str) -> tuple[bytes, Any] | None:
+        """Work out ``of_file(path)`` from `text`, the file's text, unless it is known; returns (key, result)
+        when it was not."""
+        key = _file_key(path, ())
+        if self._known(key) is not None:
+            return None
+        self.used[key] = found = self.function(text)
+        return key, found
+
+    def fill_files(self, jobs: list[tuple], processes: int, minimum: int = 200) -> None:
+        """Work out ahead, in `processes` forked processes, the ``of_file(path, *texts)`` of the `jobs`
+        (tuples of path and texts) not remembered yet, when there are at least `minimum` of them (a first
+        build: every page is new). Whatever goes wrong there is left to `of_file`, which raises it here."""
+        global _filling
+        missing = []
+        for path, *texts in jobs:
+            key = _file_key(path, texts)
+            if self._known(key) is None:
+                missing.append((key, (path, *texts)))
+        if len(missing) < minimum or processes < 2:
+            return
+        _filling, parts = (self, missing), processes * 4
+        try:
+            with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+                for results in pool.map(_fill, range(parts), [parts] * parts):
+                    self.used.update(results)
+        except Exception:
+            pass
+        finally:
+            _filling = None
+
+    def _of_text(self, path, texts):
+        return self.function(Path(path).read_text(encoding="utf-8"), *texts)
+
+    def _known(self, key: bytes):
+        found = self.used.get(key)
+        return self.kept.get(key) if found is None else found
+
+    def _get(self, key: bytes, compute):
+        found = self._known(key)
+        if found is None:
+            found = compute()
+        self.used[key] = found
+        return found
+
+    def save(self) -> None:
+        if self.path is not None:
+            atomic_write(self.path, pickle.dumps(self.used, protocol=5))
+
+
+def _key(texts) -> bytes:
+    digest = hashlib.blake2b(digest_size=20)
+    for text in texts:
+        digest.update(text.encode("utf-8") + b"\0")
+    return digest.digest()
+
+
+def _file_key(path, texts) -> bytes:
+    return _key((*texts, ":".join(map(str, file_identity(path)))))
+
+
+_filling: tuple[Memo, list] | None = None     # what Memo.fill_files' forked processes work on
+
+
+def _fill(start: int, step: int) -> list[tuple[bytes, object]]:
+    memo, missing = _filling
+    return [(key, memo._of_text(job[0], job[1:])) for key, job in missing[start::step]]
+
+
+def fresh(name: str, function) -> Memo:
+    """A memo that remembers only during this build: the default of stages run outside a build."""
+    return Memo(None, function)

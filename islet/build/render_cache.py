@@ -1,0 +1,328 @@
+"""Render cache: Pelican's page writes done only when their inputs changed (islet.build.incremental, layer 3).
+
+For each page Pelican renders, a key is computed from the template, the page's own variables (the
+article it shows, or the articles of a paginated page, the tag…) and one fingerprint of everything
+the page could also see: every article's and page's metadata and URL (not their bodies), the static
+files and all non-content inputs. A page whose key is in the cache is not rendered again. One step
+up, a whole ``write_file`` call whose key, made the same way from its arguments, is that of a call
+of the previous build is not made at all: its files are hard-linked from the previous output.
+And a file whose bytes equal the previous build's is hard-linked instead of written.
+
+The contract this relies on: a template shows the *body* (content, derived summary) only of the
+objects it is given (``article``, ``page``, ``articles_page``); everything else it may use of other
+articles is metadata. A value the key cannot describe exactly makes the page render normally.
+"""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import io
+import os
+from pathlib import Path
+
+from pelican import signals
+from pelican.contents import Content
+from pelican.paginator import Page, Paginator
+from pelican.urlwrappers import URLWrapper
+from pelican.writers import Writer
+
+from . import incremental
+from .memo import file_identity
+
+
+class Uncacheable(Exception):
+    """A template variable the render key cannot describe exactly: render the page normally."""
+
+
+def _content_digest(obj, memo: dict) -> str:
+    """Everything of one content object a page showing it may print: body, metadata, URL."""
+    found = memo.get(id(obj))
+    if found is None:
+        digest = hashlib.blake2b(digest_size=20)
+        for part in (str(getattr(obj, "source_path", "")), getattr(obj, "_content", "") or "",
+                     _metadata_of(obj, memo), _identity(obj, memo)):
+            digest.update(part.encode() + b"\0")
+        found = memo[id(obj)] = digest.hexdigest()
+    return found
+
+
+def _identity(obj, memo: dict) -> str:
+    """Which object this is and where it is published. Memoised per object (Pelican computes URLs on
+    every access, and a tag page lists the same articles as its siblings)."""
+    found = memo.get(("identity", id(obj)))
+    if found is None:
+        found = memo[("identity", id(obj))] = _identity_of(obj)
+    return found
+
+
+def _identity_of(obj) -> str:
+    return repr((type(obj).__name__, getattr(obj, "url", None), getattr(obj, "save_as", None),
+                 getattr(obj, "status", None), getattr(obj, "lang", None), getattr(obj, "in_default_lang", None),
+                 [getattr(t, "url", None) for t in getattr(obj, "translations", [])]))
+
+
+def _metadata_of(obj, memo: dict) -> str:
+    """An object's metadata, described once (the global digest and its content digest both need it)."""
+    found = memo.get(("metadata", id(obj)))
+    if found is None:
+        found = memo[("metadata", id(obj))] = _describe(getattr(obj, "metadata", {}), memo, shown=False)
+    return found
+
+
+def _describe(value, memo: dict, shown: bool) -> str:
+    """A stable text for a template variable. Content objects count fully where `shown`, else by identity
+    (their metadata is in the global fingerprint)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return repr(value)
+    if isinstance(value, Content):
+        return _content_digest(value, memo) if shown else _identity(value, memo)
+    if isinstance(value, Page):
+        return repr(("Page", value.number, value.paginator.num_pages, value.url, value.save_as,
+                     [_content_digest(o, memo) for o in value.object_list]))
+    if isinstance(value, Paginator):
+        return repr(("Paginator", value.name, value.count, value.per_page, value.num_pages))
+    if isinstance(value, URLWrapper):
+        return repr((type(value).__name__, value.name, value.slug, value.url))
+    if isinstance(value, (list, tuple)):
+        # Pages and calls share their lists (a tag's 80 articles, every tag page's `all_articles`): each
+        # list is described once, and kept in the memo so that its id stays its own.
+        lists = memo.setdefault("lists", {})
+        found = lists.get(id(value))
+        if found is None or found[0] is not value or found[1] != len(value):
+            text = "[" + ",".join(_describe(v, memo, False) for v in value) + "]"
+            found = lists[id(value)] = (value, len(value), hashlib.blake2b(text.encode(), digest_size=20).hexdigest())
+        return found[2]
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_describe(k, memo, False)}:{_describe(v, memo, False)}"
+                              for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))) + "}"
+    text = repr(value)
+    if " at 0x" in text or text.startswith("<"):
+        raise Uncacheable(type(value).__name__)
+    return text
+
+
+def _global_digest(context: dict, memo: dict) -> str:
+    """Every article's and page's metadata and URL, and the static files: what any page may list."""
+    digest = hashlib.blake2b(incremental.session.render_key.encode(), digest_size=20)
+    for name in ("articles", "drafts", "pages", "hidden_pages", "draft_pages"):
+        for obj in context.get(name, []):
+            digest.update(f"{name}\0{obj.source_path}\0{_identity(obj, memo)}\0".encode())
+            digest.update(_metadata_of(obj, memo).encode() + b"\0")
+    # Sorted: Pelican adds static files linked with {static} in set order, which varies between runs.
+    for source, save_as in sorted((str(o.source_path), str(o.save_as)) for o in context.get("staticfiles", [])):
+        digest.update(f"static\0{source}\0{save_as}\0".encode())
+    return digest.hexdigest()
+
+
+class _CachedTemplate:
+    """Stands in for a Jinja template in Writer.write_file: same render(), answered from the cache."""
+
+    def __init__(self, template, writer: "CachingWriter", context: dict):
+        self.template, self.writer, self.context = template, writer, context
+
+    def __getattr__(self, name):
+        return getattr(self.template, name)
+
+    def render(self, localcontext: dict) -> str:
+        writer, session = self.writer, incremental.session
+        try:
+            writer.digest_of(self.context)
+            own = {k: v for k, v in localcontext.items() if k not in self.context or v is not self.context[k]}
+            digest = hashlib.blake2b(f"{writer.global_digest}\0{self.template.name}\0".encode(), digest_size=20)
+            for name in ("output_file", "SITEURL", "localsiteurl"):     # always, even when equal to the context's
+                digest.update(f"{name}={localcontext.get(name)!r}\0".encode())
+            for name in sorted(own):
+                digest.update(f"{name}={_describe(own[name], writer.memo, shown=True)}\0".encode())
+            key = digest.hexdigest()
+        except Uncacheable:
+            writer.call_renders = None                 # nor can the call that writes this page be skipped
+            session.counts["rendered"] += 1
+            return self.template.render(localcontext)
+        if writer.call_renders is not None:
+            writer.call_renders.append(key)
+        session.used["render"].add(key)
+        cached = session.packs["render"].get(key)
+        if cached is not None:
+            session.counts["render_cached"] += 1
+            return cached.decode("utf-8")
+        text = self.template.render(localcontext)
+        session.counts["rendered"] += 1
+        if writer.call_texts is not None:
+            writer.call_texts.append((key, text))         # kept or not once the call is done
+        else:
+            session.packs["render"].put(key, text.encode("utf-8"))
+        return text
+
+
+class CachingWriter(Writer):
+    """Pelican's Writer, rendering each page only when its render key is not in the cache, and skipping
+    a whole ``write_file`` call when its inputs are those of a call of the previous build."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.global_digest: str | None = None
+        self.global_context: dict | None = None     # the context `global_digest` describes
+        self.memo: dict = {}
+        self.previous = incremental.previous_output()      # once: the same for every file of this build
+        self.previous_calls = incremental.session.previous_calls() if incremental.session is not None and self.previous else {}
+        self.call_files: list[str] | None = None      # what the call being written opened, in order
+        self.call_renders: list[str] | None = None    # and its pages' render keys
+        self.call_texts: list | None = None            # and the render cache entries it made
+        self.call_written: list | None = None          # and (path, text) of the pages it wrote
+        self.made: set[str] = set()                   # folders known to exist in the output
+        self.settled = False                          # True once Pelican's context no longer changes
+
+    def digest_of(self, context: dict) -> str:
+        if self.global_digest is None:
+            self.global_digest, self.global_context = _global_digest(context, self.memo), context
+        return self.global_digest
+
+    def write_file(self, name, template, context, *args, **kwargs):
+        session = incremental.session
+        if session is None or not name:
+            return super().write_file(name, template, context, *args, **kwargs)
+        if not self.settled:
+            self.memo.pop("lists", None)      # while generators run, a list may still change
+        key = self._call_key(name, template, context, args, kwargs)
+        if key is not None and self._link_call(self.previous_calls.get(key)):
+            session.calls[key] = self.previous_calls[key]
+            return None
+        self.call_files, self.call_renders, self.call_texts, self.call_written = [], [], [], []
+        try:
+            return super().write_file(name, _CachedTemplate(template, self, context), context, *args, **kwargs)
+        finally:
+            files, renders, texts, written = self.call_files, self.call_renders, self.call_texts, self.call_written
+            self.call_files = self.call_renders = self.call_texts = self.call_written = None
+            skippable = key is not None and files and renders is not None
+            # The page of a one-page call (an article) is not kept in the render cache when the call itself
+            # will be remembered: its key then only changes when the page's does (a file less to create per
+            # article). Unless a later stage rewrites the page: then the call is not remembered (commit).
+            for page_key, text in texts:
+                if not (skippable and len(files) == 1) or session.rewritten_later(text):
+                    session.packs["render"].put(page_key, text.encode("utf-8"))
+            if skippable:
+                self._record_call(key, files, renders)
+            incremental.learn_pages(written)
+
+    # -- skipping a call whose inputs did not change ----------------------------------------------------
+    # A call's pages are a function of the template, its arguments (the article, the tag and its articles
+    # with their bodies…) and what the global digest covers, exactly as each page's render key is.
+
+    def _call_key(self, name, template, context, args, kwargs) -> str | None:
+        if signals.content_written.receivers or getattr(template, "name", None) is None:
+            return None                       # a plugin wants to see every file written: write them all
+        try:
+            self.digest_of(context)
+            if context is not self.global_context:
+                return None                    # a context of its own: the global digest does not cover it
+            call = _WRITE_FILE.bind(self, name, template, context, *args, **kwargs).arguments
+            own = call.pop("kwargs", {})
+            paginated = call.pop("paginated", None)
+            if paginated is None:              # Pelican's default
+                paginated = {k: v for k, v in own.items() if k in {"articles", "dates"}}
+            if call.get("template_name") not in self.settings["PAGINATED_TEMPLATES"]:
+                paginated = {}                 # as Pelican decides: one page, which lists them by metadata
+            digest = hashlib.blake2b(f"{self.global_digest}\0{template.name}\0".encode(), digest_size=20)
+            for part in ("name", "relative_urls", "template_name", "override_output", "url"):
+                digest.update(f"{part}={call.get(part)!r}\0".encode())
+            for part, value in sorted(own.items()):        # as in a page's render key
+                digest.update(f"{part}={_describe(value, self.memo, shown=True)}\0".encode())
+            for part, value in sorted(paginated.items()):  # the objects whose bodies its pages show
+                shown = ",".join(_describe(v, self.memo, shown=True) for v in value)
+                digest.update(f"paginated {part}=[{shown}]\0".encode())
+            return digest.hexdigest()
+        except (Uncacheable, TypeError):
+            return None
+
+    def _link_call(self, entry) -> bool:
+        """Link the files `entry` (a call of the previous build) wrote from there; False, having linked
+        nothing, when one of them is gone, was replaced since, or is written by this build already."""
+        if not entry:
+            return False
+        files, identities, renders = entry
+        targets = [os.path.abspath(os.path.join(self.output_path, name)) for name in files]
+        if any(t in self._written_files or t in self._overridden_files for t in targets):
+            return False
+        done = []
+        try:
+            for name, identity, target in zip(files, identities, targets):
+                source = self.previous / name
+                if file_identity(source) != identity:
+                    raise FileNotFoundError(source)
+                self._folder_for(target)
+                os.link(source, target)
+                done.append(target)
+        except OSError:
+            for target in done:
+                os.unlink(target)
+            return False
+        self._written_files.update(targets)
+        incremental.session.used["render"].update(renders)     # kept: a later edit may need them
+        incremental.session.counts["unchanged"] += len(files)
+        return True
+
+    def _record_call(self, key: str, files: list[str], renders: list[str]) -> None:
+        """Remember which files the call wrote, and which files they are (a later stage that rewrites a
+        page replaces it with a new file, so `Session.commit` can tell those still the writer's own)."""
+        if len(set(files)) < len(files) or os.devnull in files:
+            return                           # Pelican's rules for writing a file twice were at work
+        try:
+            found = [[os.path.relpath(f, self.output_path) for f in files], [file_identity(f) for f in files], renders]
+        except OSError:
+            return
+        incremental.session.calls[key] = found
+
+    def _folder_for(self, path: str) -> None:
+        folder = os.path.dirname(path)
+        if folder not in self.made:
+            os.makedirs(folder, exist_ok=True)
+            self.made.add(folder)
+
+    def _open_w(self, filename, encoding, override=False):
+        """A file written once (the usual case) is kept only in memory until closed: when the build this
+        one replaces has the same bytes at the same place, it is hard-linked from there instead of written.
+        (Creating files is the slow part of writing a large site; stages that change pages later
+        replace them with new files, so the old build's file is never modified.) The text of a page a
+        call wrote is handed to islet.build.incremental.learn_pages, so that later stages need not read it."""
+        previous = self.previous
+        if self.call_files is not None:                # a file written twice: the call is not recorded
+            again = filename in self._written_files or filename in self._overridden_files
+            self.call_files.append(os.devnull if again else filename)
+        if filename in self._written_files or filename in self._overridden_files:
+            return super()._open_w(filename, encoding, override)     # Pelican's rules for writing a file twice
+        (self._overridden_files if override else self._written_files).add(filename)    # as Pelican's _open_w
+        same = previous / os.path.relpath(filename, self.output_path) if previous is not None else None
+        return _SameOrNew(filename, same, encoding, self.call_written)
+
+
+_WRITE_FILE = inspect.signature(Writer.write_file)
+
+
+class _SameOrNew(io.StringIO):
+    """A text file being written: on close, a hard link to `same` (when there is one) if that has these
+    bytes, else a new file; then (path, text) is added to `written`, when given.
+    (A StringIO, so writers that want a real text stream, like the feed's XML writer, accept it.)"""
+
+    def __init__(self, path: str, same: Path | None, encoding: str, written: list | None = None):
+        super().__init__()
+        self.path, self.same, self.charset, self.written = path, same, encoding, written
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        text = self.getvalue()
+        super().close()
+        self._store(text.encode(self.charset))
+        if self.written is not None:
+            self.written.append((self.path, text))
+
+    def _store(self, body: bytes) -> None:
+        try:
+            if self.same is not None and self.same.stat().st_size == len(body) and self.same.read_bytes() == body:
+                os.link(self.same, self.path)
+                incremental.session.counts["linked"] += 1
+                return
+        except OSError:
+            pass
+        with open(self.path, "wb") as out:
+            out.write(body)

@@ -1,0 +1,10 @@
+"""Reading sources: Markdown articles and pages, their front matter, data files, highlighting and widget blocks.
+
+- ``reader``: islet's Markdown reader (front matter checked first, then the body through Jinja and Markdown).
+- ``front_matter``: the `Key: value` lines of a source, checked with exact lines; dates.
+- ``data``: ``content/data/`` (CSV, JSON, YAML, TOML) as one read-only mapping, ``data``.
+- ``highlight``: Pygments as codehilite uses it, faster.
+- ``embed``: ```` ```widget NAME ```` blocks and the ``widget()`` template global → islands of server-rendered HTML.
+
+May import: islet.build, islet.errors, islet.islands, islet.settings.
+"""

@@ -1,0 +1,233 @@
+"""Code highlighting for the read stage: Pygments as Python-Markdown's codehilite uses it, with the same
+HTML in less time. A third of the time a Markdown article with a few code blocks takes goes to Pygments.
+
+Two things are made cheaper, neither changing a byte of the output (tests/test_highlight.py compares
+with plain Pygments, for every regular-expression lexer Pygments has):
+
+* codehilite looks a lexer up by name and makes an HTML formatter for every code block; a formatter
+  turns the whole colour style into CSS classes each time. Both depend only on their name and options,
+  and neither keeps anything from one text to the next: one of each per (name, options) is kept.
+* a regular-expression lexer tries the rules of its current state one by one, in Python, at every
+  token: some 40 attempts per token of Python code, most of them rules that cannot match there because
+  they start with another character. `_tokens` tries, in their order, only the rules that can start
+  with the character at the position (worked out once per state and character from each rule's
+  expression, `_first_character_test`): the first that matches is the one Pygments would take.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+def install() -> None:
+    """Make codehilite use shared lexers and formatters (once per process; idempotent)."""
+    from markdown.extensions import codehilite
+
+    if not hasattr(codehilite.get_lexer_by_name, "shared"):
+        codehilite.get_lexer_by_name = _shared(codehilite.get_lexer_by_name, faster)
+        codehilite.get_formatter_by_name = _shared(codehilite.get_formatter_by_name)
+
+
+def _shared(make, prepare=lambda made: made, limit: int = 256):
+    made: dict[tuple, Any] = {}
+
+    def shared(name, **options):
+        key = (name, repr(sorted(options.items())))
+        if key not in made:
+            if len(made) >= limit:        # a long-running livereload sees every hl_lines an author tried
+                made.clear()
+            made[key] = prepare(make(name, **options))      # an unknown name raises, and is not remembered
+        return made[key]
+
+    shared.shared = made
+    return shared
+
+
+def faster(lexer):
+    """`lexer`, made to tokenise with `_tokens` when it is a plain regular-expression lexer (one that does
+    not tokenise in a way of its own); the same tokens either way."""
+    from pygments.lexer import RegexLexer
+
+    if isinstance(lexer, RegexLexer) and type(lexer).get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed:
+        lexer.get_tokens_unprocessed = _tokens.__get__(lexer)
+    return lexer
+
+
+_DISPATCH: dict[tuple[type, str], Any] = {}     # (lexer class, state) -> its rules_at
+_ENTERED: dict[tuple[type, str], int] = {}
+WORTH_IT = 32     # times a state is entered before its rules are sorted by first character (that costs more
+                  # than lexing a few blocks: a build that parses one article does not do it)
+
+
+def _dispatcher(cls: type, state: str, rules: list):
+    """For the rules of one state: a function from the character at the position to the rules that may
+    match there, in their order (the others cannot: they start with another character). None until the
+    state has been entered WORTH_IT times: then all its rules are tried, as Pygments does."""
+    key = (cls, state)
+    if key not in _DISPATCH:
+        _ENTERED[key] = _ENTERED.get(key, 0) + 1
+        if _ENTERED[key] < WORTH_IT:
+            return None
+        firsts = [_first_character_test(rexmatch) for rexmatch, _, _ in rules]
+        by_character: dict[str, list] = {}
+
+        def rules_at(character: str) -> list:
+            found = by_character.get(character)
+            if found is None:
+                found = by_character[character] = [rule for rule, first in zip(rules, firsts)
+                                                   if first is None or first(character)]
+            return found
+
+        _DISPATCH[key] = rules_at
+    return _DISPATCH[key]
+
+
+def _first_character_test(rexmatch):
+    """A test of whether this rule's expression can match starting with a given character: the part of the
+    expression a match starts with, made into an expression of one character with the same flags (case-
+    insensitive ones too). None when it may match the empty string, or when this cannot tell."""
+    from re import _constants as c
+    from re import _parser
+
+    pattern = getattr(rexmatch, "__self__", None)
+    if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
+        return None
+    try:
+        found, empty = _first(_parser.parse(pattern.pattern, pattern.flags), c)
+        if found is None or empty:
+            return None
+        return re.compile("|".join(found), pattern.flags & ~re.VERBOSE).fullmatch
+    except (re.error, RecursionError, TypeError, ValueError, KeyError):
+        return None
+
+
+_CLASSES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
+            "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+
+
+def _first(items, c) -> tuple[list[str] | None, bool]:
+    """For `items` (a parsed expression): the one-character expressions its match may start with (None:
+    any character), and whether it can match the empty string."""
+    starts: list[str] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            return starts + [re.escape(chr(av))], False
+        if op is c.NOT_LITERAL:
+            return starts + [f"[^{re.escape(chr(av))}]"], False
+        if op is c.ANY:
+            return starts + ["."], False
+        if op is c.IN:
+            return starts + [_character_class(av, c)], False
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):   # anchors and lookarounds consume nothing (ignoring
+            continue                                # what a lookahead demands only keeps more rules)
+        if op is c.SUBPATTERN:
+            found, empty = _first(av[3], c)
+            if found is not None and (av[1] or av[2]):
+                found = [_scoped(found, av[1], av[2])]
+        elif op is c.BRANCH:
+            found, empty = [], False
+            for branch in av[1]:
+                more, may_be_empty = _first(branch, c)
+                if more is None:
+                    return None, False
+                found, empty = found + more, empty or may_be_empty
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            found, empty = _first(av[2], c)
+            empty = empty or av[0] == 0
+        elif op is c.ATOMIC_GROUP:
+            found, empty = _first(av, c)
+        else:                                       # back references and the like
+            return None, False
+        if found is None:
+            return None, False
+        starts += found
+        if not empty:
+            return starts, False
+    return starts, True
+
+
+def _character_class(items, c) -> str:
+    parts = []
+    for kind, value in items:
+        if kind is c.NEGATE:
+            parts.append("^")
+        elif kind is c.LITERAL:
+            parts.append(re.escape(chr(value)))
+        elif kind is c.RANGE:
+            parts.append(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+        elif kind is c.CATEGORY:
+            parts.append(_CLASSES[str(value)])     # KeyError: a class this does not know, no test
+        else:
+            raise ValueError(kind)
+    return f"[{''.join(parts)}]"
+
+
+def _scoped(found: list[str], add: int, remove: int) -> str:
+    letters = {re.IGNORECASE: "i", re.DOTALL: "s", re.MULTILINE: "m", re.VERBOSE: "x"}
+    if (add | remove) & ~sum(letters):
+        raise ValueError("flags")                  # ASCII, LOCALE…: no test
+    on = "".join(letter for flag, letter in letters.items() if add & flag)
+    off = "".join(letter for flag, letter in letters.items() if remove & flag)
+    return f"(?{on}{'-' + off if off else ''}:{'|'.join(found)})"
+
+
+def _tokens(self, text, stack=("root",)):
+    """RegexLexer.get_tokens_unprocessed (Pygments 2.19), trying only the rules that may match at the
+    character at the position: all else is as there."""
+    from pygments.token import Error, Whitespace, _TokenType
+
+    pos = 0
+    tokendefs = self._tokens
+    statestack = list(stack)
+    statetokens = tokendefs[statestack[-1]]
+    rules_at = _dispatcher(type(self), statestack[-1], statetokens)
+    while 1:
+        for rexmatch, action, new_state in (statetokens if rules_at is None else rules_at(text[pos:pos + 1])):
+            m = rexmatch(text, pos)
+            if m:
+                if action is not None:
+                    if type(action) is _TokenType:
+                        yield pos, action, m.group()
+                    else:
+                        yield from action(self, m)
+                pos = m.end()
+                if new_state is not None:
+                    # state transition
+                    if isinstance(new_state, tuple):
+                        for state in new_state:
+                            if state == "#pop":
+                                if len(statestack) > 1:
+                                    statestack.pop()
+                            elif state == "#push":
+                                statestack.append(statestack[-1])
+                            else:
+                                statestack.append(state)
+                    elif isinstance(new_state, int):
+                        # pop, but keep at least one state on the stack
+                        if abs(new_state) >= len(statestack):
+                            del statestack[1:]
+                        else:
+                            del statestack[new_state:]
+                    elif new_state == "#push":
+                        statestack.append(statestack[-1])
+                    else:
+                        assert False, f"wrong state def: {new_state!r}"
+                    statetokens = tokendefs[statestack[-1]]
+                    rules_at = _dispatcher(type(self), statestack[-1], statetokens)
+                break
+        else:
+            # We are here only if all state tokens have been considered
+            # and there was not a match on any of them.
+            try:
+                if text[pos] == "\n":
+                    # at EOL, reset state to "root"
+                    statestack = ["root"]
+                    statetokens = tokendefs["root"]
+                    rules_at = _dispatcher(type(self), "root", statetokens)
+                    yield pos, Whitespace, "\n"
+                    pos += 1
+                    continue
+                yield pos, Error, text[pos]
+                pos += 1
+            except IndexError:
+                break

@@ -1,0 +1,178 @@
+"""Read stage: check each Markdown source before Pelican sees it, then render its body.
+
+The front matter is checked first (islet.content.front_matter), so the author gets the exact line;
+then the body goes through Jinja (with the read-only ``data`` mapping) before Markdown, so articles
+can build tables and figures from ``content/data/``, and widget blocks become islands
+(islet.content.embed).
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+from pelican.readers import MarkdownReader
+from pelican.utils import pelican_open
+
+from islet.errors import ContentError, IsletError, Problem, shown_path
+
+from . import highlight
+from .front_matter import check_source, parse_date
+
+
+def quicker_pelican() -> None:
+    """Two shortcuts in Pelican's reading, with the same results (once per process; idempotent):
+
+    * dates are parsed by `parse_date` (Pelican's readers call get_date for Date: and Modified:);
+    * Pelican looks for intrasite links (``href="{filename}x.md"``, ``|static|``…) in every article's
+      HTML, once when reading and again when writing, with an expression that backtracks through every
+      tag. With the default INTRASITE_LINK_REGEX a link is a quote followed by "{" or "|": HTML with
+      neither pair has none, and is returned as it is without the search.
+    """
+    from pelican import readers
+    from pelican.contents import Content
+    from pelican.settings import DEFAULT_CONFIG
+
+    if getattr(Content, "islet_quicker", False):
+        return
+    readers.get_date = parse_date
+    default = DEFAULT_CONFIG["INTRASITE_LINK_REGEX"]
+    static_links, update_content = Content.get_static_links, Content._update_content
+
+    def no_links(content: Content, html) -> bool:
+        return (isinstance(html, str) and content.settings["INTRASITE_LINK_REGEX"] == default
+                and not any(pair in html for pair in ('"{', "'{", '"|', "'|")))
+
+    def get_static_links(self) -> set[str]:
+        return set() if no_links(self, self._content) else static_links(self)
+
+    def _update_content(self, content: str, siteurl: str) -> str:
+        return content if no_links(self, content) else update_content(self, content, siteurl)
+
+    get_static_links.pelicans, _update_content.pelicans = static_links, update_content    # for the tests
+    Content.get_static_links, Content._update_content = get_static_links, _update_content
+    Content.islet_quicker = True
+
+
+class JinjaBody(Preprocessor):
+    """Render the Markdown body (front matter already removed) as a Jinja template."""
+
+    def __init__(self, md, env: jinja2.Environment, context: Mapping[str, Any], shown: str, offset: int):
+        # `offset` is the line of the blank line ending the front matter: body line 1 is offset + 1.
+        super().__init__(md)
+        self.env, self.context, self.shown, self.offset = env, context, shown, offset
+
+    def run(self, lines: list[str]) -> list[str]:
+        source = "\n".join(lines)
+        if "{{" not in source and "{%" not in source and "{#" not in source:
+            return lines
+        offset = self.offset
+        try:
+            return self.env.from_string(source).render(self.context).split("\n")
+        except jinja2.TemplateSyntaxError as error:
+            raise ContentError(Problem(self.shown, offset + (error.lineno or 1), f"template syntax: {error.message}",
+                                       "fix the {{ }} / {% %} expression, or wrap literal braces in {% raw %}…{% endraw %}")) from None
+        except jinja2.UndefinedError as error:
+            raise ContentError(Problem(self.shown, offset + _template_line(), f"{error.message}",
+                                       "check the name against the files in content/data/ (data.<file name>.<key>)")) from None
+        except Exception as error:  # an expression failed, e.g. a filter on the wrong type
+            raise ContentError(Problem(self.shown, offset + _template_line(), f"{type(error).__name__}: {error}",
+                                       "fix the {{ }} expression on this line")) from None
+
+
+class AlignClasses(Treeprocessor):
+    """Table column alignment as classes (``align-right``), not ``style`` attributes.
+
+    A strict Content-Security-Policy (``style-src`` without 'unsafe-inline') ignores
+    style attributes, which would silently drop the alignment.
+    """
+
+    def run(self, root):
+        for cell in root.iter():
+            style = cell.get("style", "")
+            match = re.fullmatch(r"text-align:\s*(left|right|center);?", style.strip())
+            if match:
+                del cell.attrib["style"]
+                cell.set("class", (cell.get("class", "") + " align-" + match[1]).strip())
+
+
+def _template_line() -> int:
+    """The template line being rendered when the current exception was raised (Jinja keeps it in the traceback)."""
+    tb, line = sys.exc_info()[2], 0
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+_MARKDOWN: dict[str, Any] = {}       # settings -> (Markdown instance, its "meta" preprocessor and priority)
+
+
+def markdown_for(settings: Mapping[str, Any]):
+    """A Markdown instance for these settings, ready for a new document.
+
+    Setting one up (every extension registers its processors) costs about as much as converting a
+    short article, and Python-Markdown supports converting many documents with one instance, reset
+    in between. Pelican's reader removes the "meta" preprocessor before it converts Markdown in the
+    front matter (Summary…): it is put back here."""
+    from markdown import Markdown
+
+    key = repr(sorted(settings.items()))
+    if key not in _MARKDOWN:
+        highlight.install()
+        md = Markdown(**settings)
+        meta = next(((md.preprocessors["meta"], item.priority) for item in md.preprocessors._priority
+                     if item.name == "meta"), None)
+        _MARKDOWN[key] = md, meta
+        return md
+    md, meta = _MARKDOWN[key]
+    md.reset()
+    if meta is not None and "meta" not in md.preprocessors:
+        md.preprocessors.register(meta[0], "meta", meta[1])
+    return md
+
+
+class IsletMarkdownReader(MarkdownReader):
+    """Pelican's Markdown reader plus our front-matter check and the Jinja body stage."""
+
+    # Set by the plugin once per build: the Jinja environment, its context and the theme's templates.
+    env: jinja2.Environment | None = None
+    context: Mapping[str, Any] = {}
+    templates: set[str] = set()
+    root: Path = Path(".")
+    problems: list[Problem] = []
+    islands = None  # islet.content.embed.Islands, when the site has widgets
+
+    def read(self, source_path):
+        shown = shown_path(Path(source_path), self.root)
+        text, problems = check_source(Path(source_path).read_bytes(), shown, self.templates)
+        if problems:
+            self.problems.extend(problems)
+            raise ContentError(problems)
+        body_starts = next((n for n, line in enumerate(text.splitlines(), 1) if not line.strip()), 0)
+        self._source_path = source_path
+        self._md = markdown_for(self.settings["MARKDOWN"])
+        self._md.preprocessors.register(
+            JinjaBody(self._md, self.env, self.context, shown, body_starts), "islet-jinja", 26)
+        self._md.treeprocessors.register(AlignClasses(self._md), "islet-align", 0)
+        if self.islands is not None:
+            from .embed import WidgetFences
+
+            # After Jinja (so props may use data expressions), before fenced code blocks (priority 25).
+            self._md.preprocessors.register(
+                WidgetFences(self._md, self.islands, shown, text.splitlines()), "islet-widgets", 25.5)
+        elif "islet-widgets" in self._md.preprocessors:
+            self._md.preprocessors.deregister("islet-widgets")
+        try:
+            with pelican_open(source_path) as raw:
+                content = self._md.convert(raw)
+            metadata = self._parse_metadata(self._md.Meta) if hasattr(self._md, "Meta") else {}
+        except IsletError as error:
+            self.problems.extend(error.problems)
+            raise
+        return content, metadata

@@ -1,0 +1,73 @@
+"""Rule tests for constructs Transcrypt cannot compile, or compiles into different text: `match`, `:=`,
+starred targets and literals, f-string and str.format specs, `%` formatting, dataclass fields without defaults."""
+from __future__ import annotations
+
+import ast
+import string
+
+from .module import Found, decorator_name
+
+
+def always(node, m, r) -> Found:
+    yield node, {}
+
+
+def starred_target(node, m, r) -> Found:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    for target in targets:
+        if isinstance(target, ast.Name):
+            continue
+        for sub in ast.walk(target):
+            if isinstance(sub, ast.Starred):
+                yield sub, {}
+
+
+def starred_in_literal(node, m, r) -> Found:
+    if isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if key is None:
+                yield value, {"kind": "a dict", "written": "{**d}"}
+        return
+    for element in node.elts:
+        if isinstance(element, ast.Starred) and isinstance(element.ctx, ast.Load):
+            kind = {ast.List: "a list", ast.Tuple: "a tuple", ast.Set: "a set"}[type(node)]
+            yield element, {"kind": kind, "written": "*" + ast.unparse(element.value)}
+
+
+def fstring_spec(node, m, r) -> Found:
+    if node.format_spec is not None or node.conversion != -1:
+        shown = "!" + chr(node.conversion) if node.conversion != -1 else ":" + ast.unparse(node.format_spec)[2:-1]
+        yield node.value, {"spec": shown}
+
+
+def fstring_braces(node, m, r) -> Found:
+    if any(isinstance(v, ast.Constant) and ("{" in str(v.value) or "}" in str(v.value)) for v in node.values):
+        yield node, {}
+
+
+def format_spec(node, m, r) -> Found:
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr == "format" and isinstance(func.value, ast.Constant) \
+            and isinstance(func.value.value, str):
+        try:
+            fields = list(string.Formatter().parse(func.value.value))
+        except ValueError:
+            return
+        for _, name, spec, conversion in fields:
+            if name is not None and (spec or conversion):
+                yield func.value, {"spec": ("!" + conversion if conversion else "") + (":" + spec if spec else "")}
+                return
+
+
+def percent_format(node, m, r) -> Found:
+    if isinstance(node.op, ast.Mod) and m.kind(node.left, m.scope_of[node]) == "str":
+        yield node, {}
+
+
+def dataclass_field(node, m, r) -> Found:
+    if not any(decorator_name(d) == "dataclass" for d in node.decorator_list):
+        return
+    for item in node.body:
+        if isinstance(item, ast.AnnAssign) and item.value is None and isinstance(item.target, ast.Name) \
+                and "ClassVar" not in ast.unparse(item.annotation):
+            yield item, {"field": item.target.id}

@@ -1,0 +1,145 @@
+"""Widget registry: find the widgets in ``widgets/``, import them with CPython, check props.
+
+A widget is a module ``widgets/<name>.py`` with
+  - ``PROPS``: ``{"prop": ["type", default]}``, type one of PROP_TYPES; default None = required,
+  - ``render(props)``: the widget's HTML from its props (CPython at build time, JS in the browser),
+  - ``mount(root, props)``: browser-only, enhances the rendered HTML inside ``root``.
+Modules without ``render`` are shared helpers (``widgets/html.py``…), not widgets.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Mapping
+
+from islet.errors import IsletError, Problem
+
+# How a YAML/JSON prop value is checked. "data" takes a name like "frameworks" or
+# "data.surveys.so2025" and is replaced by that data file's contents.
+PROP_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list, tuple),
+              "dict": (dict,), "data": (str,), "any": (object,)}
+TRIGGERS = ("load", "idle", "visible", "media", "interaction")
+
+
+class WidgetError(IsletError):
+    """A widget is missing, misdeclared, or used with wrong props."""
+
+
+@dataclass(frozen=True)
+class Widget:
+    name: str
+    module: ModuleType
+    props: dict[str, tuple[str, Any]]   # prop -> (type, default); default None means required
+    path: str                           # widgets/<name>.py, for messages
+
+    def render(self, props: Mapping[str, Any]) -> str:
+        return self.module.render(props)
+
+
+def discover(site_root: Path) -> dict[str, Widget]:
+    """Import every widget module under ``site_root/widgets`` (fresh on each build)."""
+    folder = site_root / "widgets"
+    if not folder.is_dir():
+        return {}
+    for name in [m for m in sys.modules if m == "widgets" or m.startswith("widgets.")]:
+        del sys.modules[name]  # a rebuild must see edited widgets
+    # First on the path, so this site's `widgets` package wins over any other one (another site, a test's).
+    if str(site_root) in sys.path:
+        sys.path.remove(str(site_root))
+    sys.path.insert(0, str(site_root))
+    found, problems = {}, []
+    for path in sorted(folder.glob("*.py")):
+        if path.stem.startswith("_"):
+            continue
+        shown = f"widgets/{path.name}"
+        try:
+            module = importlib.import_module(f"widgets.{path.stem}")
+        except Exception as error:  # the author's widget failed to import under CPython
+            line = getattr(error, "lineno", 0) or _traceback_line(error, path)
+            problems.append(Problem(shown, line, f"cannot import: {type(error).__name__}: {error}",
+                                    "fix the error; widgets must import cleanly under CPython"))
+            continue
+        if not hasattr(module, "render"):
+            continue
+        declared = getattr(module, "PROPS", None)
+        problem = _check_declaration(declared, shown, hasattr(module, "mount"))
+        if problem:
+            problems.append(problem)
+            continue
+        found[path.stem] = Widget(path.stem, module, {k: (v[0], v[1]) for k, v in declared.items()}, shown)
+    if problems:
+        raise WidgetError(problems)
+    return found
+
+
+def _check_declaration(declared: Any, shown: str, has_mount: bool) -> Problem | None:
+    fix = 'declare PROPS = {"title": ["str", ""], "rows": ["data", None]} (type, default; None = required)'
+    if not has_mount:
+        return Problem(shown, 0, "has render() but no mount(root, props)", "add mount(root, props) for the browser side")
+    if not isinstance(declared, dict):
+        return Problem(shown, 0, "has no PROPS declaration", fix)
+    for name, spec in declared.items():
+        if not (isinstance(spec, (list, tuple)) and len(spec) == 2 and spec[0] in PROP_TYPES):
+            return Problem(shown, 0, f"prop {name!r} is declared as {spec!r}",
+                           f"use [type, default] with type one of {', '.join(PROP_TYPES)}")
+    return None
+
+
+def resolve_props(widget: Widget, given: Mapping[str, Any], data: Mapping[str, Any], where: tuple[str, int]) -> dict:
+    """Check `given` against the widget's PROPS, fill defaults, and replace data references.
+
+    `where` is (file, line) of the use, for messages. Raises WidgetError listing every problem.
+    """
+    shown, line = where
+    problems = []
+    for name in given:
+        if name not in widget.props:
+            known = ", ".join(widget.props) or "none"
+            problems.append(Problem(shown, line, f"widget {widget.name!r} has no prop {name!r}",
+                                    f"use one of: {known} (see {widget.path})"))
+    props = {}
+    for name, (kind, default) in widget.props.items():
+        if name not in given:
+            if default is None:
+                problems.append(Problem(shown, line, f"widget {widget.name!r} needs prop {name!r} ({kind})",
+                                        f"add '{name}: …' to the widget block"))
+            props[name] = default
+            continue
+        value = given[name]
+        if not isinstance(value, PROP_TYPES[kind]) or (kind in ("int", "float") and isinstance(value, bool)):
+            problems.append(Problem(shown, line, f"prop {name!r} of widget {widget.name!r} must be {kind}, "
+                                    f"not {type(value).__name__} ({value!r})", f"write a {kind} value for {name}"))
+            continue
+        if kind == "data":
+            value = lookup_data(data, value, (shown, line), problems)
+        props[name] = value
+    if problems:
+        raise WidgetError(problems)
+    return props
+
+
+def lookup_data(data: Mapping[str, Any], reference: str, where: tuple[str, int], problems: list) -> Any:
+    """``"frameworks"`` / ``"data.surveys.so2025"`` → that data; a problem when it does not exist."""
+    node: Any = data
+    parts = reference.removeprefix("data.").split(".")
+    for index, part in enumerate(parts):
+        if not isinstance(node, Mapping) or part not in node:
+            missing = "data." + ".".join(parts[: index + 1])
+            problems.append(Problem(where[0], where[1], f"{missing} does not exist",
+                                    f"add content/data/{'/'.join(parts[: index + 1])}.csv (or .json/.yaml/.toml) "
+                                    "or correct the name"))
+            return None
+        node = node[part]
+    return node
+
+
+def _traceback_line(error: BaseException, path: Path) -> int:
+    tb, line = error.__traceback__, 0
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename) == path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

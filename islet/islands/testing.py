@@ -1,0 +1,115 @@
+"""Differential testing: call a compiled widget function in node and compare with CPython.
+
+A widget's ``render`` runs under CPython at build time and as compiled JavaScript in the
+browser; Python-only semantics (float str, kwargs, format specs…) make the two differ
+silently. Widget tests call the same function with the same arguments both ways:
+
+    from islet.islands.testing import run_js_render, run_py_render
+    js = run_js_render(compiled_dir, "counter", "render", [3])        # JSON text from node
+    assert json.loads(js) == run_py_render(site_root, "counter", "render", [3])
+
+Many calls at once, across modules, decoded, in order:
+
+    run_js_many(compiled_dir, [("table", "render", [props]), ("html", "label", ["x_y"])])
+
+Arguments travel as JSON, so dicts arrive in JS as plain objects — exactly what ``mount``
+gets from the page's JSON props. Call positionally: keyword arguments are one of the
+constructs Transcrypt gets wrong.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from islet.errors import IsletError, ToolMissingError
+
+
+class JsCallError(IsletError):
+    """The compiled function raised, or node could not load the module."""
+
+
+# Reads [[func, args], …] as JSON from stdin, calls module[func](...args) for each, prints a JSON
+# list of results. Transcrypt exceptions are not JS Errors (String(e) even throws), hence describe().
+SCRIPT = """
+import * as runtime from %(runtime)s;
+const module = await import(%(module)s);
+const describe = (e) => e && e.__class__ ? e.__class__.__name__ + ': ' + runtime.str (e) : (e && e.stack) || String (e);
+let input = '';
+for await (const chunk of process.stdin) input += chunk;
+const out = [];
+for (const [func, args] of JSON.parse (input)) {
+    try { out.push ({ok: module[func] (...args)}); }
+    catch (e) { out.push ({error: describe (e)}); }
+}
+process.stdout.write ('\\n@@islet-result@@' + JSON.stringify (out));
+"""
+
+
+def run_js_calls(compiled_dir: Path, module: str, calls: list[tuple[str, list]]) -> list[str]:
+    """Call ``module.func(*args)`` for each (func, args) in ONE node process; JSON text of each result.
+
+    `module` is a widget module name (``"counter"``) or dotted (``"widgets.counter"``).
+    Raises JsCallError naming the call when the JS code throws.
+    """
+    node = shutil.which("node")
+    if node is None:
+        raise ToolMissingError("node is not installed: install Node.js 20 (the differential tests run widgets in it)")
+    compiled_dir = Path(compiled_dir).resolve()
+    dotted = module if module.startswith("widgets.") else f"widgets.{module}"
+    target = compiled_dir / f"{dotted}.js"
+    if not target.is_file():
+        raise JsCallError(f"no compiled module {target}")
+    script = SCRIPT % {"runtime": json.dumps((compiled_dir / "org.transcrypt.__runtime__.js").as_uri()),
+                       "module": json.dumps(target.as_uri())}
+    with tempfile.TemporaryDirectory(prefix="islet-node-") as temp:
+        path = Path(temp) / "call.mjs"
+        path.write_text(script, encoding="utf-8")
+        run = subprocess.run([node, str(path)], input=json.dumps([[f, list(a)] for f, a in calls]),
+                             capture_output=True, text=True, timeout=60)
+    if run.returncode != 0 or "@@islet-result@@" not in run.stdout:
+        raise JsCallError(f"node could not run {target.name}:\n{run.stderr.strip()[-2000:]}")
+    results = json.loads(run.stdout.rsplit("@@islet-result@@", 1)[1])
+    out = []
+    for (func, args), result in zip(calls, results):
+        if "error" in result:
+            raise JsCallError(f"{dotted}.{func}{tuple(args)!r} raised in JavaScript: {result['error']}")
+        out.append(json.dumps(result.get("ok"), sort_keys=True))
+    return out
+
+
+def run_js_many(compiled_dir: Path, calls: list[tuple[str, str, list]]) -> list[Any]:
+    """Results of ``(module, func, args)`` calls across several modules, decoded from JSON, in call order.
+
+    One node process per module (run_js_calls), so a long list of calls stays fast. Raises
+    JsCallError like run_js_calls.
+    """
+    results: list[Any] = [None] * len(calls)
+    for module in sorted({call[0] for call in calls}):
+        picked = [index for index, call in enumerate(calls) if call[0] == module]
+        texts = run_js_calls(compiled_dir, module, [(calls[index][1], calls[index][2]) for index in picked])
+        for index, text in zip(picked, texts):
+            results[index] = json.loads(text)
+    return results
+
+
+def run_js_render(compiled_dir: Path, module: str, func: str, args: list) -> str:
+    """``module.func(*args)`` run by node on the compiled ES module; the result as JSON text."""
+    return run_js_calls(compiled_dir, module, [(func, args)])[0]
+
+
+def run_py_render(site_root: Path, module: str, func: str, args: list) -> Any:
+    """The same call under CPython, importing ``widgets.<module>`` from `site_root` (fresh each time)."""
+    dotted = module if module.startswith("widgets.") else f"widgets.{module}"
+    for name in [m for m in sys.modules if m == "widgets" or m.startswith("widgets.")]:
+        del sys.modules[name]   # tests write different widgets under the same names
+    sys.path.insert(0, str(Path(site_root).resolve()))
+    try:
+        return getattr(importlib.import_module(dotted), func)(*args)
+    finally:
+        sys.path.remove(str(Path(site_root).resolve()))

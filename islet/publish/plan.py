@@ -1,0 +1,266 @@
+"""The publish plan: where a site goes, what is local, and what to upload and delete, as values.
+
+For S3 a publish is a plan computed first (`plan`), after Hugo's deploy: the remote listing and
+the local files are compared by an MD5 of the uncompressed file (kept in object metadata: a
+multipart ETag is not an MD5) and by the headers; uploads go in ordered groups (`GROUPS`: hashed
+assets, other assets, pages, then feeds, sitemap and home page) so no reader is served HTML that
+refers to an asset that is not there yet; deletes run only after every upload succeeded and are
+fenced by a maximum. rsync keeps the same order with two passes (`group_of`). Nothing here does
+any I/O but reading the build.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from islet.errors import IsletError, Problem
+from islet.output import headers
+
+DEFAULT_MAX_DELETES = 256
+DEFAULT_BRANCH = "gh-pages"
+VARIANTS = (".gz", ".br")        # precompressed copies the build writes next to a text file
+
+
+class PublishError(IsletError):
+    """Publishing failed or was refused; the message says what to do. Nothing half-done is left visible."""
+
+
+# ---------------------------------------------------------------------------------------------- targets
+
+@dataclass(frozen=True)
+class S3Target:
+    bucket: str
+    prefix: str = ""            # no leading or trailing slash; "" is the bucket's root
+
+    def key(self, path: str) -> str:
+        return f"{self.prefix}/{path}" if self.prefix else path
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
+
+@dataclass(frozen=True)
+class RsyncTarget:
+    host: str                   # with the user, as ssh takes it: "deploy@example.org"
+    path: str
+    port: int | None = None
+
+    @property
+    def destination(self) -> str:
+        return f"{self.host}:{self.path.rstrip('/')}/"
+
+    def __str__(self) -> str:
+        return f"ssh://{self.host}{f':{self.port}' if self.port else ''}{self.path}"
+
+
+@dataclass(frozen=True)
+class GitTarget:
+    repository: str
+    branch: str = DEFAULT_BRANCH
+
+    def __str__(self) -> str:
+        return f"git:{self.repository}#{self.branch}"
+
+
+Target = S3Target | RsyncTarget | GitTarget
+TARGET_FORMS = "s3://bucket/prefix, ssh://user@host:port/path, user@host:/path or git:/path/to/repo#branch"
+
+
+def parse_target(text: str, source: str = "--target") -> Target:
+    """The target string → a target; a `PublishError` naming the accepted forms otherwise."""
+    text = (text or "").strip()
+
+    def bad(what: str) -> PublishError:
+        return PublishError(Problem(source, 0, f"{what}: {text!r}", f"write the target as one of {TARGET_FORMS}"))
+
+    if not text:
+        raise PublishError(Problem(source, 0, "no publish target given",
+                                   "pass --target (e.g. s3://my-bucket/site) or set ISLET_PUBLISH_TARGET "
+                                   f"in publishconf.py; the forms are {TARGET_FORMS}"))
+    if text.startswith("s3://"):
+        bucket, _, prefix = text[5:].partition("/")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]", bucket):
+            raise bad("not a valid bucket name (3–63 lower-case letters, digits, dots, hyphens)")
+        return S3Target(bucket, prefix.strip("/"))
+    if text.startswith("git:"):
+        repository, _, branch = text[4:].partition("#")
+        if not repository or branch.startswith("-") or " " in branch:
+            raise bad("a git target needs a repository (and optionally #branch)")
+        return GitTarget(repository, branch or DEFAULT_BRANCH)
+    if text.startswith("rsync://"):
+        raise bad("rsync:// means an rsync daemon, which islet does not publish to; use ssh://user@host:port/path")
+    if text.startswith("ssh://"):
+        parts = urlsplit(text)
+        if not parts.hostname or not parts.path or parts.path == "/":
+            raise bad("an ssh target needs a host and a folder")
+        host = f"{parts.username}@{parts.hostname}" if parts.username else parts.hostname
+        return RsyncTarget(host, parts.path, parts.port)
+    match = re.fullmatch(r"((?:[\w.\-]+@)?[\w.\-]+):(.+)", text)
+    if match and "://" not in text:
+        return RsyncTarget(match[1], match[2])
+    raise bad("unknown kind of target")
+
+
+# ------------------------------------------------------------------------------------------ local files
+
+@dataclass(frozen=True)
+class LocalFile:
+    path: Path                  # the file in the build
+    md5: str                    # of the file as the build wrote it (uncompressed)
+    size: int                   # bytes that will be uploaded (the gzip body when Content-Encoding is gzip)
+    headers: dict[str, str]     # Content-Type, Cache-Control and, for a gzip body, Content-Encoding
+    gzipped: Path | None = None     # the build's F.gz, when it holds exactly F
+
+    def body(self) -> bytes:
+        """What to upload: F's gzip body when Content-Encoding is gzip (F.gz from the build, or made here)."""
+        if self.headers.get("Content-Encoding") != "gzip":
+            return self.path.read_bytes()
+        return self.gzipped.read_bytes() if self.gzipped else _gzip(self.path.read_bytes())
+
+
+def _gzip(data: bytes) -> bytes:
+    # mtime 0 and a fixed level: the same file always gives the same bytes (and so the same upload).
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def _gunzip(path: Path) -> bytes | None:
+    try:
+        return gzip.decompress(path.read_bytes())
+    except (OSError, EOFError):
+        return None
+
+
+def is_variant(key: str, keys: set[str]) -> bool:
+    """True for F.gz / F.br written next to F: the compressed copies are served for F, never published as files."""
+    return key.endswith(VARIANTS) and key[:-3] in keys
+
+
+def site_keys(output: Path) -> list[str]:
+    """Every file of the build, as forward-slash paths relative to it, compressed variants left out."""
+    every = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
+    return sorted(k for k in every if not is_variant(k, every))
+
+
+def local_files(output: Path) -> dict[str, LocalFile]:
+    """The build as S3 would store it: {key: LocalFile}. Compressible text goes up gzip-encoded when smaller."""
+    found: dict[str, LocalFile] = {}
+    for key in site_keys(output):
+        path = output / key
+        data = path.read_bytes()
+        head = {"Content-Type": headers.content_type(key), "Cache-Control": headers.cache_control(key)}
+        size, ready = len(data), None
+        if headers.compressible(key):
+            ready = path.with_name(path.name + ".gz")
+            # The build's F.gz is used only if it really is F: a stale or hand-made one is not uploaded.
+            ready = ready if ready.is_file() and _gunzip(ready) == data else None
+            packed = ready.stat().st_size if ready else len(_gzip(data))
+            if packed < size:
+                head["Content-Encoding"] = "gzip"
+                size = packed
+        found[key] = LocalFile(path, hashlib.md5(data).hexdigest(), size, head, ready)
+    return found
+
+
+# ------------------------------------------------------------------------------------------------- plan
+
+@dataclass(frozen=True)
+class RemoteFile:
+    md5: str                    # from the object's metadata ("" when it has none: not published by islet)
+    headers: dict[str, str]
+
+
+class Upload(NamedTuple):
+    key: str
+    reason: str                 # "new", "content differs" or "headers differ"
+
+
+# Upload order. A reader who arrives mid-publish must never get HTML that refers to an asset that is
+# not uploaded yet, so what HTML refers to goes first and the entry points (home page, feeds, sitemap)
+# go last. Each group finishes before the next starts.
+GROUPS = ("hashed assets", "other assets", "pages", "feeds, sitemap and home page")
+LAST = ("index.html", "sitemap.xml", "robots.txt")
+
+
+def group_of(key: str) -> int:
+    name = key.lower()
+    if headers.is_hashed(key):
+        return 0
+    if key in LAST or key.startswith("feeds/") or name.endswith((".atom.xml", ".rss.xml")):
+        return 3
+    if name.endswith(".html"):
+        return 2
+    return 1
+
+
+@dataclass
+class Plan:
+    uploads: list[Upload] = field(default_factory=list)       # in upload order: by group, then by key
+    deletes: list[str] = field(default_factory=list)          # run only after every upload succeeded
+    held_back: list[str] = field(default_factory=list)        # deletes over the limit: not run
+    max_deletes: int = DEFAULT_MAX_DELETES
+
+    @property
+    def empty(self) -> bool:
+        return not (self.uploads or self.deletes or self.held_back)
+
+    def groups(self) -> list[tuple[str, list[Upload]]]:
+        """The uploads split into their ordered groups (empty groups left out)."""
+        split: list[list[Upload]] = [[] for _ in GROUPS]
+        for upload in self.uploads:
+            split[group_of(upload.key)].append(upload)
+        return [(GROUPS[i], uploads) for i, uploads in enumerate(split) if uploads]
+
+
+def plan(local: dict[str, LocalFile], remote: dict[str, RemoteFile], max_deletes: int = DEFAULT_MAX_DELETES) -> Plan:
+    """Pure: what to upload (with the reason) and what to delete, to make `remote` equal `local`.
+
+    `max_deletes` < 0 means no limit. Over the limit no delete is planned at all (they are `held_back`):
+    a wrong prefix or an empty build must not wipe a site.
+    """
+    uploads = []
+    for key, file in local.items():
+        there = remote.get(key)
+        if there is None:
+            uploads.append(Upload(key, "new"))
+        elif there.md5 != file.md5:
+            uploads.append(Upload(key, "content differs"))
+        elif there.headers != file.headers:
+            uploads.append(Upload(key, "headers differ"))
+    uploads.sort(key=lambda u: (group_of(u.key), u.key))
+    deletes = sorted(set(remote) - set(local))
+    if 0 <= max_deletes < len(deletes):
+        return Plan(uploads, [], deletes, max_deletes)
+    return Plan(uploads, deletes, [], max_deletes)
+
+
+def describe(the_plan: Plan, local: dict[str, LocalFile], target: Target) -> list[str]:
+    """The plan as lines to print: each upload with its reason, each delete, and a summary."""
+    if the_plan.empty:
+        return [f"{target}: no changes required."]
+    width = max([len(u.key) for u in the_plan.uploads] + [len(k) for k in the_plan.deletes] + [1])
+    lines = [f"Plan for {target}:"]
+    for name, uploads in the_plan.groups():
+        lines.append(f"  {name}:")
+        lines += [f"    upload  {u.key:<{width}}  {u.reason}" for u in uploads]
+    lines += [f"    delete  {key}" for key in the_plan.deletes]
+    size = sum(local[u.key].size for u in the_plan.uploads)
+    lines.append(f"{len(the_plan.uploads)} file{'s' * (len(the_plan.uploads) != 1)} to upload ({size_text(size)}), "
+                 f"{len(the_plan.deletes)} to delete.")
+    if the_plan.held_back:
+        lines.append(held_back_message(the_plan))
+    return lines
+
+
+def held_back_message(the_plan: Plan) -> str:
+    return (f"warning: {len(the_plan.held_back)} files are gone from the build, more than --max-deletes "
+            f"({the_plan.max_deletes}): none of them will be deleted. If that is expected, run again with "
+            f"--max-deletes={len(the_plan.held_back)} (or -1 for no limit), or set ISLET_PUBLISH_MAX_DELETES.")
+
+
+def size_text(size: int) -> str:
+    return f"{size} B" if size < 1000 else f"{size / 1000:.1f} kB" if size < 1_000_000 else f"{size / 1e6:.1f} MB"

@@ -1,0 +1,56 @@
+"""The reader cache (islet.build.reader_cache): sources parsed ahead by worker processes, read in ready order."""
+from __future__ import annotations
+
+import shutil
+from types import SimpleNamespace
+
+from support.site import incremental_counts as counts
+
+
+class _Pool:
+    """Stands in for the worker pool: each task's result is set by the test."""
+
+    def __init__(self):
+        self.tasks = []
+
+    def submit(self, function, paths):
+        from concurrent.futures import Future
+
+        self.tasks.append((Future(), paths))
+        return self.tasks[-1][0]
+
+
+def test_pelican_reads_the_sources_parsed_already_first(monkeypatch):
+    """islet.build.reader_cache.Ahead: while workers parse, Pelican gets the sources no worker has first, then
+    those parsed, as each worker's task ends; every source once, and each task's cache entries taken once."""
+    from islet.build import incremental, reader_cache
+
+    merged = []
+    monkeypatch.setattr(incremental, "session", SimpleNamespace(packs={"reader": SimpleNamespace(merge=merged.append)}))
+    monkeypatch.setattr(reader_cache, "CHUNK", 2)
+    pool = _Pool()
+    ahead = reader_cache.Ahead(pool, ["/c/a/1.md", "/c/a/2.md", "/c/a/3.md", "/c/a/4.md"])
+    (first, _), (second, _) = pool.tasks
+    second.set_result({"entries of 3 and 4": 1})
+    order = ahead.in_ready_order(["a/1.md", "a/3.md", "a/new.md", "a/4.md", "a/2.md"], "/c")
+    assert [next(order), next(order), next(order)] == ["a/new.md", "a/3.md", "a/4.md"]
+    ahead.wait_for("/c/a/3.md")                                  # the reader asks for one of them: done already
+    assert merged == [{"entries of 3 and 4": 1}]
+    first.set_exception(RuntimeError("a worker died"))        # its sources are parsed by the reader instead
+    assert list(order) == ["a/1.md", "a/2.md"]
+    assert merged == [{"entries of 3 and 4": 1}] and ahead.pending == {} and ahead.parts == {}
+
+
+def _failing_worker(paths):
+    raise RuntimeError("a worker process that fails")
+
+
+def test_sources_of_a_failed_worker_are_parsed_in_process(demo_copy, build_here, monkeypatch):
+    from islet.build import reader_cache
+
+    shutil.rmtree(demo_copy.root / ".cache", ignore_errors=True)
+    monkeypatch.setenv("ISLET_CACHE_DIR", str(demo_copy.root / ".cache-fresh"))
+    monkeypatch.setattr(reader_cache, "_parse_in_worker", _failing_worker)      # (forked workers inherit it)
+    result = build_here(demo_copy.root)
+    done = counts(SimpleNamespace(stdout="\n".join(result.report)))
+    assert done["preparsed"] > 16 and done["parsed"] == done["preparsed"], done

@@ -1,0 +1,58 @@
+"""islet.content.reader: one Markdown instance for every source, and the shortcut in Pelican's link search."""
+import pytest
+
+
+def test_one_markdown_instance_reads_every_source_as_its_own_would(demo_copy, build_here):
+    """islet.content.reader.markdown_for reuses one Markdown instance per settings: every demo source (with the
+    Markdown in its front matter) reads exactly as with an instance of its own, in either order."""
+    from islet import plugin
+    from islet.content import reader
+
+    build_here(demo_copy.root)               # configures the reader (data, widgets, templates) as a build does
+    settings = plugin.current.generators[0].settings
+    sources = sorted(demo_copy.path("content").rglob("*.md"))
+
+    def read_all(order, own_instance: bool) -> dict:
+        found = {}
+        for path in order:
+            if own_instance:
+                reader._MARKDOWN.clear()
+            html, metadata = reader.IsletMarkdownReader(settings).read(str(path))
+            found[path] = (html, repr(sorted(metadata.items())))
+        return found
+
+    alone = read_all(sources, own_instance=True)
+    assert len(alone) > 15
+    assert read_all(sources, own_instance=False) == alone
+    assert read_all(list(reversed(sources)), own_instance=False) == alone
+
+
+INTRASITE = [
+    '<p>No links here, only <code>{braces}</code> and a | pipe.</p>',
+    '<a href="{filename}other.md">other</a>', "<a href='|filename|other.md'>other</a>",
+    '<img alt="" src = "{static}/images/x.png">', '<a href="{attach}files/a.pdf">a</a>',
+    '<a href="{tag}python">python</a>', '<a href="{index}">home</a>', '<a title="x" href="https://e.org/{a}">e</a>',
+    '<p data-x="{not a link}">a</p>', '<a href="{filename}missing.md">gone</a>',
+]
+
+
+@pytest.mark.parametrize("html", INTRASITE)
+def test_articles_without_intrasite_links_skip_pelicans_search(html, tmp_path):
+    """With the shortcut, Pelican's Content finds the same static links and writes the same HTML."""
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.utils import SafeDatetime
+
+    from islet.content.reader import quicker_pelican
+
+    quicker_pelican()
+    context = {"generated_content": {}, "static_content": {}, "static_links": set(), "localsiteurl": ""}
+    article = Article(html, metadata={"title": "T", "date": SafeDatetime(2026, 1, 1)}, context=context,
+                      settings={**DEFAULT_CONFIG, "PATH": str(tmp_path)}, source_path=str(tmp_path / "a.md"))
+    links, update = Article.get_static_links, Article._update_content
+    assert links(article) == links.pelicans(article)
+    assert update(article, html, "https://example.org") == update.pelicans(article, html, "https://example.org")
+    if article._get_intrasite_link_regex().search(html) is None:        # skipped: the very same string back
+        assert update(article, html, "https://example.org") is html
+    if "{index}" in html:                                                # a link Pelican does rewrite
+        assert 'href="https://example.org/index.html"' in update(article, html, "https://example.org")

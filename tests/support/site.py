@@ -1,0 +1,85 @@
+"""A site to build: a throwaway copy of the demo site and the real build on it; comparing output folders."""
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]           # the repository: the engine and the demo site
+SITE_FILES = ("content", "theme", "widgets", "pelicanconf.py", "publishconf.py")
+
+
+@dataclass
+class Built:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.stderr.strip().splitlines()
+
+
+class Site:
+    """A copy of the demo site in a temporary folder, built with the real CLI."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def build(self, *args: str) -> Built:
+        run = subprocess.run([sys.executable, "-m", "islet", "build", "--root", str(self.root), *args],
+                             capture_output=True, text=True, timeout=300)
+        return Built(run.returncode, run.stdout, run.stderr)
+
+    def path(self, relative: str) -> Path:
+        return self.root / relative
+
+    def output_digest(self, folder: str = "build") -> str:
+        """One hash over every file name and byte in the output folder."""
+        return folder_digest(self.root / folder)
+
+
+def folder_digest(base: Path) -> str:
+    """One hash over every file name and byte below `base`: equal digests, equal trees."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write {relative path: text} below `root` (folders made as needed); returns `root`."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def copy_site(target: Path) -> Site:
+    target.mkdir(parents=True, exist_ok=True)
+    for name in SITE_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy2(source, target / name)
+    (target / "node_modules").symlink_to(ROOT / "node_modules")   # esbuild, without another npm ci
+    return Site(target)
+
+
+_INCREMENTAL = re.compile(r"Incremental: (\d+) sources from the cache, (\d+) parsed by \d+ processes, (\d+) in-process; "
+                          r"(\d+) pages with unchanged inputs, (\d+) from the render cache, (\d+) rendered; "
+                          r"(\d+) files unchanged")
+
+
+def incremental_counts(result) -> dict[str, int]:
+    """The figures of a build's `Incremental:` report line (in `result.stdout`), by name."""
+    found = _INCREMENTAL.search(result.stdout)
+    assert found, result.stdout
+    return dict(zip(("read_cached", "preparsed", "parsed", "unchanged", "render_cached", "rendered", "linked"),
+                    map(int, found.groups())))
