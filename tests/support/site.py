@@ -83,3 +83,18 @@ def incremental_counts(result) -> dict[str, int]:
     assert found, result.stdout
     return dict(zip(("read_cached", "preparsed", "parsed", "unchanged", "render_cached", "rendered", "linked"),
                     map(int, found.groups())))
+
+
+def make_site(target: Path, files: dict[str, str]) -> Site:
+    """A site of its own, not the demo's content: the repository's settings files, theme and widgets, and `files`
+    ({relative path: text})."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("theme", "widgets", "pelicanconf.py", "publishconf.py"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, target / name)
+    (target / "node_modules").symlink_to(ROOT / "node_modules")   # esbuild, without another npm ci
+    write_files(target, files)
+    return Site(target)
