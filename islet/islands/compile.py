@@ -40,7 +40,7 @@ TRANSCRYPT_VERSION = "3.9.5"    # the version whose output format and pitfalls w
 RUNTIME = "org.transcrypt.__runtime__.js"
 ENTRY = "_islet_all_widgets"    # the synthetic module importing every widget
 CACHE_KEEP = 4                  # cache entries kept; older ones are deleted
-README_HINT = "see the construct list in the README"
+DOCS_HINT = "see the construct list in islet's docs/widgets.md"
 
 
 class CompileError(IsletError):
@@ -289,10 +289,10 @@ def transcrypt_problems(output: str, site_root: Path) -> list[Problem]:
         return [Problem(path, line, f"`{code}` imports something Transcrypt cannot compile ({message or innermost})",
                         "widgets can import only widgets/ modules; use browser globals (JSON, Math…) instead of the standard library")]
     if not message or (cant and _widget_path(cant["module"], site_root) == path):
-        return [Problem(path, line, "Transcrypt could not translate this line", README_HINT)]
+        return [Problem(path, line, "Transcrypt could not translate this line", DOCS_HINT)]
     if "SYNTAX FAULT" in message:
         return [Problem(path, line, "syntax error near: " + message.replace("[<-SYNTAX FAULT]", "").strip())]
-    return [Problem(path, line, message, README_HINT)]
+    return [Problem(path, line, message, DOCS_HINT)]
 
 
 def _widget_path(where: str, site_root: Path) -> str | None:

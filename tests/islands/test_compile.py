@@ -119,7 +119,7 @@ def test_rejected_construct_names_the_widget_file(tmp_path, monkeypatch):
     with pytest.raises(CompileError) as caught:
         run(write_site(tmp_path, {"bad.py": bad}))
     assert str(caught.value).startswith("widgets/bad.py:5: Transcrypt could not translate this line")
-    assert "README" in str(caught.value)
+    assert "docs/widgets.md" in str(caught.value)
 
 
 def test_error_in_shared_module_names_that_module(tmp_path, monkeypatch):
