@@ -39,7 +39,6 @@ from .fingerprint import Inputs, atomic_write
 from .memo import PAGE_FACTS, Memo, file_identity
 from .packs import Pack
 
-# --- the session: one build's caches ------------------------------------------------------------------
 
 @dataclass
 class Session:

@@ -1,7 +1,7 @@
 """Code highlighting for the read stage: Pygments as Python-Markdown's codehilite uses it, with the same
 HTML in less time. A third of the time a Markdown article with a few code blocks takes goes to Pygments.
 
-Two things are made cheaper, neither changing a byte of the output (tests/test_highlight.py compares
+Two things are made cheaper, neither changing a byte of the output (tests/content/test_highlight.py compares
 with plain Pygments, for every regular-expression lexer Pygments has):
 
 * codehilite looks a lexer up by name and makes an HTML formatter for every code block; a formatter

@@ -39,7 +39,7 @@ from islet.islands.hydrate import ISLAND
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 BUSY_BENCHMARK = 1000   # below this benchmark index Lighthouse itself warns that the host is underpowered
 DEFAULT_SLOWDOWN = 4.0  # Lighthouse's mobile CPU slowdown, right for a host of benchmark index ~1,533
-# Quiet and offline, as the browser tests run it (tests/browser.py CHROMIUM_ARGS; a test keeps them equal).
+# Quiet and offline, as the browser tests run it (tests/support/browser.py CHROMIUM_ARGS; a test keeps them equal).
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]

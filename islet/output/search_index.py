@@ -18,7 +18,7 @@ The browser side is ``widgets/search.py``; this module and that widget agree on 
     otherwise be a third of the file. The result is compact JSON, the same bytes for the same articles.
 
 `fold` and `tokenize` are mirrored in widgets/search.py (which must compile to JavaScript, so it cannot import
-this module); tests/test_search_index.py and tests/test_widget_search.py check that the two agree, in CPython
+this module); tests/output/test_search_index.py and tests/test_widget_search.py check that the two agree, in CPython
 and in node. The stopwords travel in the index, so the widget's JavaScript does not carry them on every page.
 """
 from __future__ import annotations

@@ -10,14 +10,9 @@ Three kinds of target, written as one string (on the command line or in publishc
     git:REPOSITORY[#BRANCH]            commit the site to a branch (default gh-pages), GitHub Pages style;
                                        REPOSITORY is a path or any URL git can push to
 
-For S3 the publish is a plan computed first, as a value (see `plan`), after Hugo's deploy:
-the remote listing and the local files are compared by an MD5 of the uncompressed file (kept
-in object metadata: a multipart ETag is not an MD5) and by the headers; uploads go in ordered
-groups — hashed assets, other assets, pages, then feeds, sitemap and home page — so no reader
-is served HTML that refers to an asset that is not there yet; deletes run only after every
-upload succeeded and are fenced by a maximum. Killed at any point, the remote site still
-works, and running again converges on the local build. rsync keeps the same order with two
-passes; git is atomic by nature (one ref update).
+The plan is a value computed first (islet.publish.plan, after Hugo's deploy), then applied by the
+target's module (s3, rsync, git). Killed at any point, the remote site still works, and running again
+converges on the local build.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ Transcrypt 3.9.5 compiles wrongly, before Transcrypt runs.
 
 Transcrypt accepts much of Python and then, for some constructs, writes JavaScript that gives
 different results, throws at run time, or does not load, usually without any error message
-(measured: /work/shared/transcrypt.md and the snippets in tests/test_check.py). The author hears
+(measured: /work/shared/transcrypt.md and the snippets in tests/islands/test_check.py). The author hears
 about them here instead, as ``widgets/x.py:LINE:COL: what is wrong — what to write instead``.
 
 Contract:
