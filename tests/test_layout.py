@@ -42,13 +42,10 @@ def modules(package: Path) -> dict[str, Path]:
     return found
 
 
-def wing(name: str, known: dict[str, Path]) -> str:
+def wing(name: str) -> str:
+    """`pkg.build.render` → build; a module at the top is a wing of its own (`pkg.plugin` → plugin)."""
     parts = name.split(".")
-    if len(parts) == 1:
-        return "__init__"
-    if len(parts) == 2 and known[name].name != "__init__.py":
-        return parts[1]                       # a module at the top: plugin, settings, errors, __main__
-    return parts[1]
+    return parts[1] if len(parts) > 1 else "__init__"
 
 
 def imports(name: str, path: Path, known: dict[str, Path]) -> list[tuple[int, str]]:
@@ -86,9 +83,9 @@ def upward_imports(package: Path, ranks: dict[str, int]) -> list[str]:
     known, edges = graph(package)
     bad = []
     for name, targets in edges.items():
-        here = wing(name, known)
+        here = wing(name)
         for line, target in targets:
-            there = wing(target, known)
+            there = wing(target)
             if here != there and ranks[there] >= ranks[here]:
                 below = sorted(w for w, r in ranks.items() if r < ranks[here]) or ["nothing of the package"]
                 bad.append(f"{known[name].relative_to(package.parent)}:{line} imports {target}: "
@@ -132,7 +129,7 @@ def allowed_line(docstring: str) -> str | None:
 
 def test_every_module_is_in_a_ranked_wing():
     known = modules(ISLET)
-    assert sorted({wing(n, known) for n in known} - set(RANKS)) == []
+    assert sorted({wing(n) for n in known} - set(RANKS)) == []
 
 
 def test_imports_run_one_way():

@@ -61,15 +61,28 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
 
 
 def copy_site(target: Path) -> Site:
+    """The demo site, content included."""
+    _from_repository(target, SITE_FILES)
+    return Site(target)
+
+
+def make_site(target: Path, files: dict[str, str]) -> Site:
+    """A site of its own, not the demo's content: the repository's settings files, theme and widgets, and `files`
+    ({relative path: text})."""
+    _from_repository(target, ("theme", "widgets", "pelicanconf.py", "publishconf.py"))
+    write_files(target, files)
+    return Site(target)
+
+
+def _from_repository(target: Path, names) -> None:
     target.mkdir(parents=True, exist_ok=True)
-    for name in SITE_FILES:
+    for name in names:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif source.exists():
             shutil.copy2(source, target / name)
     (target / "node_modules").symlink_to(ROOT / "node_modules")   # esbuild, without another npm ci
-    return Site(target)
 
 
 _INCREMENTAL = re.compile(r"Incremental: (\d+) sources from the cache, (\d+) parsed by \d+ processes, (\d+) in-process; "
@@ -83,18 +96,3 @@ def incremental_counts(result) -> dict[str, int]:
     assert found, result.stdout
     return dict(zip(("read_cached", "preparsed", "parsed", "unchanged", "render_cached", "rendered", "linked"),
                     map(int, found.groups())))
-
-
-def make_site(target: Path, files: dict[str, str]) -> Site:
-    """A site of its own, not the demo's content: the repository's settings files, theme and widgets, and `files`
-    ({relative path: text})."""
-    target.mkdir(parents=True, exist_ok=True)
-    for name in ("theme", "widgets", "pelicanconf.py", "publishconf.py"):
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
-    (target / "node_modules").symlink_to(ROOT / "node_modules")   # esbuild, without another npm ci
-    write_files(target, files)
-    return Site(target)
