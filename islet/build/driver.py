@@ -217,7 +217,7 @@ def _logged(record: logging.LogRecord, root: Path) -> Problem:
 
 def _describe(error: Exception, root: Path) -> Problem:
     """Turn an exception from inside Pelican into a problem pointing at the template line if possible."""
-    import jinja2  # here, not at the top: a build with nothing to do imports neither Jinja nor Pelican
+    import jinja2          # here, not at the top: a build with nothing to do imports neither Jinja nor Pelican
 
     if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
         return Problem(shown_path(Path(error.filename), root), error.lineno or 0,
