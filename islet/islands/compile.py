@@ -35,7 +35,7 @@ from islet.errors import IsletError, Problem, ToolMissingError, shown_path
 
 from .check import CheckError, check_files
 
-COMPILER_VERSION = "5"          # bump whenever this module's output changes for the same inputs
+COMPILER_VERSION = "6"          # bump whenever this module's output changes for the same inputs
 TRANSCRYPT_VERSION = "3.9.5"    # the version whose output format and pitfalls were measured
 RUNTIME = "org.transcrypt.__runtime__.js"
 ENTRY = "_islet_all_widgets"    # the synthetic module importing every widget
@@ -162,6 +162,16 @@ SETPROPERTY_FIXED = "Object.defineProperty (anObject, name, Object.assign ({conf
 ISINSTANCE = "return '__class__' in anObject ? issubclass (anObject.__class__, classinfo)"
 ISINSTANCE_FIXED = ("return Object (anObject) === anObject && '__class__' in anObject ? "
                     "issubclass (anObject.__class__, classinfo)")
+# `key in row` on a plain object (JSON props: every row of a table) called the object's own hasOwnProperty,
+# and `in` took anything with an indexOf for a list: a data column named "hasOwnProperty" or "indexOf"
+# made the page throw. Now only strings, arrays and typed arrays are searched, and an object's own keys
+# are asked of Object.prototype, as Python asks the dict.
+IN = """            container.indexOf ?
+            container.indexOf (element) > -1 :
+            container.hasOwnProperty (element)"""
+IN_FIXED = """            typeof container == 'string' || Array.isArray (container) || ArrayBuffer.isView (container) ?
+            container.indexOf (element) > -1 :
+            Object.prototype.hasOwnProperty.call (container, element)"""
 RUNTIME_HEAD = ("const __isletProtos__ = [Object, Array, String, Number, Boolean, Function, Uint8Array]"
                 ".map ((c) => [c.prototype, new Set (Object.keys (c.prototype))]);")
 RUNTIME_TAIL = """
@@ -181,9 +191,12 @@ def _finish(js: Path) -> None:
     match = MAP_URL.search(text)
     text = text[: match.start()] if match else text
     if js.name == RUNTIME:
-        if not stamped or text.count(SETPROPERTY) != 1 or text.count(ISINSTANCE) != 1:   # the fixes rely on these
+        fixes = ((SETPROPERTY, SETPROPERTY_FIXED), (ISINSTANCE, ISINSTANCE_FIXED), (IN, IN_FIXED))
+        if not stamped or any(text.count(original) != 1 for original, _ in fixes):   # the fixes rely on these
             raise CompileError(f"unexpected Transcrypt runtime layout in {js.name}; islet needs Transcrypt {TRANSCRYPT_VERSION}")
-        text = text.replace(SETPROPERTY, SETPROPERTY_FIXED).replace(ISINSTANCE, ISINSTANCE_FIXED) + "\n" + RUNTIME_TAIL
+        for original, fixed in fixes:
+            text = text.replace(original, fixed)
+        text = text + "\n" + RUNTIME_TAIL
     map_file = js.with_name(match.group(1)) if match else None
     if map_file is not None and map_file.is_file():
         source_map = json.loads(map_file.read_text(encoding="utf-8"))

@@ -192,6 +192,18 @@ def test_runtime_isinstance_gives_python_answers_without_throwing(compiled, tmp_
     assert found == [True, True, False, True, False, True, True, False, True, False, True, False]
 
 
+def test_in_asks_an_object_for_its_own_keys_whatever_they_are_called(tmp_path):
+    """The runtime's `in` is patched (islet.islands.compile.IN): `key in row` on a plain object (a row of JSON
+    props) threw when the row had a key named hasOwnProperty, and took one with an indexOf for a list."""
+    root = write_site(tmp_path, {"has.py": "def has(key, container):\n    return key in container\n"})
+    out = run(root).out_dir
+    row = {"hasOwnProperty": "", "indexOf": "x", "__contains__": 1, "length": 3}
+    cases = [["hasOwnProperty", row], ["indexOf", row], ["length", row], ["x", row], ["toString", row],
+             ["constructor", row], ["a", "cat"], ["z", "cat"], [2, [1, 2]], [3, [1, 2]]]
+    assert [json.loads(text) for text in run_js_calls(out, "has", [("has", case) for case in cases])] == \
+        [run_py_render(root, "has", "has", case) for case in cases]
+
+
 @pytest.mark.parametrize("args", [[3, ["apple", "pear", "avocado"]], [0, []], [-7, ["a"]]])
 def test_compiled_render_matches_cpython(compiled, args):
     """The differential mechanism widget tests reuse: list/str methods, dicts, classes still work."""
