@@ -21,8 +21,8 @@ adds a button per series, with aria-pressed, that shows or hides that series.
 Every coordinate goes through html.num(), which prints the same text under CPython
 and in the browser, so the two renderings are byte-identical (tested).
 """
-from widgets.html import cell_text, escape, format_number, groups_thousands, is_number, keys_of, label, num, slug, \
-    tag, value_of
+from widgets.html import cell_text, chars, escape, format_number, groups_thousands, is_number, keys_of, label, num, \
+    slug, tag, value_of
 
 PROPS = {
     "rows": ["data", None],      # a CSV file, or a JSON/YAML list of objects
@@ -51,6 +51,9 @@ def check_props(props):
         if not isinstance(row, dict):
             raise ValueError("row " + str(number + 1) + " is " + type(row).__name__ + ", not an object with columns")
     known = keys_of(rows[0])
+    for key in props["labels"]:
+        if not isinstance(props["labels"][key], str):
+            raise ValueError("labels must map columns to text; " + repr(key) + " maps to " + repr(props["labels"][key]))
     if props["kind"] not in KINDS:
         raise ValueError("kind must be 'bar' or 'line', not " + repr(props["kind"]))
     if len(props["series"]) == 0:
@@ -62,6 +65,10 @@ def check_props(props):
         bad = [value_of(row, key) for row in rows if value_of(row, key) is not None and not is_number(value_of(row, key))]
         if len(bad) > 0:
             raise ValueError("series " + repr(key) + " must hold numbers; it has " + repr(bad[0]))
+    values = [value_of(row, key) for key in props["series"] for row in rows if value_of(row, key) is not None]
+    if not max(values + [0]) - min(values + [0]) < float("inf"):      # the axis could not be divided into steps
+        raise ValueError("the series' values span more than numbers can hold (" + repr(min(values)) + " to "
+                         + repr(max(values)) + "): scale them, e.g. to thousands or millions")
     if props["width"] < 240 or props["height"] < 160:
         raise ValueError("width must be at least 240 and height at least 160")
 # __pragma__('noskip')
@@ -93,7 +100,7 @@ def palette(index):
 def nice_step(span, count):
     """The smallest of 1, 2, 5 × a power of ten that covers `span` in `count` steps."""
     raw = span / count
-    magnitude = 1
+    magnitude = 1.0       # a float, as in JavaScript: as an int, CPython's powers of ten grow exact past 2**53
     while magnitude * 10 <= raw:
         magnitude = magnitude * 10
     while magnitude > raw:
@@ -136,9 +143,10 @@ def decimals_of(step):
 
 
 def shorten(text, most):
-    if len(text) <= most:
+    letters = chars(text)
+    if len(letters) <= most:
         return text
-    return text[:most - 1] + "\u2026"
+    return "".join(letters[:most - 1]) + "\u2026"
 
 
 def legend_places(names, left, right_edge):
@@ -147,7 +155,7 @@ def legend_places(names, left, right_edge):
     x = left
     row = 0
     for name in names:
-        width = 18 + len(name) * CHAR + 16
+        width = 18 + len(chars(name)) * CHAR + 16
         if x + width > right_edge and x > left:
             row = row + 1
             x = left
@@ -227,8 +235,8 @@ def render(props):
     band = (right - left) / count if count > 0 else right - left
     longest = 0
     for text in categories:
-        if len(text) > longest:
-            longest = len(text)
+        if len(chars(text)) > longest:
+            longest = len(chars(text))
     slanted = longest * CHAR > band - 4
     bottom = height - (20 + longest * CHAR * 0.72 if slanted else 30)
     span = (last - first) * step

@@ -44,16 +44,39 @@ def slug(text):
 
 
 def keys_of(obj):
-    """The keys of a row, in order: a dict under CPython, a dict or plain object in the browser.
+    """The keys of a row, in the browser's order: a dict under CPython, a dict or plain object in the browser.
 
     (Props reach mount() as plain JSON objects, which have no keys() method. Written as a
     subscript because Transcrypt renames the attribute: Object.keys would become Object.py_keys.)
+    JavaScript puts keys that are array indexes ("2024", "7") first, in numeric order, whatever the
+    order of the data; CPython's side gives that order too, so both render the same columns.
     """
     # __pragma__('ecom')
     #?return Object["keys"](obj)
     # __pragma__('noecom')
     # __pragma__('skip')
-    return list(obj.keys())
+    keys = list(obj.keys())
+    indexes = sorted([key for key in keys if is_array_index(key)], key=int)
+    return indexes + [key for key in keys if not is_array_index(key)]
+    # __pragma__('noskip')
+
+
+# __pragma__('skip')
+def is_array_index(key):
+    """A key JavaScript keeps first in an object: "0", "7", "2024" (not "07", "-1" or "1.5"), below 2**32 - 1."""
+    return isinstance(key, str) and key.isascii() and key.isdigit() and (key == "0" or key[0] != "0") \
+        and int(key) < 4294967295
+# __pragma__('noskip')
+
+
+def chars(text):
+    """The characters of `text` as CPython counts them, in both: a JavaScript string counts UTF-16 units, in
+    which an emoji or another character beyond U+FFFF is two, and slicing there can split one in half."""
+    # __pragma__('ecom')
+    #?return Array["from"](text)
+    # __pragma__('noecom')
+    # __pragma__('skip')
+    return list(text)
     # __pragma__('noskip')
 
 
@@ -89,6 +112,18 @@ def group_digits(digits):
 
 
 SCALES = [1, 10, 100, 1000, 10000]
+LARGEST_FLOAT = 1.7976931348623157e308
+
+
+def whole_digits(whole):
+    """The exact decimal digits of a whole number >= 0, the same in CPython and JavaScript at any size
+    (JavaScript's str() rounds beyond 2**53 and writes 1e+21 from there up; a BigInt is exact)."""
+    # __pragma__('ecom')
+    #?return BigInt(whole).toString()
+    # __pragma__('noecom')
+    # __pragma__('skip')
+    return str(int(whole))
+    # __pragma__('noskip')
 
 
 def format_number(value, decimals, group):
@@ -96,13 +131,13 @@ def format_number(value, decimals, group):
 
     Only integer arithmetic reaches the text, so CPython and the browser print the same
     characters (str(2.0) is '2.0' in one and '2' in the other; round(x, n) and float // differ
-    too, so neither is used). Halves round to even, as round() does in both. Exact for
-    |value| < 2**53; from a trillion up, decimals are dropped.
+    too, so neither is used). Halves round to even, as round() does in both. From a trillion
+    up, decimals are dropped; beyond 2**53 the digits are the float's exact value in both.
     """
     size = abs(value)
     if size != size:
         return ""
-    if size > 1e308:
+    if size > LARGEST_FLOAT:
         return "-\u221e" if value < 0 else "\u221e"
     if size >= 1000000000000:
         decimals = 0
@@ -110,7 +145,7 @@ def format_number(value, decimals, group):
     scaled = round(size * scale)
     whole = scaled // scale
     fraction = scaled - whole * scale
-    text = str(whole)
+    text = whole_digits(whole)
     if group:
         text = group_digits(text)
     if fraction > 0:

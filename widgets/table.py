@@ -38,6 +38,12 @@ def check_props(props):
     for number, row in enumerate(rows):
         if not isinstance(row, dict):
             raise ValueError("row " + str(number + 1) + " is " + type(row).__name__ + ", not an object with columns")
+    for key in props["columns"]:
+        if not isinstance(key, str):
+            raise ValueError("columns must be a list of column names (text), not " + repr(key))
+    for key in props["labels"]:
+        if not isinstance(props["labels"][key], str):
+            raise ValueError("labels must map columns to text; " + repr(key) + " maps to " + repr(props["labels"][key]))
     if len(rows) > 0:
         known = keys_of(rows[0])
         for key in props["columns"]:
