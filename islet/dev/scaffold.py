@@ -63,11 +63,14 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 from islet.islands.compile import compile_widgets
-from islet.islands.testing import run_js_calls, run_py_render
+from islet.islands.fidelity import compare, props_batches
+from islet.islands.testing import import_widget, run_js_calls, run_py_render
 
 ROOT = Path(__file__).resolve().parent.parent
+PROPS = import_widget(ROOT, "{name}").PROPS
 
 RENDER_CASES = [
     {{"label": "Count", "start": 0}},
@@ -90,6 +93,13 @@ def test_render_escapes_the_label():
 def test_render_is_identical_in_javascript(compiled, props):
     [js] = run_js_calls(compiled, "{name}", [("render", [props])])
     assert json.loads(js) == run_py_render(ROOT, "{name}", "render", [props])
+
+
+@settings(max_examples=10, deadline=None)
+@given(batch=props_batches(PROPS, size=40))
+def test_render_is_identical_in_javascript_for_generated_props(compiled, batch):
+    """Props generated from PROPS (empty and non-ASCII text, 0, negative and large numbers…): the same HTML."""
+    assert compare(ROOT, compiled, "{name}", "render", [[props] for props in batch]).mismatches == []
 
 
 def test_describe_is_identical_in_javascript(compiled):

@@ -6,6 +6,7 @@
 - ``hydrate``: each page with islands gets its import map and bootstrap; JavaScript budgets; ``loader.js``.
 - ``theme_script``: the theme toggle's pre-paint snippet, which hydrate puts before the first style.
 - ``testing``: run a compiled widget function in node and compare with CPython (for widget tests).
+- ``fidelity``: props generated from a widget's PROPS (Hypothesis), rendered both ways and compared.
 
 May import: islet.build, islet.errors, islet.settings.
 """

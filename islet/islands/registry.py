@@ -22,6 +22,7 @@ from islet.errors import IsletError, Problem
 PROP_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list, tuple),
               "dict": (dict,), "data": (str,), "any": (object,)}
 TRIGGERS = ("load", "idle", "visible", "media", "interaction")
+SAFE_INTEGER = 2**53 - 1      # JavaScript's Number.MAX_SAFE_INTEGER: above it, integers lose their last digits
 
 
 class WidgetError(IsletError):
@@ -115,10 +116,34 @@ def resolve_props(widget: Widget, given: Mapping[str, Any], data: Mapping[str, A
             continue
         if kind == "data":
             value = lookup_data(data, value, (shown, line), problems)
+        unsafe = browser_problem(value)
+        if unsafe is not None:
+            problems.append(Problem(shown, line, f"prop {name!r} of widget {widget.name!r} holds {unsafe}, which "
+                                    "the page's JavaScript cannot hold exactly",
+                                    "make it text (quoted in JSON, YAML or TOML; a CSV column is text when one "
+                                    "of its cells is), or use a smaller number"))
         props[name] = value
     if problems:
         raise WidgetError(problems)
     return props
+
+
+def browser_problem(value: Any) -> str | None:
+    """What in a prop value the browser would get wrong (it arrives as JSON, read by JavaScript), or None:
+    an integer beyond 2**53, which JavaScript rounds; NaN and infinities, which JSON cannot carry; a dict key
+    that is not text, which JSON turns into text."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, int):
+        return f"the integer {value}" if abs(value) > SAFE_INTEGER else None
+    if isinstance(value, float):
+        return None if value == value and abs(value) != float("inf") else f"the number {value}"
+    if isinstance(value, Mapping):
+        key = next((key for key in value if not isinstance(key, str)), None)
+        if key is not None:
+            return f"the key {key!r}, not text (JSON makes every key text, so the browser would see {str(key)!r})"
+    items = value.values() if isinstance(value, Mapping) else value if isinstance(value, (list, tuple)) else ()
+    return next((found for found in map(browser_problem, items) if found is not None), None)
 
 
 def lookup_data(data: Mapping[str, Any], reference: str, where: tuple[str, int], problems: list) -> Any:

@@ -57,12 +57,21 @@ def run_js_calls(compiled_dir: Path, module: str, calls: list[tuple[str, list]])
     `module` is a widget module name (``"counter"``) or dotted (``"widgets.counter"``).
     Raises JsCallError naming the call when the JS code throws.
     """
+    out = []
+    for (func, args), (ok, value) in zip(calls, run_js_outcomes(compiled_dir, module, calls)):
+        if not ok:
+            raise JsCallError(f"{_dotted(module)}.{func}{tuple(args)!r} raised in JavaScript: {value}")
+        out.append(json.dumps(value, sort_keys=True))
+    return out
+
+
+def run_js_outcomes(compiled_dir: Path, module: str, calls: list[tuple[str, list]]) -> list[tuple[bool, Any]]:
+    """Like run_js_calls, but a call that throws is an outcome too: (True, result) or (False, error text)."""
     node = shutil.which("node")
     if node is None:
         raise ToolMissingError("node is not installed: install Node.js 20 (the differential tests run widgets in it)")
     compiled_dir = Path(compiled_dir).resolve()
-    dotted = module if module.startswith("widgets.") else f"widgets.{module}"
-    target = compiled_dir / f"{dotted}.js"
+    target = compiled_dir / f"{_dotted(module)}.js"
     if not target.is_file():
         raise JsCallError(f"no compiled module {target}")
     script = SCRIPT % {"runtime": json.dumps((compiled_dir / "org.transcrypt.__runtime__.js").as_uri()),
@@ -75,12 +84,11 @@ def run_js_calls(compiled_dir: Path, module: str, calls: list[tuple[str, list]])
     if run.returncode != 0 or "@@islet-result@@" not in run.stdout:
         raise JsCallError(f"node could not run {target.name}:\n{run.stderr.strip()[-2000:]}")
     results = json.loads(run.stdout.rsplit("@@islet-result@@", 1)[1])
-    out = []
-    for (func, args), result in zip(calls, results):
-        if "error" in result:
-            raise JsCallError(f"{dotted}.{func}{tuple(args)!r} raised in JavaScript: {result['error']}")
-        out.append(json.dumps(result.get("ok"), sort_keys=True))
-    return out
+    return [(False, result["error"]) if "error" in result else (True, result.get("ok")) for result in results]
+
+
+def _dotted(module: str) -> str:
+    return module if module.startswith("widgets.") else f"widgets.{module}"
 
 
 def run_js_many(compiled_dir: Path, calls: list[tuple[str, str, list]]) -> list[Any]:
@@ -105,11 +113,16 @@ def run_js_render(compiled_dir: Path, module: str, func: str, args: list) -> str
 
 def run_py_render(site_root: Path, module: str, func: str, args: list) -> Any:
     """The same call under CPython, importing ``widgets.<module>`` from `site_root` (fresh each time)."""
-    dotted = module if module.startswith("widgets.") else f"widgets.{module}"
+    return getattr(import_widget(site_root, module), func)(*args)
+
+
+def import_widget(site_root: Path, module: str):
+    """``widgets.<module>`` of the site at `site_root`, imported afresh (tests write different widgets under
+    the same names)."""
     for name in [m for m in sys.modules if m == "widgets" or m.startswith("widgets.")]:
-        del sys.modules[name]   # tests write different widgets under the same names
+        del sys.modules[name]
     sys.path.insert(0, str(Path(site_root).resolve()))
     try:
-        return getattr(importlib.import_module(dotted), func)(*args)
+        return importlib.import_module(_dotted(module))
     finally:
         sys.path.remove(str(Path(site_root).resolve()))
