@@ -101,7 +101,7 @@ def bundle(compiled_dir: Path, entries: dict[str, str], out_dir: Path, node_modu
         except OSError as error:   # e.g. a JS shim whose `node` is missing, or a binary for another machine
             raise ToolMissingError(f"cannot run {tool}: {error}; reinstall with `npm ci`") from None
         if run.returncode != 0:
-            raise BundleError(esbuild_problems(run.stderr))
+            raise BundleError(esbuild_problems(run.stderr, compiled_dir))
         meta = json.loads((work / "meta.json").read_text(encoding="utf-8"))
         files, maps = _copy_outputs(work / "out", out_dir)
     widgets = {}
@@ -157,14 +157,53 @@ def _rel(metafile_path: str) -> str:
     return metafile_path.removeprefix("out/")
 
 
-def esbuild_problems(stderr: str) -> list[Problem]:
-    """esbuild's ``[ERROR]`` blocks, each attributed to the first widget module it mentions."""
+def esbuild_problems(stderr: str, compiled_dir: Path | None = None) -> list[Problem]:
+    """esbuild's ``[ERROR]`` blocks, each attributed to the first widget module it mentions, at the Python line
+    the compiled module's source map gives for the JavaScript line esbuild names."""
     blocks = stderr.split("[ERROR]")[1:] or [stderr.strip()[-800:] or "esbuild failed"]
     problems = []
     for block in blocks:
         message = block.strip().splitlines()[0] if block.strip() else "esbuild failed"
-        found = re.search(r"compiled/widgets\.([A-Za-z0-9_.]+)\.js|entries/([A-Za-z0-9_]+)\.js", block)
-        path = f"widgets/{(found[1] or found[2]).replace('.', '/')}.py" if found else "widgets"
-        fix = "a widget needs def mount(root, props)" if '"mount"' in message else ""
-        problems.append(Problem(path, 0, f"esbuild: {message}", fix))
+        found = re.search(r"compiled/widgets\.([A-Za-z0-9_.]+)\.js(?::(\d+))?|entries/([A-Za-z0-9_]+)\.js", block)
+        module = (found[1] or found[3]) if found else None
+        path = f"widgets/{module.replace('.', '/')}.py" if module else "widgets"
+        line = 0
+        if found and found[2] and compiled_dir is not None:
+            map_file = Path(compiled_dir) / f"widgets.{found[1]}.map"
+            line = source_line(map_file.read_text(encoding="utf-8"), int(found[2])) if map_file.is_file() else 0
+        fix = "a widget needs def mount(root, props)" if '"mount"' in message else \
+            "this construct compiled to JavaScript esbuild cannot read: write it another way (see islet's docs/widgets.md)"
+        problems.append(Problem(path, line, f"esbuild: {message}", fix))
     return problems
+
+
+BASE64 = {char: value for value, char in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def source_line(source_map: str, generated: int) -> int:
+    """The 1-based source line a v3 source map gives for 1-based `generated` line (its first segment's), or 0."""
+    line, found = 0, 0
+    for number, segments in enumerate(json.loads(source_map).get("mappings", "").split(";"), 1):
+        first = None
+        for segment in filter(None, segments.split(",")):
+            fields = _vlq(segment)
+            if len(fields) >= 4:                  # source line fields are deltas over the whole map
+                line += fields[2]
+                first = line if first is None else first
+        if number == generated:
+            found = first + 1 if first is not None else 0
+            break
+    return found
+
+
+def _vlq(segment: str) -> list[int]:
+    values, value, shift = [], 0, 0
+    for char in segment:
+        digit = BASE64[char]
+        value += (digit & 31) << shift
+        if digit & 32:
+            shift += 5
+        else:
+            values.append(-(value >> 1) if value & 1 else value >> 1)
+            value, shift = 0, 0
+    return values

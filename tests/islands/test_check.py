@@ -105,6 +105,12 @@ FLAGGED = [
     ("int-call", "def f(x):\n    return int(x)\n", [(2, 12, "int() truncates")]),
     ("browser-only-line", "def f(o):\n    # __pragma__('ecom')\n    #?return o[-1]\n    # __pragma__('noecom')\n    return 0\n",
      [(3, 14, "negative index")]),
+    ("reserved-names", "import widgets.html as var\n\n\ndef f(this, x):\n    function = x\n    for let in x:\n"
+                       "        pass\n    return function\n\n\nclass delete:\n    pass\n",
+     [(1, 8, "`var` is a reserved word"), (4, 7, "`this` is a reserved word"), (5, 5, "`function` is a reserved"),
+      (6, 9, "`let` is a reserved word"), (11, 1, "`delete` is a reserved word")]),
+    ("runtime-name", "def type(x):\n    return x\n\n\nnext = 1\n",
+     [(1, 1, "module-level `type` collides with Transcrypt's own `py_metatype`"), (5, 1, "module-level `next`")]),
 ]
 
 # … and the safe spelling of the same thing, which must pass.
@@ -154,6 +160,9 @@ ACCEPTED = [
     ("skip-block", "# __pragma__('skip')\nimport json\n\n\ndef f(x):\n    return f'{x:.2f}'\n"
                    "# __pragma__('noskip')\n"),
     ("allow", "def f(o):\n    return o.name  # islet: allow\n"),
+    ("js-this-read", "def handler(event):\n    # __pragma__('ecom')\n    #?return this.value\n    # __pragma__('noecom')\n"
+                     "    return 0\n"),
+    ("local-runtime-name", "def f(x):\n    type = x\n    next = x\n    return [type, next, this_, function_]\n"),
 ]
 
 
@@ -327,3 +336,23 @@ def test_flagged_constructs_really_break_and_fixes_really_work(reality, name):
     else:
         assert python != js, f"{name}: same result in JavaScript ({js}); the rule may be obsolete"
     assert results[name + "_fixed"][0] == results[name + "_fixed"][1]
+
+
+def test_reserved_names_really_stop_the_module_and_renamed_ones_load(tmp_path):
+    """What the two name rules prevent: compiled as it is, the module does not even load in node."""
+    from islet.islands import compile as compile_stage
+    from islet.islands.testing import JsCallError, run_js_calls
+
+    for name, source in [("bad", "def f(x):\n    function = x + 1\n    return function\n"),
+                         ("collides", "def type(x):\n    return x\n\n\ndef f(x):\n    return type(x) + 1\n"),
+                         ("renamed", "def f(x):\n    function_ = x + 1\n    return function_\n")]:
+        root = tmp_path / name
+        write(root, {"__init__.py": "", "m.py": source})
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(compile_stage, "precheck", lambda sources, site_root: None)   # compile what it rejects
+            out = compile_stage.compile_widgets(root / "widgets", root, root / "out", root / "cache").out_dir
+        if name == "renamed":
+            assert run_js_calls(out, "m", [("f", [1])]) == ["2"]
+        else:
+            with pytest.raises(JsCallError, match="could not run widgets.m.js"):
+                run_js_calls(out, "m", [("f", [1])])

@@ -37,12 +37,19 @@ class Rule:
 
 
 CALL = (ast.Call,)
+BINDINGS = (ast.Name, ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.alias, ast.ExceptHandler)
 RULES = [
     # Transcrypt's parser has no visitor for `match`: the output is not valid JavaScript, and no error is given.
     Rule((ast.Match,), syntax.always, "`match` is compiled to invalid JavaScript", "use if / elif / else"),
     # Same for the walrus operator: the JavaScript refers to an undeclared name.
     Rule((ast.NamedExpr,), syntax.always, "the walrus operator `:=` is compiled to invalid JavaScript",
          "assign the value on a line of its own first"),
+    # `var function = …`: the module is not valid JavaScript (esbuild or the browser stop at it).
+    Rule(BINDINGS, syntax.reserved_name, "`{name}` is a reserved word in JavaScript: the compiled module would "
+                                         "not load", "rename it, e.g. `{name}_`"),
+    # `export var py_metatype = …` beside the runtime's own import of it.
+    Rule(BINDINGS, syntax.runtime_name, "a module-level `{name}` collides with Transcrypt's own `{js}`: the "
+                                        "compiled module would not load", "rename it, e.g. `{name}_of`"),
     # `except*` (3.11) is unknown to Transcrypt.
     Rule((ast.TryStar,), syntax.always, "`except*` is not supported by Transcrypt", "use a plain `except`"),
     # Starred assignment: Transcrypt stops with an empty error message.

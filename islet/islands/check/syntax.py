@@ -1,5 +1,6 @@
 """Rule tests for constructs Transcrypt cannot compile, or compiles into different text: `match`, `:=`,
-starred targets and literals, f-string and str.format specs, `%` formatting, dataclass fields without defaults."""
+starred targets and literals, f-string and str.format specs, `%` formatting, dataclass fields without defaults,
+and names JavaScript reserves or Transcrypt's runtime already exports."""
 from __future__ import annotations
 
 import ast
@@ -71,3 +72,43 @@ def dataclass_field(node, m, r) -> Found:
         if isinstance(item, ast.AnnAssign) and item.value is None and isinstance(item.target, ast.Name) \
                 and "ClassVar" not in ast.unparse(item.annotation):
             yield item, {"field": item.target.id}
+
+
+# Words JavaScript reserves (in modules, which are strict) that Python allows as names and Transcrypt writes
+# as they are: `var function = …` does not load. (Transcrypt renames case, default, new, switch, arguments.)
+JS_RESERVED = {"catch", "const", "debugger", "delete", "do", "enum", "eval", "export", "extends", "false",
+               "function", "implements", "instanceof", "interface", "let", "null", "package", "private",
+               "protected", "public", "static", "super", "this", "throw", "true", "typeof", "var", "void"}
+# Builtins Transcrypt renames and every module imports from its runtime: a module-level def of one
+# declares that name twice. (`property` is not translated at all.)
+RUNTIME_NAMES = {"type": "py_metatype", "enumerate": "py_enumerate", "reversed": "py_reversed", "iter": "py_iter",
+                 "next": "py_next", "property": "property"}
+
+
+def bound_names(node, m) -> list[tuple[ast.AST, str]]:
+    """The names this node binds, each with the node to point at."""
+    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        return [(node, node.id)]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [(node, node.name)]
+    if isinstance(node, ast.arg):
+        return [(node, node.arg)]
+    if isinstance(node, ast.alias):
+        return [(node, (node.asname or node.name).split(".")[0])]
+    if isinstance(node, ast.ExceptHandler) and node.name:
+        return [(node, node.name)]
+    return []
+
+
+def reserved_name(node, m, r) -> Found:
+    for at, name in bound_names(node, m):
+        if name in JS_RESERVED:
+            yield at, {"name": name}
+
+
+def runtime_name(node, m, r) -> Found:
+    if m.scope_of.get(node) is not m.tree:
+        return
+    for at, name in bound_names(node, m):
+        if name in RUNTIME_NAMES:
+            yield at, {"name": name, "js": RUNTIME_NAMES[name]}
