@@ -172,7 +172,7 @@ def esbuild_problems(stderr: str, compiled_dir: Path | None = None) -> list[Prob
             map_file = Path(compiled_dir) / f"widgets.{found[1]}.map"
             line = source_line(map_file.read_text(encoding="utf-8"), int(found[2])) if map_file.is_file() else 0
         fix = "a widget needs def mount(root, props)" if '"mount"' in message else \
-            "this construct compiled to JavaScript esbuild cannot read: write it another way (see islet's docs/widgets.md)"
+            "this line compiled to JavaScript esbuild cannot read: write it another way (islet's docs/widgets.md)"
         problems.append(Problem(path, line, f"esbuild: {message}", fix))
     return problems
 
@@ -182,7 +182,7 @@ BASE64 = {char: value for value, char in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZab
 
 def source_line(source_map: str, generated: int) -> int:
     """The 1-based source line a v3 source map gives for 1-based `generated` line (its first segment's), or 0."""
-    line, found = 0, 0
+    line = 0
     for number, segments in enumerate(json.loads(source_map).get("mappings", "").split(";"), 1):
         first = None
         for segment in filter(None, segments.split(",")):
@@ -191,9 +191,8 @@ def source_line(source_map: str, generated: int) -> int:
                 line += fields[2]
                 first = line if first is None else first
         if number == generated:
-            found = first + 1 if first is not None else 0
-            break
-    return found
+            return first + 1 if first is not None else 0
+    return 0
 
 
 def _vlq(segment: str) -> list[int]:

@@ -172,6 +172,7 @@ IN = """            container.indexOf ?
 IN_FIXED = """            typeof container == 'string' || Array.isArray (container) || ArrayBuffer.isView (container) ?
             container.indexOf (element) > -1 :
             Object.prototype.hasOwnProperty.call (container, element)"""
+RUNTIME_FIXES = ((SETPROPERTY, SETPROPERTY_FIXED), (ISINSTANCE, ISINSTANCE_FIXED), (IN, IN_FIXED))
 RUNTIME_HEAD = ("const __isletProtos__ = [Object, Array, String, Number, Boolean, Function, Uint8Array]"
                 ".map ((c) => [c.prototype, new Set (Object.keys (c.prototype))]);")
 RUNTIME_TAIL = """
@@ -191,10 +192,9 @@ def _finish(js: Path) -> None:
     match = MAP_URL.search(text)
     text = text[: match.start()] if match else text
     if js.name == RUNTIME:
-        fixes = ((SETPROPERTY, SETPROPERTY_FIXED), (ISINSTANCE, ISINSTANCE_FIXED), (IN, IN_FIXED))
-        if not stamped or any(text.count(original) != 1 for original, _ in fixes):   # the fixes rely on these
+        if not stamped or any(text.count(original) != 1 for original, _ in RUNTIME_FIXES):   # the fixes need these
             raise CompileError(f"unexpected Transcrypt runtime layout in {js.name}; islet needs Transcrypt {TRANSCRYPT_VERSION}")
-        for original, fixed in fixes:
+        for original, fixed in RUNTIME_FIXES:
             text = text.replace(original, fixed)
         text = text + "\n" + RUNTIME_TAIL
     map_file = js.with_name(match.group(1)) if match else None

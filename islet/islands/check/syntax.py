@@ -85,7 +85,7 @@ RUNTIME_NAMES = {"type": "py_metatype", "enumerate": "py_enumerate", "reversed":
                  "next": "py_next", "property": "property"}
 
 
-def bound_names(node, m) -> list[tuple[ast.AST, str]]:
+def bound_names(node) -> list[tuple[ast.AST, str]]:
     """The names this node binds, each with the node to point at."""
     if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
         return [(node, node.id)]
@@ -101,7 +101,7 @@ def bound_names(node, m) -> list[tuple[ast.AST, str]]:
 
 
 def reserved_name(node, m, r) -> Found:
-    for at, name in bound_names(node, m):
+    for at, name in bound_names(node):
         if name in JS_RESERVED:
             yield at, {"name": name}
 
@@ -109,6 +109,6 @@ def reserved_name(node, m, r) -> Found:
 def runtime_name(node, m, r) -> Found:
     if m.scope_of.get(node) is not m.tree:
         return
-    for at, name in bound_names(node, m):
+    for at, name in bound_names(node):
         if name in RUNTIME_NAMES:
             yield at, {"name": name, "js": RUNTIME_NAMES[name]}
