@@ -56,6 +56,7 @@ def props_strategy(props_spec: dict[str, list], overrides: dict[str, Any] | None
     props whose valid values depend on the data, e.g. ``lambda columns, kinds: st.sampled_from(columns)``."""
     st = _hypothesis()
     overrides = overrides or {}
+    common = {"text": texts(), "ints": numbers("int"), "floats": numbers()}     # made once, drawn from each time
 
     @st.composite
     def props(draw):
@@ -66,7 +67,7 @@ def props_strategy(props_spec: dict[str, list], overrides: dict[str, Any] | None
                  for index, column in enumerate(columns)}
         drawn = {}
         for name, (kind, default) in props_spec.items():
-            strategy = overrides[name] if name in overrides else _value(st, kind, default, columns, kinds)
+            strategy = overrides[name] if name in overrides else _value(st, common, kind, default, columns, kinds)
             if callable(strategy) and not hasattr(strategy, "example"):
                 strategy = strategy(columns, kinds)
             drawn[name] = draw(strategy) if default is None or draw(st.booleans()) else default
@@ -94,9 +95,9 @@ def numbers(kind: str = "float"):
     return ints if kind == "int" else ints | st.sampled_from(FLOATS) | st.floats(allow_nan=False, allow_infinity=False)
 
 
-def _value(st, kind: str, default: Any, columns: list[str], kinds: dict[str, str]):
+def _value(st, common: dict, kind: str, default: Any, columns: list[str], kinds: dict[str, str]):
     """Values of one prop: hostile ones, and (as often) ones like those real pages give, near its default."""
-    text, ints, floats = texts(), numbers("int"), numbers()
+    text, ints, floats = common["text"], common["ints"], common["floats"]
     cell = {"text": text, "int": ints, "float": floats, "number": floats}
     column = st.sampled_from(columns)
     numeric = [name for name in columns if kinds[name] != "text"] or columns
@@ -140,8 +141,9 @@ def compare(site_root: Path, compiled_dir: Path, module: str, func: str, arg_lis
     python = []
     for args in arg_lists:
         try:
-            if browser_problem(args) is not None:
-                raise ValueError(browser_problem(args))    # resolve_props refuses such a prop
+            refused = browser_problem(args)
+            if refused is not None:
+                raise ValueError(refused)                  # resolve_props refuses such a prop
             python.append((True, function(*args)))
         except Exception:                      # a build error, with the widget's file and line: not silent
             python.append((False, None))
