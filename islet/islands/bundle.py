@@ -28,6 +28,7 @@ from pathlib import Path
 
 from islet.errors import IsletError, Problem, ToolMissingError
 
+
 ESBUILD_VERSION = "0.28.2"   # pinned in package.json / package-lock.json
 NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
@@ -90,7 +91,7 @@ def bundle(compiled_dir: Path, entries: dict[str, str], out_dir: Path, node_modu
         shutil.copytree(compiled_dir, work / "compiled")
         (work / "entries").mkdir()
         for name, module in sorted(entries.items()):
-            (work / "entries" / f"{name}.js").write_text(f'export {{ mount }} from "../compiled/{module}";\n',
+            (work / "entries" / f"{name}.js").write_text(f'export {{ mount, __pyjson__ }} from "../compiled/{module}";\n',
                                                          encoding="utf-8")
         command = [str(tool), *(f"entries/{n}.js" for n in sorted(entries)),
                    "--bundle", "--splitting", "--format=esm", "--minify", "--charset=utf8",

@@ -34,8 +34,10 @@ from pathlib import Path
 from islet.errors import IsletError, Problem, ToolMissingError, shown_path
 
 from .check import CheckError, check_files
+from .rewrite import for_transcrypt
+from .runtime_fixes import INT_ROUND, PYJSON, RUNTIME_FIXES, STRING_HELPERS, ZERO, import_extra_exports, undo_keycheck
 
-COMPILER_VERSION = "6"          # bump whenever this module's output changes for the same inputs
+COMPILER_VERSION = "7"          # bump whenever this module's output changes for the same inputs
 TRANSCRYPT_VERSION = "3.9.5"    # the version whose output format and pitfalls were measured
 RUNTIME = "org.transcrypt.__runtime__.js"
 ENTRY = "_islet_all_widgets"    # the synthetic module importing every widget
@@ -113,24 +115,44 @@ def _transcrypt(stems: list[str], site_root: Path, work: Path) -> Path:
     """Run Transcrypt once inside the empty dir `work`; return the dir of finished (post-processed) modules."""
     entry = work / f"{ENTRY}.py"
     entry.write_text("".join(f"import widgets.{s}\n" for s in stems), encoding="utf-8")
+    originals = _rewritten_copy(site_root / "widgets", work / "site" / "widgets")
     out = work / "js"   # does not exist yet: -b would rmtree it anyway, and an existing dir triggers Java
-    command = [sys.executable, "-m", "transcrypt", "-b", "-n", "-m", "-xp", str(site_root), "-od", str(out), entry.name]
+    # -kc: every subscript read goes through the runtime's __k__ (runtime_fixes.KEYCHECK): Python's
+    # negative indices, IndexError and KeyError. -da: assert statements are kept.
+    command = [sys.executable, "-m", "transcrypt", "-b", "-n", "-m", "-kc", "-da", "-xp", str(work / "site"),
+               "-od", str(out), entry.name]
     run = subprocess.run(command, cwd=work, capture_output=True, text=True, env=java_guard(work), timeout=300)
     if (work / JAVA_TRIED).exists():
         raise CompileError("Transcrypt tried to run Java, which islet never allows; this is a bug in islet's "
                            "compile options (-b -n into a fresh directory should avoid it)")
     if run.returncode != 0 or not (out / RUNTIME).is_file():
-        raise CompileError(transcrypt_problems(run.stdout + run.stderr, site_root))
+        raise CompileError(transcrypt_problems(run.stdout + run.stderr, work / "site"))
+    for name, text in originals.items():   # the maps' sources show the author's code, not the rewritten copy
+        if (out / name).is_file():
+            (out / name).write_text(text, encoding="utf-8")
     for stale in {*out.glob("*.project"), *out.glob(f"{ENTRY}.*")}:
         stale.unlink()   # .project holds absolute paths; the entry module is only scaffolding
     for js in sorted(out.glob("*.js")):
         _finish(js)
     runtime = out / RUNTIME
-    runtime.write_text(slim_runtime(runtime.read_text(encoding="utf-8"),
-                                    [p.read_text(encoding="utf-8") for p in sorted(out.glob("*.js")) if p != runtime]),
+    runtime.write_text(slim_runtime(runtime.read_text(encoding="utf-8"),   # (the loader calls __pyjson__)
+                                    [p.read_text(encoding="utf-8") for p in sorted(out.glob("*.js")) if p != runtime]
+                                    + ["__pyjson__"]),
                        encoding="utf-8")
     (out / "package.json").write_text('{"type": "module"}\n', encoding="utf-8")
     return out
+
+
+def _rewritten_copy(widgets_dir: Path, target: Path) -> dict[str, str]:
+    """Copy the widget modules for Transcrypt, made ready for Transcrypt (rewrite.py); {compiled .py name: original}."""
+    originals = {}
+    for source in sorted(p for p in widgets_dir.rglob("*.py") if "__pycache__" not in p.parts):
+        relative = source.relative_to(widgets_dir)
+        text = source.read_text(encoding="utf-8")
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        (target / relative).write_text(for_transcrypt(text), encoding="utf-8")
+        originals[".".join(("widgets",) + relative.with_suffix("").parts) + ".py"] = text
+    return originals
 
 
 JAVA_TRIED = "java-was-called"
@@ -146,33 +168,14 @@ def java_guard(work: Path) -> dict[str, str]:
     return {**os.environ, "PATH": os.pathsep.join([str(stub.parent), os.environ.get("PATH", "")])}
 
 
+MOUNT = re.compile(r"^export (?:var|function) mount\b", re.M)
 TIMESTAMP = re.compile(r"^// Transcrypt'ed from Python, .*$", re.M)
 MAP_URL = re.compile(r"\n?//# sourceMappingURL=(\S+)\s*$")
 
 # Line 1 (kept, so source maps stay valid) records which keys each built-in prototype had before the
 # runtime ran; the tail makes every key the runtime added non-enumerable, so `for (k in [1, 2])` in any
 # script on the page sees only "0" and "1". Done after the fact, whatever way the runtime added a key,
-# rather than by rewriting each of its ~70 assignments. Only __setproperty__ (used for `str.format`)
-# makes keys that cannot be redefined later, so it is patched to make them configurable.
-SETPROPERTY = "Object.defineProperty (anObject, name, descriptor);"
-SETPROPERTY_FIXED = "Object.defineProperty (anObject, name, Object.assign ({configurable: true}, descriptor));"
-# isinstance on a number or string made `'__class__' in x` throw, and its catch took the other way:
-# a thrown and caught TypeError per call, the largest cost of a table's mount. Primitives now take that
-# way directly, so the answers are the same and nothing is thrown.
-ISINSTANCE = "return '__class__' in anObject ? issubclass (anObject.__class__, classinfo)"
-ISINSTANCE_FIXED = ("return Object (anObject) === anObject && '__class__' in anObject ? "
-                    "issubclass (anObject.__class__, classinfo)")
-# `key in row` on a plain object (JSON props: every row of a table) called the object's own hasOwnProperty,
-# and `in` took anything with an indexOf for a list: a data column named "hasOwnProperty" or "indexOf"
-# made the page throw. Now only strings, arrays and typed arrays are searched, and an object's own keys
-# are asked of Object.prototype, as Python asks the dict.
-IN = """            container.indexOf ?
-            container.indexOf (element) > -1 :
-            container.hasOwnProperty (element)"""
-IN_FIXED = """            typeof container == 'string' || Array.isArray (container) || ArrayBuffer.isView (container) ?
-            container.indexOf (element) > -1 :
-            Object.prototype.hasOwnProperty.call (container, element)"""
-RUNTIME_FIXES = ((SETPROPERTY, SETPROPERTY_FIXED), (ISINSTANCE, ISINSTANCE_FIXED), (IN, IN_FIXED))
+# rather than by rewriting each of its ~70 assignments. The runtime's other fixes: runtime_fixes.py.
 RUNTIME_HEAD = ("const __isletProtos__ = [Object, Array, String, Number, Boolean, Function, Uint8Array]"
                 ".map ((c) => [c.prototype, new Set (Object.keys (c.prototype))]);")
 RUNTIME_TAIL = """
@@ -196,7 +199,11 @@ def _finish(js: Path) -> None:
             raise CompileError(f"unexpected Transcrypt runtime layout in {js.name}; islet needs Transcrypt {TRANSCRYPT_VERSION}")
         for original, fixed in RUNTIME_FIXES:
             text = text.replace(original, fixed)
-        text = text + "\n" + RUNTIME_TAIL
+        text = text + "\n" + RUNTIME_TAIL + ZERO + INT_ROUND + STRING_HELPERS + PYJSON
+    else:
+        text = import_extra_exports(undo_keycheck(text))
+        if MOUNT.search(text):   # the loader passes the props through __pyjson__ (runtime_fixes.PYJSON)
+            text = text.rstrip("\n") + f"\nexport {{__pyjson__}} from './{RUNTIME}';\n"
     map_file = js.with_name(match.group(1)) if match else None
     if map_file is not None and map_file.is_file():
         source_map = json.loads(map_file.read_text(encoding="utf-8"))

@@ -12,6 +12,11 @@ real content has (names of the data's columns, numbers from CSV cells, non-ASCII
 naive code (empty lists and strings, 0, -1, 3.0 — which JSON turns into 3 —, 2**53 + 1, -0.0, emoji, keys
 such as ``constructor``, ``__proto__``, ``length``). Props travel to node as JSON, as they reach ``mount``.
 
+`helper_strategies(site_root, module)` does the same for every pure helper of a module (a function that is not
+render or mount, touches no browser global, and is annotated): a strategy of argument lists per function, drawn
+from its annotations (``str``, ``int``, ``float``, ``bool``, ``list[…]``, ``dict[str, …]``, ``… | None``,
+``"Any"`` and ``"Props"``).
+
 `compare` runs every call under CPython (importing the module once) and in ONE node process, and keeps
 the calls where CPython returned and the compiled code returned something else or raised. A call that raises
 under CPython, or whose arguments the build refuses as props (registry.browser_problem), is not a mismatch:
@@ -19,7 +24,12 @@ at build time that is an error with the widget's file and line, never a page tha
 """
 from __future__ import annotations
 
+import ast
+import contextlib
+import copy
 import json
+import signal
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,9 +144,11 @@ class Comparison:
     mismatches: list[str] = field(default_factory=list)     # one line per call answered differently
 
 
-def compare(site_root: Path, compiled_dir: Path, module: str, func: str, arg_lists: list[list]) -> Comparison:
+def compare(site_root: Path, compiled_dir: Path, module: str, func: str, arg_lists: list[list],
+            seconds: float = 2.0) -> Comparison:
     """Each call under CPython and compiled in node; the lines of those that CPython answers and the compiled
-    module answers differently (or raises)."""
+    module answers differently (or raises). A call CPython does not answer within `seconds` (a helper's loop
+    on arguments outside what it is meant for) is not compared either."""
     function = getattr(import_widget(site_root, module), func)
     python = []
     for args in arg_lists:
@@ -144,7 +156,8 @@ def compare(site_root: Path, compiled_dir: Path, module: str, func: str, arg_lis
             refused = browser_problem(args)
             if refused is not None:
                 raise ValueError(refused)                  # resolve_props refuses such a prop
-            python.append((True, function(*args)))
+            with _time_limit(seconds):
+                python.append((True, function(*copy.deepcopy(args))))   # (a helper may change its arguments)
         except Exception:                      # a build error, with the widget's file and line: not silent
             python.append((False, None))
     wanted = [index for index, (ok, _) in enumerate(python) if ok]
@@ -159,6 +172,80 @@ def compare(site_root: Path, compiled_dir: Path, module: str, func: str, arg_lis
     return found
 
 
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise TimeoutError in the main thread after `seconds` (SIGALRM; no limit elsewhere)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise TimeoutError(f"no answer within {seconds} s")
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _shown(args: list) -> str:
     text = json.dumps(args, ensure_ascii=False)
     return "(" + (text[1:-1] if len(text) < 400 else text[1:397] + "…") + ")"
+
+
+NOT_HELPERS = {"render", "mount", "check_props"}
+
+
+def helper_strategies(site_root: Path, module: str) -> dict[str, Any]:
+    """{function: strategy of argument lists} for the module's pure helpers whose annotations say what to draw."""
+    from .check.module import BROWSER_OBJECTS, Module
+
+    shown = f"widgets/{module.replace('.', '/')}.py"
+    text = (Path(site_root) / shown).read_text(encoding="utf-8")
+    parsed = Module.read(text, shown)
+    props = getattr(import_widget(site_root, module), "PROPS", None)
+    found = {}
+    for node in parsed.tree.body:
+        if not isinstance(node, ast.FunctionDef) or node.name in NOT_HELPERS or parsed.in_skip(node.lineno):
+            continue
+        names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        args = node.args
+        if names & (BROWSER_OBJECTS | {"__new__"}) or args.vararg or args.kwarg or args.kwonlyargs or args.defaults:
+            continue
+        strategies = [_annotated(a.annotation, props) for a in args.posonlyargs + args.args]
+        if strategies and all(s is not None for s in strategies):
+            found[node.name] = _hypothesis().tuples(*strategies).map(list)
+    return found
+
+
+def _annotated(annotation: ast.AST | None, props: dict | None):
+    """A strategy of values of the annotated type; None when it cannot be drawn (a callable, a class …)."""
+    st = _hypothesis()
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if isinstance(annotation, ast.Constant) and annotation.value is None:
+        return st.none()
+    if isinstance(annotation, ast.Name):
+        simple = {"str": texts(), "int": numbers("int"), "float": numbers(), "bool": st.booleans(),
+                  "object": _value(st, {"text": texts(), "ints": numbers("int"), "floats": numbers()}, "any", None, [], {}),
+                  "Props": props_strategy(props) if props else None}
+        simple["Any"] = simple["object"]
+        return simple.get(annotation.id)
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        left, right = _annotated(annotation.left, props), _annotated(annotation.right, props)
+        return None if left is None or right is None else left | right
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, ast.Name):
+        inner = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        parts = [_annotated(part, props) for part in inner]
+        if any(part is None for part in parts):
+            return None
+        if annotation.value.id == "list" and len(parts) == 1:
+            return st.lists(parts[0], max_size=5)
+        if annotation.value.id == "dict" and len(parts) == 2 and ast.unparse(inner[0]) == "str":
+            return st.dictionaries(st.sampled_from(KEYS) | texts(), parts[1], max_size=4)
+    return None

@@ -49,7 +49,8 @@ for (const el of document.querySelectorAll('[data-islet]')) {
     .then(async (module) => {
       await yieldTask();
       const data = el.querySelector(':scope > script[type="application/json"]');
-      module.mount(el, data ? JSON.parse(data.textContent) : {}, site);
+      // __pyjson__ (islet/islands/runtime_fixes.py): JSON objects become Python dicts, as at build time.
+      module.mount(el, module.__pyjson__(data ? JSON.parse(data.textContent) : {}), site);
       el.dataset.mounted = '';
     })
     .catch((error) => console.error(`islet: widget "${name}" could not start`, error));

@@ -12,8 +12,8 @@ Many calls at once, across modules, decoded, in order:
 
     run_js_many(compiled_dir, [("table", "render", [props]), ("html", "label", ["x_y"])])
 
-Arguments travel as JSON, so dicts arrive in JS as plain objects — exactly what ``mount``
-gets from the page's JSON props. Call positionally: keyword arguments are one of the
+Arguments travel as JSON, and their objects become Python dicts (the runtime's ``__pyjson__``) —
+exactly what ``mount`` gets from the page's JSON props. Call positionally: keyword arguments are one of the
 constructs Transcrypt gets wrong.
 """
 from __future__ import annotations
@@ -34,17 +34,20 @@ class JsCallError(IsletError):
     """The compiled function raised, or node could not load the module."""
 
 
-# Reads [[func, args], …] as JSON from stdin, calls module[func](...args) for each, prints a JSON
-# list of results. Transcrypt exceptions are not JS Errors (String(e) even throws), hence describe().
+# Reads [[module file URL, func, args], …] as JSON from stdin, calls module[func](...args) for each, prints a
+# JSON list of outcomes. Transcrypt exceptions are not JS Errors (String(e) even throws), hence describe().
 SCRIPT = """
 import * as runtime from %(runtime)s;
-const module = await import(%(module)s);
 const describe = (e) => e && e.__class__ ? e.__class__.__name__ + ': ' + runtime.str (e) : (e && e.stack) || String (e);
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
 const out = [];
-for (const [func, args] of JSON.parse (input)) {
-    try { out.push ({ok: module[func] (...args)}); }
+const modules = {};
+for (const [url, func, args] of JSON.parse (input)) {
+    try {
+        modules[url] = modules[url] || await import (url);
+        out.push ({ok: modules[url][func] (...runtime.__pyjson__ (args))});   // as the loader passes props
+    }
     catch (e) { out.push ({error: describe (e)}); }
 }
 process.stdout.write ('\\n@@islet-result@@' + JSON.stringify (out));
@@ -67,22 +70,29 @@ def run_js_calls(compiled_dir: Path, module: str, calls: list[tuple[str, list]])
 
 def run_js_outcomes(compiled_dir: Path, module: str, calls: list[tuple[str, list]]) -> list[tuple[bool, Any]]:
     """Like run_js_calls, but a call that throws is an outcome too: (True, result) or (False, error text)."""
+    return run_js_batch(compiled_dir, [(module, func, args) for func, args in calls])
+
+
+def run_js_batch(compiled_dir: Path, calls: list[tuple[str, str, list]]) -> list[tuple[bool, Any]]:
+    """The outcome of each ``(module, func, args)`` call, across any number of modules, in ONE node process:
+    (True, result decoded from JSON) or (False, error text). A module that does not load fails its calls."""
     node = shutil.which("node")
     if node is None:
         raise ToolMissingError("node is not installed: install Node.js 20 (the differential tests run widgets in it)")
     compiled_dir = Path(compiled_dir).resolve()
-    target = compiled_dir / f"{_dotted(module)}.js"
-    if not target.is_file():
-        raise JsCallError(f"no compiled module {target}")
-    script = SCRIPT % {"runtime": json.dumps((compiled_dir / "org.transcrypt.__runtime__.js").as_uri()),
-                       "module": json.dumps(target.as_uri())}
+    targets = {module: compiled_dir / f"{_dotted(module)}.js" for module, _, _ in calls}
+    for target in targets.values():
+        if not target.is_file():
+            raise JsCallError(f"no compiled module {target}")
+    script = SCRIPT % {"runtime": json.dumps((compiled_dir / "org.transcrypt.__runtime__.js").as_uri())}
     with tempfile.TemporaryDirectory(prefix="islet-node-") as temp:
         path = Path(temp) / "call.mjs"
         path.write_text(script, encoding="utf-8")
-        run = subprocess.run([node, str(path)], input=json.dumps([[f, list(a)] for f, a in calls]),
-                             capture_output=True, text=True, timeout=60)
+        run = subprocess.run([node, str(path)], capture_output=True, text=True, timeout=300,
+                             input=json.dumps([[targets[m].as_uri(), f, list(a)] for m, f, a in calls]))
     if run.returncode != 0 or "@@islet-result@@" not in run.stdout:
-        raise JsCallError(f"node could not run {target.name}:\n{run.stderr.strip()[-2000:]}")
+        raise JsCallError(f"node could not run {', '.join(sorted(t.name for t in targets.values()))}:\n"
+                          f"{run.stderr.strip()[-2000:]}")
     results = json.loads(run.stdout.rsplit("@@islet-result@@", 1)[1])
     return [(False, result["error"]) if "error" in result else (True, result.get("ok")) for result in results]
 
@@ -92,18 +102,14 @@ def _dotted(module: str) -> str:
 
 
 def run_js_many(compiled_dir: Path, calls: list[tuple[str, str, list]]) -> list[Any]:
-    """Results of ``(module, func, args)`` calls across several modules, decoded from JSON, in call order.
-
-    One node process per module (run_js_calls), so a long list of calls stays fast. Raises
-    JsCallError like run_js_calls.
-    """
-    results: list[Any] = [None] * len(calls)
-    for module in sorted({call[0] for call in calls}):
-        picked = [index for index, call in enumerate(calls) if call[0] == module]
-        texts = run_js_calls(compiled_dir, module, [(calls[index][1], calls[index][2]) for index in picked])
-        for index, text in zip(picked, texts):
-            results[index] = json.loads(text)
-    return results
+    """Results of ``(module, func, args)`` calls across several modules, decoded from JSON, in call order,
+    from one node process. Raises JsCallError naming the first call that throws."""
+    out = []
+    for (module, func, args), (ok, value) in zip(calls, run_js_batch(compiled_dir, calls)):
+        if not ok:
+            raise JsCallError(f"{_dotted(module)}.{func}{tuple(args)!r} raised in JavaScript: {value}")
+        out.append(value)
+    return out
 
 
 def run_js_render(compiled_dir: Path, module: str, func: str, args: list) -> str:

@@ -30,9 +30,11 @@ from pathlib import Path
 
 from islet.errors import IsletError, Problem, shown_path
 
-from .module import Module, executable_view
+from .module import Module
+from .source import executable_view
 from .registry import Registry
 from .rules import RULES_BY_KIND
+from .types import NO_TYPES, Types, infer
 
 
 class CheckError(IsletError):
@@ -69,16 +71,17 @@ def check_files(paths: list[Path], site_root: Path) -> list[Problem]:
             problems.append(Problem(shown, line, f"not valid UTF-8 (byte 0x{data[error.start]:02x})",
                                     "save the file as UTF-8", column))
     registry = Registry.build(texts)
+    types = infer(texts)
     for shown, text in texts.items():
-        problems.extend(check_source(text, shown, registry))
+        problems.extend(check_source(text, shown, registry, types.get(shown, NO_TYPES)))
     return _sorted(problems)
 
 
-def check_source(text: str, shown: str, registry: Registry | None = None) -> list[Problem]:
+def check_source(text: str, shown: str, registry: Registry | None = None, types: Types | None = None) -> list[Problem]:
     """Findings for one module's source text; `shown` is how messages name it (``widgets/x.py``).
 
-    `registry` knows which functions in the other widget modules accept keyword arguments;
-    without it only this module's own functions are known.
+    `registry` knows which functions in the other widget modules accept keyword arguments, `types`
+    what mypy inferred with the other modules in view; without them only this module is looked at.
     """
     browser_lines = executable_view(text) != text
     try:
@@ -88,6 +91,9 @@ def check_source(text: str, shown: str, registry: Registry | None = None) -> lis
     except SyntaxError as error:
         return [_syntax_problem(shown, error, " in a browser-only #? line" if browser_lines else "")]
     registry = registry or Registry.build({shown: text})
+    if types is None:
+        types = infer({shown: text}).get(shown, NO_TYPES)
+    module = module.with_types(types)
     found = set()
     for node in module.nodes():
         for rule in RULES_BY_KIND.get(type(node), ()):

@@ -7,10 +7,11 @@ import ast
 from .module import Found, Module, is_self
 from .registry import Registry, kwargs_marked
 
-ALLOWED_KEYWORDS = {   # measured to work in Transcrypt 3.9.5 without the kwargs pragma
-    "sorted": {"key", "reverse"}, "min": {"key"}, "max": {"key"}, "enumerate": {"start"}, "dict": None,
+ALLOWED_KEYWORDS = {   # measured to work in Transcrypt 3.9.5 without the kwargs pragma (tests/islands/corpus)
+    "sorted": {"key", "reverse"}, "min": {"key", "default"}, "max": {"key", "default"}, "enumerate": {"start"},
+    "print": {"sep", "end"},
 }
-ALLOWED_METHOD_KEYWORDS = {"sort": {"key", "reverse"}, "format": None}
+ALLOWED_METHOD_KEYWORDS = {"sort": {"key", "reverse"}}
 
 
 def keywords(node, m, r) -> Found:
@@ -108,23 +109,33 @@ def dict_iteration(node, m, r) -> Found:
 
 
 def tuple_sort_key(node, m, r) -> Found:
+    """sorted / min / max / .sort by a tuple or list key, or over tuples (zip(…), d.items()) without a key."""
     func = node.func
-    sorting = (isinstance(func, ast.Name) and func.id in ("sorted", "min", "max")) or \
-              (isinstance(func, ast.Attribute) and func.attr == "sort")
-    if not sorting:
+    if isinstance(func, ast.Name) and func.id in ("sorted", "min", "max"):
+        items = node.args[0] if len(node.args) == 1 else None
+    elif isinstance(func, ast.Attribute) and func.attr == "sort":
+        items = func.value
+    else:
         return
-    for keyword in node.keywords:
-        if keyword.arg != "key":
-            continue
-        key = keyword.value
-        if isinstance(key, ast.Lambda) and isinstance(key.body, (ast.Tuple, ast.List)):
+    key = next((k.value for k in node.keywords if k.arg == "key"), None)
+    if key is None:
+        typed = m.type_of(items) if items is not None else None
+        if typed is not None and typed.items & {"tuple", "list"}:
+            yield items, {}
+        return
+    if isinstance(key, ast.Lambda):
+        typed = m.type_of(key.body)
+        if isinstance(key.body, (ast.Tuple, ast.List)) or (typed is not None and typed.kinds & {"tuple", "list"}):
             yield key.body, {}
-        elif isinstance(key, ast.Name):
-            values = m.values_of(key.id, m.scope_of[node]) or []
-            for d in values:
-                if isinstance(d, (ast.FunctionDef, ast.Lambda)) and _returns_sequence(d):
-                    yield key, {}
-                    return
+        return
+    typed = m.type_of(key)
+    if typed is not None and typed.items & {"tuple", "list"}:
+        yield key, {}
+    elif isinstance(key, ast.Name):
+        for d in m.values_of(key.id, m.scope_of[node]) or []:
+            if isinstance(d, (ast.FunctionDef, ast.Lambda)) and _returns_sequence(d):
+                yield key, {}
+                return
 
 
 def _returns_sequence(func: ast.AST) -> bool:
@@ -146,7 +157,6 @@ IMPORT_HINTS = {
     "typing": "delete it: annotate with builtins (list[str], dict[str, int]) or not at all",
     "__future__": "delete it: widgets need no __future__ imports",
     "asyncio": "use async def / await directly; the browser's Promise and setTimeout replace asyncio",
-    "math": "use the browser's Math (Math.floor, Math.sqrt, Math.PI …)",
     "random": "use the browser's Math.random()",
     "re": "use a browser RegExp: __new__(RegExp(pattern, flags))",
     "datetime": "use the browser's Date: __new__(Date(…))",
@@ -162,11 +172,13 @@ def imports(node, m, r) -> Found:
             return
         if node.module == "dataclasses" and [a.name for a in node.names] == ["dataclass"]:
             return   # measured: @dataclass with defaults compiles and works
+        if node.module == "math":
+            return
         modules = [node.module or ""]
     else:
         modules = [alias.name for alias in node.names]
     for module in modules:
-        if module != "widgets" and not module.startswith("widgets."):
+        if module != "widgets" and not module.startswith("widgets.") and module != "math":   # Transcrypt has math
             top = module.split(".")[0]
             yield node, {"module": module, "fix": IMPORT_HINTS.get(
                 top, "widgets can import only widgets.* modules: write the helper in widgets/, or use a browser "
@@ -211,13 +223,32 @@ def strip_argument(node, m, r) -> Found:
         yield func, {"method": func.attr}
 
 
-def round_digits(node, m, r) -> Found:
-    if isinstance(node.func, ast.Name) and node.func.id == "round" and m.lookup("round", m.scope_of[node]) is None \
-            and (len(node.args) > 1 or node.keywords):
-        yield node, {}
+# A generator expression is computed at once, as a list, and handed over as an iterator that most of
+# Transcrypt's builtins cannot take (max(len(w) for w in words) throws, tuple(…) is empty).
+GENERATOR_TAKERS = {"list", "sum", "next", "min", "max"}   # (min and max: runtime_fixes.MIN_MAX)
 
 
-def int_call(node, m, r) -> Found:
-    if isinstance(node.func, ast.Name) and node.func.id == "int" and m.lookup("int", m.scope_of[node]) is None \
-            and node.args and not all(isinstance(a, ast.Constant) for a in node.args):
-        yield node, {}
+def generator_argument(node, m, r) -> Found:
+    parent = m.parent.get(node)
+    if isinstance(parent, ast.Call) and parent.args and parent.args[0] is node:
+        func = parent.func
+        if isinstance(func, ast.Name) and func.id in GENERATOR_TAKERS and m.lookup(func.id, m.scope_of[parent]) is None:
+            return
+        if isinstance(func, ast.Attribute) and func.attr == "join":
+            return
+    yield node, {}
+
+
+def missing_builtin(node, m, r) -> Found:
+    """Builtins Transcrypt does not have: the name is undefined in the browser (ReferenceError)."""
+    func = node.func
+    if isinstance(func, ast.Name) and func.id in MISSING_BUILTINS and m.lookup(func.id, m.scope_of[node]) is None:
+        yield node, {"name": func.id, "fix": MISSING_BUILTINS[func.id]}
+
+
+MISSING_BUILTINS = {
+    "format": "use widgets.html.format_number(x, digits, False) for numbers, str(x) for the rest",
+    "ascii": "use repr(x)", "vars": "use the object's attributes by name", "compile": "widgets cannot compile code",
+    "eval": "widgets cannot evaluate code", "exec": "widgets cannot run code", "open": "use fetch() in the browser",
+    "globals": "pass the values as arguments", "locals": "pass the values as arguments",
+}

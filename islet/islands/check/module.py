@@ -8,52 +8,31 @@ which lines are skipped or allowed, which scope binds a name, and the `kind` of 
 from __future__ import annotations
 
 import ast
+import builtins
+import copy
 import functools
 import re
-from typing import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterator
+
+from .source import pragma_args, executable_view, skip_ranges
+
+if TYPE_CHECKING:
+    from .types import Kind, Types
 
 ALLOW = re.compile(r"#\s*islet:\s*allow\s*$")
-PRAGMA = re.compile(r"^\s*#\s*__pragma__\s*\((?P<args>.*)\)\s*(#.*)?$")
 
 # What a rule's test yields: (the node to point at, the details its message is formatted with).
 Found = Iterator[tuple[ast.AST, dict]]
 
 
-def executable_view(text: str) -> str:
-    """The source as Transcrypt reads it: ``#?code`` lines between ``# __pragma__('ecom')`` and
-    ``# __pragma__('noecom')`` become code. Line numbers stay the same."""
-    lines = text.split("\n")
-    active = False
-    for index, line in enumerate(lines):
-        name = _pragma_name(line)
-        if name in ("ecom", "noecom"):
-            active = name == "ecom"
-        elif active:
-            stripped = line.lstrip()
-            if stripped[:4] in ("'''?", "?'''", '"""?', '?"""'):
-                lines[index] = ""
-            elif stripped.startswith("#?"):
-                lines[index] = line.replace("#?", "", 1)
-    return "\n".join(lines)
-
-
-def _pragma_args(line: str) -> tuple | None:
-    match = PRAGMA.match(line)
-    if not match:
-        return None
-    try:
-        args = ast.literal_eval(f"({match['args']},)")
-    except (ValueError, SyntaxError):
-        return None
-    return args if args and all(isinstance(a, str) for a in args) else None
-
-
-def _pragma_name(line: str) -> str | None:
-    args = _pragma_args(line)
-    return args[0] if args else None
-
-
 PARAM = object()   # binding by a function parameter, for-loop target… : value unknown
+
+
+@dataclass(frozen=True)
+class IterOf:
+    """Binding by a for loop: an item of `iterable` (value unknown, but from where)."""
+    iterable: ast.expr
 
 
 class Module:
@@ -64,8 +43,9 @@ class Module:
         self.lines = text.split("\n")
         self.tree = tree
         self.pragmas = [(number, args) for number, line in enumerate(self.lines, 1)
-                        if (args := _pragma_args(line)) is not None]
-        self.skipped = self._skip_ranges()
+                        if (args := pragma_args(line)) is not None]
+        self.skipped = skip_ranges(self.lines)
+        self.types: Types | None = None   # what mypy infers; `with_types` gives a copy that knows
         self.scope_of: dict[ast.AST, ast.AST] = {}
         self.parent: dict[ast.AST, ast.AST] = {}
         self.bindings: dict[ast.AST, dict[str, list]] = {}
@@ -79,19 +59,14 @@ class Module:
     def read(cls, text: str, shown: str) -> Module:
         return _read(text, shown)
 
-    # -- pragmas ----------------------------------------------------------------------------
-    def _skip_ranges(self) -> list[tuple[int, int]]:
-        ranges, start = [], None
-        for number, args in self.pragmas:
-            if args[0] == "skip" and start is None:
-                start = number
-            elif args[0] == "noskip" and start is not None:
-                ranges.append((start, number))
-                start = None
-        if start is not None:
-            ranges.append((start, len(self.lines) + 1))
-        return ranges
+    def with_types(self, types: Types) -> Module:
+        """This module, with the types mypy inferred for it (a shallow copy: the parse is shared)."""
+        typed = copy.copy(self)
+        typed.types = types
+        typed._kinds = {}
+        return typed
 
+    # -- pragmas ----------------------------------------------------------------------------
     def in_skip(self, line: int) -> bool:
         return any(a < line < b for a, b in self.skipped)
 
@@ -150,7 +125,7 @@ class Module:
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             self._bind_target(node.target, node.value, scope)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
-            self._bind_target(node.target, PARAM, scope)
+            self._bind_target(node.target, IterOf(node.iter), scope)
         elif isinstance(node, ast.comprehension):
             self._bind_target(node.target, PARAM, scope)
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
@@ -168,7 +143,7 @@ class Module:
     def _bind_target(self, target: ast.AST, value, scope: ast.AST) -> None:
         if isinstance(target, ast.Name):
             self._record(scope, target.id, value)
-        elif isinstance(target, (ast.Tuple, ast.List)):
+        elif isinstance(target, (ast.Tuple, ast.List)):   # unpacking: the items' values are unknown
             for element in target.elts:
                 self._bind_target(element, PARAM, scope)
         elif isinstance(target, ast.Starred):
@@ -200,9 +175,11 @@ class Module:
         and the first one of every event handler (named event/evt, or passed to addEventListener)."""
         handlers = set()
         for node in self.scope_of:
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                    and node.func.attr in ("addEventListener", "removeEventListener") and len(node.args) > 1:
-                handler = node.args[1]
+            callback = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+                (node.func.attr in ("addEventListener", "removeEventListener") and len(node.args) > 1)
+                or (node.func.attr in ("then", "catch", "finally") and len(node.args) > 0))
+            if callback:   # an event handler, or what a promise gives its callback
+                handler = node.args[1] if node.func.attr.endswith("EventListener") else node.args[0]
                 if isinstance(handler, ast.Name):
                     handlers.add(handler.id)
                 elif isinstance(handler, ast.Lambda):
@@ -219,13 +196,56 @@ class Module:
 
     # -- what an expression is ----------------------------------------------------------------
     def kind(self, expr: ast.AST, scope: ast.AST, seen: frozenset = frozenset()) -> str | None:
-        """'list', 'tuple', 'dict', 'set' or 'str' when `expr` detectably is one; None when unsure."""
+        """'list', 'tuple', 'dict', 'set' or 'str' when `expr` detectably is one (by its spelling, else by
+        the type mypy inferred); None when unsure."""
         if seen:
             return self._kind(expr, scope, seen)
         key = (expr, scope)
         if key not in self._kinds:
-            self._kinds[key] = self._kind(expr, scope, seen)
+            found = self._kind(expr, scope, seen)
+            if found is None:
+                typed = self.type_of(expr)
+                if typed is not None and len(typed.kinds) == 1 and next(iter(typed.kinds)) in SHAPES:
+                    found = next(iter(typed.kinds))
+            self._kinds[key] = found
         return self._kinds[key]
+
+    def type_of(self, expr: ast.AST) -> Kind | None:
+        """What mypy inferred for `expr`, or None when it is not known (no types, or an untyped node)."""
+        return None if self.types is None else self.types.of(expr)
+
+    def kinds(self, expr: ast.AST, scope: ast.AST) -> frozenset[str]:
+        """Every kind `expr` can have: its spelling's when that is detectable, else mypy's; {'any'} if unknown."""
+        spelt = self.kind(expr, scope)
+        if spelt is not None:
+            return frozenset({spelt})
+        typed = self.type_of(expr)
+        return typed.kinds if typed is not None else frozenset()
+
+    def unknown(self, expr: ast.AST, scope: ast.AST) -> bool:
+        """mypy could not tell what `expr` is (unannotated, or from JSON), and it is not a browser object."""
+        typed = self.type_of(expr)
+        return typed is not None and typed.unknown and self.kind(expr, scope) is None \
+            and not typed.kinds & {"list", "tuple", "dict", "set", "sized"} and not self.browser_value(expr, scope)
+
+    def browser_value(self, expr: ast.AST, scope: ast.AST, seen: frozenset = frozenset()) -> bool:
+        """`expr` is reached from a browser global, the root element or an event (not from the props, which
+        hold JSON lists and dicts), or is a name bound only to such values (a loop over querySelectorAll…):
+        its Python type does not matter, JavaScript's own meaning applies."""
+        root = expr
+        while isinstance(root, (ast.Attribute, ast.Call, ast.Subscript)):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        if not isinstance(root, ast.Name) or root.id == "props" or root.id in seen:
+            return False
+        found = self.lookup(root.id, scope)
+        if found is None:   # a global of the browser (document, __new__ …), unless it is a Python builtin
+            return not hasattr(builtins, root.id)
+        if (found, root.id) in self.js_params:
+            return True
+        values, inner = self.bindings[found][root.id], seen | {root.id}
+        return all((isinstance(v, ast.expr) and self.browser_value(_copied(v), found, inner))
+                   or (isinstance(v, IterOf) and self.browser_value(_copied(v.iterable), found, inner))
+                   for v in values)
 
     def _kind(self, expr: ast.AST, scope: ast.AST, seen: frozenset) -> str | None:
         if isinstance(expr, (ast.List, ast.ListComp)):
@@ -270,7 +290,8 @@ class Module:
         return None
 
     def is_container(self, expr: ast.AST, scope: ast.AST) -> bool:
-        return self.kind(expr, scope) in ("list", "tuple", "dict", "set")
+        """A list, tuple, dict or set (possibly: `list[str] | None` counts), or an object with __len__ / __bool__."""
+        return bool(self.kinds(expr, scope) & {"list", "tuple", "dict", "set", "sized"})
 
     def js_object_name(self, name: str, scope: ast.AST) -> bool:
         """`name` holds a browser object (not a string or array): a browser global, a parameter of
@@ -300,6 +321,14 @@ class Module:
         return isinstance(expr, ast.Name) and self.js_object_name(expr.id, scope)
 
 
+def _copied(iterable: ast.expr) -> ast.expr:
+    """X in ``list(X)``, ``tuple(X)``, ``reversed(X)``, ``sorted(X)``: the items are X's items."""
+    while isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and len(iterable.args) == 1 \
+            and iterable.func.id in ("list", "tuple", "reversed", "sorted"):
+        iterable = iterable.args[0]
+    return iterable
+
+
 def _children(node: ast.AST) -> Iterator[ast.AST]:
     """ast.iter_child_nodes without the Load/Store markers (a quarter of all nodes, never interesting)."""
     for name in node._fields:
@@ -317,6 +346,7 @@ BINDERS = {ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.
            ast.NamedExpr, ast.Global, ast.Nonlocal}
 SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+SHAPES = {"list", "tuple", "dict", "set", "str"}
 BUILTIN_KINDS = {"list": "list", "sorted": "list", "dict": "dict", "set": "set", "tuple": "tuple",
                  "str": "str", "repr": "str", "chr": "str"}
 BROWSER_OBJECTS = {"document", "window", "location", "history", "navigator", "localStorage", "sessionStorage",

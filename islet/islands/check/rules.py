@@ -10,7 +10,7 @@ import ast
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from . import calls, syntax, values
+from . import calls, syntax, typed, values
 from .module import Found, Module
 from .registry import Registry
 
@@ -98,8 +98,9 @@ RULES = [
          "`.{attr}` becomes `.{alias}` in JavaScript, which a browser or JSON object does not have",
          "write {instead}, or put `# __pragma__('noalias', '{attr}')` before this code; "
          "if it is an object of your own Python class, end the line with `# islet: allow`"),
-    # xs[-1] is undefined in JavaScript (no wrap-around) unless opov is on.
-    Rule((ast.Subscript,), values.negative_index, "a negative index reads undefined in JavaScript (no wrap-around)",
+    # xs[-1] = v sets a property "-1" in JavaScript (reads are right: the runtime's __k__ counts from the end).
+    Rule((ast.Subscript,), values.negative_index, "assigning or deleting at a negative index does not count from "
+                                                  "the end in JavaScript",
          "{fix}, or use `# __pragma__('opov')` around this code"),
     # ==, <, +, * on lists, "ab" * 3 and set | set are JavaScript's operators without opov.
     Rule((ast.Compare, ast.BinOp, ast.AugAssign), values.container_operators,
@@ -107,8 +108,9 @@ RULES = [
          "write a loop (or helper) that compares / builds element by element, or enable "
          "`# __pragma__('opov')` … `# __pragma__('noopov')` around this code"),
     # Empty lists and dicts are true in JavaScript: `if xs:` takes the branch for [].
-    Rule((ast.If, ast.While, ast.IfExp, ast.Assert, ast.comprehension, ast.UnaryOp, ast.BoolOp, ast.Call),
-         values.truthiness, "an empty list, dict or set counts as true in JavaScript",
+    Rule((ast.If, ast.While, ast.IfExp, ast.Assert, ast.comprehension, ast.UnaryOp, ast.BoolOp),
+         values.truthiness, "an empty list, dict or set (or an object with __len__ or __bool__) counts as true in "
+                            "JavaScript",
          "test the length: `len({x}) > 0` (or `len({x}) == 0` for `not {x}`)"),
     # A dataclass field without a default stops Transcrypt with an empty message (with defaults they work).
     Rule((ast.ClassDef,), syntax.dataclass_field, "dataclass field `{field}` without a default cannot be compiled by "
@@ -117,12 +119,75 @@ RULES = [
     Rule((ast.ExceptHandler,), values.except_exception,
          "`except Exception` does not catch JavaScript errors (null element, failed fetch) raised in this try",
          "use a bare `except:` around code that touches the DOM or the network"),
-    # round(2.675, 2) is 2.68 in JavaScript, 2.67 in CPython; round(1.005, 2) prints 1 vs 1.0.
-    Rule(CALL, calls.round_digits, "round(x, n) gives different digits in JavaScript than in CPython",
-         "round to an integer (round(x * 100) keeps exact integers) or format with widgets.html.format_number"),
-    # int() is a 32-bit truncation in JavaScript: int(3e9) is -1294967296.
-    Rule(CALL, calls.int_call, "int() truncates to 32 bits in JavaScript (int(3000000000.0) is -1294967296)",
-         "use round(x) or x // 1 (exact up to 2**53); parse text with float(text)"),
+    # Where the meaning depends on the type (truth, +, ==, iteration, str), an unknown type could be any of them.
+    Rule((ast.If, ast.While, ast.IfExp, ast.Assert, ast.comprehension, ast.For, ast.AsyncFor, ast.UnaryOp,
+          ast.BoolOp, ast.BinOp, ast.AugAssign, ast.Compare, ast.FormattedValue, ast.Call), typed.decided_by_type,
+         "the type of `{x}` is unknown here, and it decides the meaning: {why}",
+         "annotate it, so the check knows what it is: the parameter (`def f(rows: list[dict[str, str]]) -> str:`), "
+         "the variable (`count: int = …`), or the function it comes from; props: `def render(props: \"Props\")`"),
+    # str(2.0) is "2" in JavaScript: integers and floats are one type there.
+    Rule((ast.FormattedValue, ast.Call), typed.float_text, "`{x}` can be a float, which JavaScript writes differently "
+                                                           "(2.0 is \"2\", 1e16 is \"10000000000000000\")",
+         "write it with widgets.html.format_number(x, digits, False), or make it an int first (round(x))"),
+    # "-".join([1, 2]) is "1-2" in JavaScript; CPython raises TypeError.
+    Rule(CALL, typed.join_text, "joining items that are not all text: JavaScript joins them, CPython raises TypeError",
+         "convert each item: `\"-\".join([str(x) for x in xs])`"),
+    # isinstance(2.0, int) is True in JavaScript.
+    Rule(CALL, typed.isinstance_int, "isinstance(…, int) or (…, float) cannot tell 2.0 from 2 in JavaScript",
+         "test `x == round(x)` for a whole number, or accept both: isinstance(x, (int, float))"),
+    # (1, 2) in [(1, 2)] is False in JavaScript: `in` finds the same object, not an equal one.
+    Rule((ast.Compare,), typed.membership, "`{op}` with a tuple or list on the left finds only that very object in "
+                                           "JavaScript, not an equal one",
+         "compare element by element in a loop, or use a text key: `str(a) + \",\" + str(b)`"),
+    # "1" == 1 is true in JavaScript.
+    Rule((ast.Compare,), typed.mixed_equality, "comparing text with a number: JavaScript converts the text (\"1\" == 1 "
+                                               "is true), CPython says False",
+         "convert one side first: int(text) or str(number)"),
+    # del xs[0] leaves a hole (undefined) in a JavaScript array; del xs[1:3] does nothing.
+    Rule((ast.Delete,), typed.list_delete, "`del` on a list item leaves a hole in JavaScript (or does nothing for a slice)",
+         "{fix}"),
+    # JavaScript objects list keys that look like array indexes ("7", "2024") first, and int keys become text.
+    Rule(CALL, typed.dict_order, "{method}() lists the keys in a different order in JavaScript (keys that look like "
+                                 "whole numbers, such as \"2024\", come first; int keys become text)",
+         "go through `sorted({d}.keys())` (the same order in both), or use widgets.html.keys_of({d}), which gives "
+         "the browser's order in both; use text keys"),
+    # 1 << 32 is 1 in JavaScript (32-bit shifts).
+    Rule((ast.BinOp, ast.AugAssign), typed.shift, "`<<` works on 32 bits in JavaScript (1 << 32 is 1)",
+         "multiply instead: `x * 2 ** n`"),
+    # hasattr(o, "constructor") is True for every JavaScript object; o.__proto__ is the prototype.
+    Rule((ast.Call, ast.Attribute), typed.prototype_name, "`{name}` is a property of every JavaScript object: "
+                                                          "{what}", "rename the attribute (e.g. `{name}_`)"),
+    # mypy: None + 1, "n=" + 1, len(5), None(): CPython raises TypeError, JavaScript goes on with a wrong value.
+    Rule((ast.Module,), typed.type_errors, "type error: {message}", "CPython would raise TypeError here, or the "
+         "annotations are wrong (the check relies on them): convert or test the value (`if x is not None`), or "
+         "correct the annotation"),
+    # max(len(w) for w in words) throws, tuple(x for x in xs) is empty: the generator is a list in disguise.
+    Rule((ast.GeneratorExp,), calls.generator_argument, "a generator expression here is not what Transcrypt's "
+                                                        "builtins take (max(… for …) throws, tuple(… for …) is empty)",
+         "write a list comprehension instead, [… for …] (list(), sum(), min(), max(), \"\".join() and next() take generators)"),
+    # format(x, ".2f") is a ReferenceError in the browser.
+    Rule(CALL, calls.missing_builtin, "{name}() does not exist in the browser (Transcrypt has no such builtin)", "{fix}"),
+    # def f(acc=[]) shares one list between calls in CPython; Transcrypt makes a new one each call.
+    Rule((ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda), syntax.mutable_default,
+         "a mutable default (a list, dict or set) is made anew on every call in JavaScript, but shared by all "
+         "calls in CPython", "default to None and make it inside: `def {name}(…, acc: list[int] | None = None)` "
+         "then `if acc is None: acc = []`"),
+    # lambda i=i: i gives None in JavaScript.
+    Rule((ast.Lambda,), syntax.lambda_default, "Transcrypt drops the defaults of a lambda (the parameter is None)",
+         "write a small def instead, or pass the value when calling"),
+    # [lambda: i for i in range(3)]: CPython's closures all see 2, JavaScript's see 3.
+    Rule((ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda), syntax.loop_closure,
+         "a function made in a loop reads the loop variable `{name}`, whose last value differs in JavaScript",
+         "make the function in a helper that takes `{name}` as an argument: `def make(x): return lambda: x`"),
+    # class M: def __eq__(…) — == ignores it without opov.
+    Rule((ast.FunctionDef,), syntax.operator_method, "`{name}` is not called by operators in JavaScript (== compares "
+                                                     "identities, + joins text, x[i] reads a property)",
+         "call a method by name instead (a.equals(b)), or put the code that uses the operator under "
+         "`# __pragma__('opov')`"),
+    # class D(B, C): super() and method lookup follow a different order in JavaScript.
+    Rule((ast.ClassDef,), syntax.multiple_bases, "class `{name}` has several base classes: Transcrypt looks up "
+                                                 "methods and super() in a different order than CPython",
+         "use one base class, and hold the other behaviour as an attribute"),
 ]
 
 RULES_BY_KIND: dict[type, list[Rule]] = {}

@@ -36,7 +36,7 @@ def starred_in_literal(node, m, r) -> Found:
 
 
 def fstring_spec(node, m, r) -> Found:
-    if node.format_spec is not None or node.conversion != -1:
+    if node.format_spec is not None or node.conversion not in (-1, ord("s")):   # {x!s} is {x}
         shown = "!" + chr(node.conversion) if node.conversion != -1 else ":" + ast.unparse(node.format_spec)[2:-1]
         yield node.value, {"spec": shown}
 
@@ -112,3 +112,59 @@ def runtime_name(node, m, r) -> Found:
     for at, name in bound_names(node):
         if name in RUNTIME_NAMES:
             yield at, {"name": name, "js": RUNTIME_NAMES[name]}
+
+
+def mutable_default(node, m, r) -> Found:
+    """def f(acc=[]): CPython makes the list once and shares it between calls; JavaScript makes a new one."""
+    for default in [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]:
+        if isinstance(default, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
+                isinstance(default, ast.Call) and isinstance(default.func, ast.Name)
+                and default.func.id in ("list", "dict", "set")):
+            yield default, {"name": getattr(node, "name", "lambda")}
+
+
+def lambda_default(node, m, r) -> Found:
+    """lambda i=i: i — Transcrypt drops a lambda's defaults (the parameter is None)."""
+    if node.args.defaults or any(d is not None for d in node.args.kw_defaults):
+        yield node, {}
+
+
+def loop_closure(node, m, r) -> Found:
+    """A function made inside a loop that reads the loop variable: CPython's sees its last value, JavaScript's
+    (a `var` in a C-style loop) a different one."""
+    loops, current = [], m.parent.get(node)
+    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                                           ast.ClassDef, ast.Module)):
+        if isinstance(current, (ast.For, ast.AsyncFor)):
+            loops.append(current.target)
+        elif isinstance(current, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            loops += [g.target for g in current.generators]
+        current = m.parent.get(current)
+    names = {n.id for target in loops for n in ast.walk(target) if isinstance(n, ast.Name)}
+    if not names:
+        return
+    own = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
+    body = node.body if isinstance(node.body, list) else [node.body]
+    used = {n.id for statement in body for n in ast.walk(statement) if isinstance(n, ast.Name)}
+    for name in sorted((used & names) - own):
+        yield node, {"name": name}
+        return
+
+
+# Operators that call these only under # __pragma__('opov'); without it `==` compares identities, `+` joins
+# text, `x[i]` reads a property.
+OPERATOR_METHODS = {"__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__add__", "__radd__", "__sub__",
+                    "__mul__", "__rmul__", "__truediv__", "__floordiv__", "__mod__", "__pow__", "__neg__", "__and__",
+                    "__or__", "__xor__", "__getitem__", "__setitem__", "__delitem__", "__contains__", "__iadd__"}
+
+
+def operator_method(node, m, r) -> Found:
+    parent = m.parent.get(node)
+    if isinstance(parent, ast.ClassDef) and node.name in OPERATOR_METHODS and not m.pragma_on("opov", node.lineno):
+        yield node, {"name": node.name}
+
+
+def multiple_bases(node, m, r) -> Found:
+    """Transcrypt's method resolution through several bases is not CPython's (super() skips classes)."""
+    if len([b for b in node.bases if not (isinstance(b, ast.Name) and b.id == "object")]) > 1:
+        yield node, {"name": node.name}

@@ -26,6 +26,9 @@ def renamed_attribute(node, m, r) -> Found:
     attr = node.attr
     if attr not in ALIASES or is_self(node.value) or m.alias_off(attr, node.lineno):
         return
+    typed = m.type_of(node.value)
+    if typed is not None and typed.kinds and typed.kinds <= {"object", "sized"}:
+        return   # an object of one's own class: Transcrypt renames the attribute everywhere alike
     scope = m.scope_of[node]
     if attr in ALWAYS_JS_NAMES:
         flagged = True
@@ -40,6 +43,10 @@ def renamed_attribute(node, m, r) -> Found:
 
 
 def negative_index(node, m, r) -> Found:
+    """Only where a subscript is assigned or deleted: reads go through the runtime's __k__, which counts
+    a negative index from the end (runtime_fixes.KEYCHECK)."""
+    if isinstance(node.ctx, ast.Load):
+        return
     index = node.slice
     negative = (isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub)) or \
                (isinstance(index, ast.Constant) and isinstance(index.value, (int, float)) and index.value < 0)
@@ -65,12 +72,16 @@ def container_operators(node, m, r) -> Found:
         left, right, op = node.target, node.value, node.op
     else:
         left, right, op = node.left, node.right, node.op
-    kinds = {m.kind(left, scope), m.kind(right, scope)}
-    if isinstance(op, (ast.Add, ast.Mult)) and kinds & {"list", "tuple"}:
+    kinds = m.kinds(left, scope) | m.kinds(right, scope)
+    literal_repeat = isinstance(op, ast.Mult) and isinstance(left, ast.List) and "list" not in m.kinds(right, scope)
+    if isinstance(op, (ast.Add, ast.Mult)) and kinds & {"list", "tuple"} and not literal_repeat:
         yield node, {"op": OPERATOR_TEXT[type(op)], "what": "list arithmetic",
                      "result": "joins them as text ([1] + [2] is \"12\", [0] * 3 is 0)"}
     elif isinstance(op, ast.Mult) and "str" in kinds and kinds != {"str"}:
         yield node, {"op": "*", "what": "repeating a string", "result": "gives None (\"ab\" * 3)"}
+    elif isinstance(op, ast.Add) and "str" in kinds and kinds & {"int", "float", "bool", "none"}:
+        yield node, {"op": "+", "what": "text and a number or None", "result": "joins them as text, where CPython "
+                                                                                 "raises TypeError"}
     elif isinstance(op, (ast.BitOr, ast.BitAnd, ast.Sub, ast.BitXor)) and "set" in kinds:
         yield node, {"op": OPERATOR_TEXT[type(op)], "what": "set operators", "result": "gives a number"}
 
@@ -86,10 +97,8 @@ def truthiness(node, m, r) -> Found:
         tested = node.ifs
     elif isinstance(node, ast.UnaryOp):
         tested = [node.operand] if isinstance(node.op, ast.Not) else []
-    elif isinstance(node, ast.BoolOp):
-        tested = node.values
-    else:   # ast.Call
-        tested = node.args[:1] if isinstance(node.func, ast.Name) and node.func.id == "bool" else []
+    else:   # ast.BoolOp: `xs and …` tests xs (bool(xs) is right: Transcrypt's bool is Python's)
+        tested = node.values[:-1]
     scope = m.scope_of[node]
     for expr in tested:
         if m.is_container(expr, scope):
