@@ -42,7 +42,7 @@ CHAR = 7             # estimated width of one character of 13px text, in SVG uni
 AXIS_LABEL = 18      # longest category label drawn under the axis; the table has the full text
 
 # __pragma__('skip')
-def check_props(props):
+def check_props(props: "Props") -> None:
     """Build-time checks with messages an author can act on (CPython only)."""
     rows = props["rows"]
     if not isinstance(rows, (list, tuple)) or len(rows) == 0:
@@ -74,30 +74,30 @@ def check_props(props):
 # __pragma__('noskip')
 
 
-def widget_id(props):
+def widget_id(props: "Props") -> str:
     ident = slug(props["id"])
     return ident if len(ident) > 0 else "chart"
 
 
-def name_of(props, key):
-    labels = props["labels"]
+def name_of(props: "Props", key: str) -> str:
+    labels: dict[str, str] = props["labels"]      # check_props: every label is text
     if labels is not None and key in labels:
         return str(labels[key])
     return label(key)
 
 
-def chart_title(props):
+def chart_title(props: "Props") -> str:
     if len(props["title"]) > 0:
         return props["title"]
     names = [name_of(props, key) for key in props["series"]]
     return " and ".join(names) + " by " + name_of(props, props["x"])
 
 
-def palette(index):
+def palette(index: int) -> str:
     return "series-" + str(index % COLOURS)
 
 
-def nice_step(span, count):
+def nice_step(span: float, count: int) -> float:
     """The smallest of 1, 2, 5 × a power of ten that covers `span` in `count` steps."""
     raw = span / count
     magnitude = 1.0       # a float, as in JavaScript: as an int, CPython's powers of ten grow exact past 2**53
@@ -111,10 +111,10 @@ def nice_step(span, count):
     return 10 * magnitude
 
 
-def scale(values):
+def scale(values: list[float]) -> "list[Any]":
     """[first, last, step]: the axis runs from first*step to last*step and always includes 0."""
-    low = 0
-    high = 0
+    low: float = 0
+    high: float = 0
     for value in values:
         if value < low:
             low = value
@@ -132,7 +132,7 @@ def scale(values):
     return [first, last, step]
 
 
-def decimals_of(step):
+def decimals_of(step: float) -> int:
     """Decimal places the tick labels need for this step (0 for 1, 2, 5, 10…; 1 for 0.5…)."""
     places = 0
     shifted = step
@@ -142,16 +142,16 @@ def decimals_of(step):
     return places
 
 
-def shorten(text, most):
+def shorten(text: str, most: int) -> str:
     letters = chars(text)
     if len(letters) <= most:
         return text
     return "".join(letters[:most - 1]) + "\u2026"
 
 
-def legend_places(names, left, right_edge):
+def legend_places(names: list[str], left: int, right_edge: int) -> list[list[int]]:
     """[x, row] of each legend entry, wrapping to a new row when the next one would not fit."""
-    places = []
+    places: list[list[int]] = []
     x = left
     row = 0
     for name in names:
@@ -164,7 +164,8 @@ def legend_places(names, left, right_edge):
     return places
 
 
-def tip_place(mark_left, mark_top, mark_width, mark_height, box_width, tip_width, tip_height):
+def tip_place(mark_left: float, mark_top: float, mark_width: float, mark_height: float, box_width: float,
+              tip_width: float, tip_height: float) -> list[float]:
     """[left, top] for a tooltip centred above a mark, kept inside the box (below the mark if no room above)."""
     left = mark_left + mark_width / 2 - tip_width / 2
     if left > box_width - tip_width:
@@ -177,13 +178,14 @@ def tip_place(mark_left, mark_top, mark_width, mark_height, box_width, tip_width
     return [left, top]
 
 
-def data_table(props, names, group):
+def data_table(props: "Props", names: list[str], group: bool) -> str:
     """The numbers as a visually hidden table, for screen readers and for reading exact values."""
     head = tag("th", [["scope", "col"]], escape(name_of(props, props["x"])))
     for name in names:
         head = head + tag("th", [["scope", "col"]], escape(name))
+    rows: "list[dict[str, Any]]" = props["rows"]      # check_props: a list of objects
     body = ""
-    for row in props["rows"]:
+    for row in rows:
         cells = tag("th", [["scope", "row"]], escape(cell_text(value_of(row, props["x"]), False)))
         for key in props["series"]:
             cells = cells + tag("td", [], escape(cell_text(value_of(row, key), group)))
@@ -193,18 +195,18 @@ def data_table(props, names, group):
                + body + "</tbody>")
 
 
-def render(props):
+def render(props: "Props") -> str:
     # __pragma__('skip')
     check_props(props)
     # __pragma__('noskip')
     ident = widget_id(props)
-    rows = props["rows"]
-    series = props["series"]
+    rows: "list[dict[str, Any]]" = props["rows"]      # check_props: a list of objects
+    series: list[str] = props["series"]
     width = props["width"]
     height = props["height"]
     title = chart_title(props)
     names = [name_of(props, key) for key in series]
-    values = []
+    values: list[float] = []
     for row in rows:
         for key in series:
             value = value_of(row, key)
@@ -212,12 +214,12 @@ def render(props):
                 values.append(value)
     group = groups_thousands(values)
     axis = scale(values)
-    first = axis[0]
-    last = axis[1]
-    step = axis[2]
+    first: int = axis[0]
+    last: int = axis[1]
+    step: float = axis[2]
     places = decimals_of(step)
     tick_group = groups_thousands([first * step, last * step])
-    ticks = []
+    ticks: "list[list[Any]]" = []      # [value, label]
     widest = 0
     for k in range(first, last + 1):
         text = format_number(k * step, places, tick_group)
@@ -241,7 +243,7 @@ def render(props):
     bottom = height - (20 + longest * CHAR * 0.72 if slanted else 30)
     span = (last - first) * step
 
-    def y_of(value):
+    def y_of(value: float) -> float:
         return top + (last * step - value) / span * (bottom - top)
 
     zero = y_of(0)
@@ -377,7 +379,7 @@ def mount(root, props):
 
     def on_toggle(event):
         button = event.currentTarget
-        showing = button.getAttribute("aria-pressed") == "true"
+        showing: bool = button.getAttribute("aria-pressed") == "true"
         button.setAttribute("aria-pressed", "false" if showing else "true")
         chosen = groups[buttons.indexOf(button)]
         if showing:

@@ -32,11 +32,11 @@ LONGEST = 40        # characters of the first line kept in a button's accessible
 SHOWN_MS = 2000     # how long "Copied" stays on the button
 
 
-def render(props):
+def render(props: "Props") -> str:
     return tag("div", [["class", "copy-code-status visually-hidden"], ["role", "status"]], "")
 
 
-def first_line(text):
+def first_line(text: str) -> str:
     """The first line with visible characters, spaces collapsed, at most LONGEST characters (then '…').
 
     Counted by iterating, which walks code points in both languages (len() counts UTF-16 units in JS)."""
@@ -63,7 +63,7 @@ def first_line(text):
     return ""
 
 
-def button_name(prefix, text, number):
+def button_name(prefix: str, text: str, number: int) -> str:
     """'Copy code: pip install pelican-islet', or 'Copy code block 2' for a block with no visible text."""
     line = first_line(text)
     if len(line) > 0:
@@ -71,7 +71,7 @@ def button_name(prefix, text, number):
     return prefix + " block " + str(number)
 
 
-def clean_code(text):
+def clean_code(text: str) -> str:
     """The text to copy: without trailing newlines, so a pasted command does not run on its own."""
     end = len(text)
     while end > 0 and (text[end - 1] == "\n" or text[end - 1] == "\r"):
@@ -79,22 +79,24 @@ def clean_code(text):
     return text[:end]
 
 
-def mount(root, props):
+def mount(root, props: "Props") -> None:
     status = root.querySelector(".copy-code-status")
-    blocks = []
+    blocks: "list[Any]" = []
     try:
         for box in list(document.querySelectorAll(props["scope"])):
             for pre in list(box.querySelectorAll("pre")):
-                if pre.querySelector("code") and not pre.hasAttribute("data-copy") and blocks.indexOf(pre) < 0:
-                    blocks.append(pre)
+                if pre.querySelector("code") and not pre.hasAttribute("data-copy"):
+                    known: int = blocks.indexOf(pre)   # -1 unless a scope inside another found it already
+                    if known < 0:
+                        blocks.append(pre)
     except:
         console.error("islet copy_code: scope " + props["scope"] + " is not a valid CSS selector")
         return
-    for index, pre in enumerate(blocks):
-        add_button(pre, index + 1, props, status)
+    for index, block in enumerate(blocks):
+        add_button(block, index + 1, props, status)
 
 
-def add_button(pre, number, props, status):
+def add_button(pre: "Any", number: int, props: "Props", status: "Any") -> None:
     code = pre.querySelector("code")
     pre.setAttribute("data-copy", "")
     # The button sits in a box around the block, not inside the scrolling <pre>, so it stays put.
@@ -110,22 +112,22 @@ def add_button(pre, number, props, status):
     box.appendChild(button)
     timer = {"id": 0}
 
-    def say(text):
+    def say(text: str) -> None:
         status.textContent = text
         button.textContent = text if text == props["done"] else props["label"]
         clearTimeout(timer["id"])
 
-        def reset():
+        def reset() -> None:
             status.textContent = ""
             button.textContent = props["label"]
 
         timer["id"] = setTimeout(reset, SHOWN_MS)
 
-    def copied():
+    def copied() -> None:
         say(props["done"])
 
-    def fallback():
-        copied_old_way = False
+    def fallback() -> None:
+        copied_old_way: bool = False
         try:
             document.getSelection().selectAllChildren(code)
             copied_old_way = document.execCommand("copy")
@@ -133,7 +135,7 @@ def add_button(pre, number, props, status):
             pass
         say(props["done"] if copied_old_way else props["failed"])
 
-    def on_click(event):
+    def on_click(event) -> None:
         text = clean_code(code.textContent)
         try:
             navigator.clipboard.writeText(text).then(copied, fallback)

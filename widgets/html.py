@@ -7,33 +7,33 @@ Transcrypt renames (a function `get` is exported as `py_get`).
 """
 
 
-def escape(value):
+def escape(value: str) -> str:
     """Text safe inside HTML elements and double-quoted attributes."""
-    text = str(value)
-    text = text.replace("&", "&amp;")
+    text = value.replace("&", "&amp;")
     text = text.replace("<", "&lt;")
     text = text.replace(">", "&gt;")
     text = text.replace('"', "&quot;")
     return text.replace("'", "&#39;")
 
 
-def attrs(pairs):
+def attrs(pairs: list[list[str | None]]) -> str:
     """' a="1" b="2"' from a list of [name, value] pairs; a value of None leaves the attribute out."""
     out = ""
     for pair in pairs:
-        if pair[1] is not None:
-            out = out + " " + pair[0] + '="' + escape(pair[1]) + '"'
+        value = pair[1]
+        if value is not None:
+            out = out + " " + str(pair[0]) + '="' + escape(value) + '"'
     return out
 
 
-def tag(name, pairs, inner):
+def tag(name: str, pairs: list[list[str | None]], inner: str) -> str:
     return "<" + name + attrs(pairs) + ">" + inner + "</" + name + ">"
 
 
-def slug(text):
+def slug(text: str) -> str:
     """A lowercase id fragment: letters and digits kept, everything else becomes '-'."""
     out = ""
-    for char in str(text).lower():
+    for char in text.lower():
         if ("a" <= char <= "z") or ("0" <= char <= "9"):
             out = out + char
         elif len(out) > 0 and out[len(out) - 1] != "-":
@@ -43,7 +43,7 @@ def slug(text):
     return out
 
 
-def keys_of(obj):
+def keys_of(obj: "dict[str, Any]") -> list[str]:
     """The keys of a row, in the browser's order: a dict under CPython, a dict or plain object in the browser.
 
     (Props reach mount() as plain JSON objects, which have no keys() method. Written as a
@@ -62,14 +62,14 @@ def keys_of(obj):
 
 
 # __pragma__('skip')
-def is_array_index(key):
+def is_array_index(key: str) -> bool:
     """A key JavaScript keeps first in an object: "0", "7", "2024" (not "07", "-1" or "1.5"), below 2**32 - 1."""
     return isinstance(key, str) and key.isascii() and key.isdigit() and (key == "0" or key[0] != "0") \
         and int(key) < 4294967295
 # __pragma__('noskip')
 
 
-def chars(text):
+def chars(text: str) -> list[str]:
     """The characters of `text` as CPython counts them, in both: a JavaScript string counts UTF-16 units, in
     which an emoji or another character beyond U+FFFF is two, and slicing there can split one in half."""
     # __pragma__('ecom')
@@ -80,27 +80,27 @@ def chars(text):
     # __pragma__('noskip')
 
 
-def value_of(row, key):
+def value_of(row: "dict[str, Any]", key: str) -> "Any":
     """row[key], or None when the row has no such key (the browser would give undefined)."""
     if key in row:
         return row[key]
     return None
 
 
-def is_number(value):
+def is_number(value: object) -> bool:
     """True for ints and floats, False for booleans, text and None."""
     if value is None or isinstance(value, bool):
         return False
     return isinstance(value, (int, float))
 
 
-def label(key):
+def label(key: str) -> str:
     """A column key as a heading: 'requests_per_second' -> 'Requests per second'."""
-    text = str(key).replace("_", " ")
+    text = key.replace("_", " ")
     return text[:1].upper() + text[1:]
 
 
-def group_digits(digits):
+def group_digits(digits: str) -> str:
     """'1234567' -> '1,234,567' (a string of digits in, commas every three from the right)."""
     out = ""
     count = len(digits)
@@ -115,7 +115,7 @@ SCALES = [1, 10, 100, 1000, 10000]
 LARGEST_FLOAT = 1.7976931348623157e308
 
 
-def whole_digits(whole):
+def whole_digits(whole: int) -> str:
     """The exact decimal digits of a whole number >= 0, the same in CPython and JavaScript at any size
     (JavaScript's str() rounds beyond 2**53 and writes 1e+21 from there up; a BigInt is exact)."""
     # __pragma__('ecom')
@@ -126,7 +126,7 @@ def whole_digits(whole):
     # __pragma__('noskip')
 
 
-def format_number(value, decimals, group):
+def format_number(value: float, decimals: int, group: bool) -> str:
     """'1,234.5': at most `decimals` (0-4) decimal places, trailing zeros dropped; thousands separated if `group`.
 
     Only integer arithmetic reaches the text, so CPython and the browser print the same
@@ -160,7 +160,7 @@ def format_number(value, decimals, group):
     return text
 
 
-def num(value):
+def num(value: float) -> str:
     """A coordinate for SVG: rounded to one decimal, no separators, no trailing '.0' (same text in CPython and JS)."""
     if abs(value) >= 1000000000000:
         return format_number(value, 0, False)
@@ -173,23 +173,27 @@ def num(value):
     return text
 
 
-def groups_thousands(values):
+def groups_thousands(values: "list[Any]") -> bool:
     """Style-guide rule for a column: separate thousands only when some number has five or more digits
     (so years and other four-digit columns read 2005, while 31,000 sits above 9,800)."""
     for value in values:
-        if is_number(value) and abs(value) >= 10000:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) >= 10000:
             return True
     return False
 
 
-def cell_text(value, group):
+def cell_text(value: object, group: bool) -> str:
     """How a data value reads in a cell: numbers formatted, booleans as Yes/No, None as nothing."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if is_number(value):
+    if isinstance(value, (int, float)):
         return format_number(value, 3, group)
     if isinstance(value, (list, tuple)):
         return ", ".join([cell_text(item, group) for item in value])
-    return str(value)
+    if isinstance(value, dict):
+        return ", ".join([str(key) + ": " + cell_text(value[key], group) for key in keys_of(value)])
+    if isinstance(value, str):
+        return value
+    return ""

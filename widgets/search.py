@@ -42,23 +42,23 @@ APOSTROPHES = "'\u2019"
 
 # ---------------------------------------------------------------- text (mirrors islet/search_index.py)
 
-def fold(text):
+def fold(text: str) -> str:
     """Lower case without accents: 'Été' → 'ete' (compatibility decomposition, then combining marks dropped)."""
     # __pragma__('ecom')
-    #?text = str(text).lower().normalize("NFKD")
+    #?decomposed: str = str(text).lower().normalize("NFKD")
     # __pragma__('noecom')
     # __pragma__('skip')
     import unicodedata
-    text = unicodedata.normalize("NFKD", str(text).lower())
+    decomposed = unicodedata.normalize("NFKD", str(text).lower())
     # __pragma__('noskip')
     out = ""
-    for char in text:
+    for char in decomposed:
         if not ("\u0300" <= char <= "\u036f"):
             out = out + char
     return out
 
 
-def is_word_char(char):
+def is_word_char(char: str) -> bool:
     code = ord(char)
     if code < 0xC0:
         return ("a" <= char <= "z") or ("0" <= char <= "9")
@@ -69,9 +69,9 @@ def is_word_char(char):
     return True
 
 
-def tokenize(text):
+def tokenize(text: str) -> list[str]:
     """Folded words in order: "Don't panic — it's Été!" → ['dont', 'panic', 'its', 'ete']."""
-    words = []
+    words: list[str] = []
     word = ""
     for char in fold(text):
         if char in APOSTROPHES:
@@ -88,30 +88,35 @@ def tokenize(text):
 
 # ---------------------------------------------------------------- searching
 
-def field_text(words):
+def field_text(words: list[str]) -> str:
     """Words as one string with a space on each side, so ' ' + w is a word start and ' ' + w + ' ' a whole word."""
     return " " + " ".join(words) + " "
 
 
-def prepare(index):
+def prepare(index: "dict[str, Any]") -> "dict[str, Any]":
     """The parsed search.json (see islet/search_index.py) → {"docs": one record per article, what is shown and
     the three texts to match; "stop": the stopwords, as one text}."""
-    docs = []
-    for row in index["docs"]:
+    rows: "list[list[Any]]" = index["docs"]
+    stopwords: str = index["stopwords"]
+    docs: list[dict[str, str]] = []
+    for row in rows:
+        category: str = row[4]
+        tags: list[str] = row[5]
+        terms: str = row[7]
         docs.append({
             "title": row[0], "url": row[1], "date": row[2], "day": row[3], "snippet": row[6],
             "t": field_text(tokenize(row[0])),
-            "g": field_text(tokenize(row[4] + " " + " ".join(row[5]))),
-            "b": field_text(tokenize(row[6])) + row[7] + " ",
+            "g": field_text(tokenize(category + " " + " ".join(tags))),
+            "b": field_text(tokenize(row[6])) + terms + " ",
         })
-    return {"docs": docs, "stop": " " + index["stopwords"] + " "}
+    return {"docs": docs, "stop": " " + stopwords + " "}
 
 
-def query_words(query, stop):
+def query_words(query: str, stop: str) -> list[str]:
     """The words to look for. Every word but the last must be a whole word of two letters or more that is not a
     stopword (the index has none of those); the last may be the start of a longer word, so it is always kept."""
     words = tokenize(query)
-    out = []
+    out: list[str] = []
     for position in range(len(words)):
         word = words[position]
         if position == len(words) - 1 or (len(word) > 1 and (" " + word + " ") not in stop):
@@ -119,7 +124,7 @@ def query_words(query, stop):
     return out
 
 
-def points(text, word, table):
+def points(text: str, word: str, table: list[int]) -> int:
     """What `word` earns in one field: table[0] as a whole word, table[1] as the start of one, else 0."""
     if (" " + word + " ") in text:
         return table[0]
@@ -128,7 +133,7 @@ def points(text, word, table):
     return 0
 
 
-def score(doc, words):
+def score(doc: dict[str, str], words: list[str]) -> int:
     """Sum over the words of the best field each matches; 0 unless every word matches somewhere."""
     total = 0
     for word in words:
@@ -140,24 +145,26 @@ def score(doc, words):
     return total
 
 
-def best_first(found):
+def best_first(found: list[list[int]]) -> list[list[int]]:
     """[[score, position], …] → the same, higher score first, then lower position (the index is newest first)."""
     # __pragma__('skip')
     return sorted(found, key=lambda hit: (0 - hit[0], hit[1]))
     # __pragma__('noskip')
     # Array.prototype.sort: a comparator, so no key tuples (which Transcrypt would compare as strings).
     # __pragma__('ecom')
-    #?return found["sort"](lambda a, b: (b[0] - a[0]) or (a[1] - b[1]))
+    #?def higher_then_earlier(a: list[int], b: list[int]) -> int:
+    #?    return (b[0] - a[0]) or (a[1] - b[1])
+    #?return found["sort"](higher_then_earlier)
     # __pragma__('noecom')
 
 
-def search(index, query):
+def search(index: "dict[str, Any]", query: str) -> list[int]:
     """Positions in index["docs"] of every match, best first. A query of no words matches nothing."""
     words = query_words(query, index["stop"])
     if len(words) == 0:
         return []
-    docs = index["docs"]
-    found = []
+    docs: list[dict[str, str]] = index["docs"]
+    found: list[list[int]] = []
     for position in range(len(docs)):
         total = score(docs[position], words)
         if total > 0:
@@ -167,7 +174,7 @@ def search(index, query):
 
 # ---------------------------------------------------------------- text shown
 
-def status_text(count, shown, query):
+def status_text(count: int, shown: int, query: str) -> str:
     """The live region's sentence: '3 results for “x”', '12 results for “x”, showing the first 8', …"""
     quoted = "\u201c" + " ".join(str(query).split()) + "\u201d"
     if count == 0:
@@ -178,7 +185,7 @@ def status_text(count, shown, query):
     return text
 
 
-def result_html(doc, site):
+def result_html(doc: dict[str, str], site: str) -> str:
     link = tag("a", [["href", site + doc["url"]]], escape(doc["title"]))
     when = ""
     if len(doc["date"]) > 0:
@@ -189,7 +196,7 @@ def result_html(doc, site):
     return "<li>" + link + when + text + "</li>"
 
 
-def results_html(index, hits, site, limit):
+def results_html(index: "dict[str, Any]", hits: list[int], site: str, limit: int) -> str:
     """The <li> items for the first `limit` hits; links are `site` + the url in the index."""
     out = ""
     for position in range(min(limit, len(hits))):
@@ -199,12 +206,12 @@ def results_html(index, hits, site, limit):
 
 # ---------------------------------------------------------------- HTML without JavaScript
 
-def widget_id(props):
+def widget_id(props: "Props") -> str:
     ident = slug(props["id"])
     return ident if len(ident) > 0 else "search"
 
 
-def render(props):
+def render(props: "Props") -> str:
     ident = widget_id(props)
     field = tag("label", [["for", ident + "-q"]], escape(props["label"]))
     box = "<input" + attrs([["type", "search"], ["id", ident + "-q"], ["name", "q"], ["autocomplete", "off"],
@@ -222,19 +229,20 @@ def render(props):
 
 # ---------------------------------------------------------------- the browser
 
-def mount(root, props, site):
+def mount(root, props: "Props", site: str) -> None:
     ident = widget_id(props)
     form = root.querySelector("form")
     box = document.getElementById(ident + "-q")
     status = document.getElementById(ident + "-status")
     results = document.getElementById(ident + "-results")
-    limit = props["limit"]
-    state = {"index": None, "loading": False, "timer": 0}
+    limit: int = props["limit"]
+    index_path: str = props["index"]
+    state: "dict[str, Any]" = {"index": None, "loading": False, "timer": 0}   # "index": prepare(search.json) once loaded
 
-    def links():
+    def links() -> "list[Any]":
         return list(results.querySelectorAll("a"))
 
-    def show():
+    def show() -> None:
         query = box.value
         if len(query.strip()) == 0 or state["index"] is None:
             results.innerHTML = ""
@@ -247,32 +255,38 @@ def mount(root, props, site):
         results.hidden = shown == 0
         status.textContent = status_text(len(hits), shown, query)
 
-    def loaded(index):
-        if index is None or index["version"] != FORMAT_VERSION:
+    def loaded(index: "dict[str, Any] | None") -> None:
+        version: int | None = None if index is None else index["version"]
+        if index is None or version != FORMAT_VERSION:
             failed(None)
             return
         state["index"] = prepare(index)
         show()
 
-    def failed(error):
+    def failed(error: "Any") -> None:
         status.textContent = "Search is unavailable; Search lists all articles."
 
-    def load():
-        if not state["loading"]:
-            state["loading"] = True
-            fetch(site + props["index"]).then(lambda response: response.json() if response.ok else None) \
-                .then(loaded).catch(failed)
+    def parsed(response: "Any") -> "Any":
+        """The index from a fetch response, or None when the server answered with an error status."""
+        ok: bool = response.ok
+        return response.json() if ok else None
 
-    def on_input(event):
+    def load() -> None:
+        loading: bool = state["loading"]
+        if not loading:
+            state["loading"] = True
+            fetch(site + index_path).then(parsed).then(loaded).catch(failed)
+
+    def on_input(event) -> None:
         load()
         clearTimeout(state["timer"])
         state["timer"] = setTimeout(show, DEBOUNCE_MS)
 
-    def on_focus(event):
+    def on_focus(event) -> None:
         load()
         results.hidden = len(links()) == 0
 
-    def focus_result(event, position):
+    def focus_result(event, position: int) -> None:
         """Focus result `position` (clamped to the last); -1 is the box."""
         items = links()
         if len(items) > 0:
@@ -283,9 +297,9 @@ def mount(root, props, site):
             else:
                 items[min(position, len(items) - 1)].focus()
 
-    def on_key(event):
+    def on_key(event) -> None:
         key = event.key
-        current = links().indexOf(document.activeElement)   # -1: the box (or the button)
+        current: int = links().indexOf(document.activeElement)   # -1: the box (or the button)
         if key == "ArrowDown":
             focus_result(event, current + 1)
         elif key == "ArrowUp" and current >= 0:
@@ -296,7 +310,7 @@ def mount(root, props, site):
             show()
             box.focus()
 
-    def on_submit(event):
+    def on_submit(event) -> None:
         # Until the index is here (or if it never comes), and for an empty box, the form does what it does
         # without JavaScript: it opens the list of all articles.
         if state["index"] is not None and len(box.value.strip()) > 0:
@@ -307,7 +321,7 @@ def mount(root, props, site):
             if len(items) > 0:
                 window.location.assign(items[0].href)
 
-    def on_focus_out(event):
+    def on_focus_out(event) -> None:
         if event.relatedTarget is None or not form.contains(event.relatedTarget):
             results.hidden = True
 

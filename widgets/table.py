@@ -29,7 +29,7 @@ PROPS = {
 }
 
 # __pragma__('skip')
-def check_props(props):
+def check_props(props: "Props") -> None:
     """Build-time checks with messages an author can act on (CPython only)."""
     rows = props["rows"]
     if not isinstance(rows, (list, tuple)):
@@ -52,28 +52,29 @@ def check_props(props):
 # __pragma__('noskip')
 
 
-def widget_id(props):
+def widget_id(props: "Props") -> str:
     ident = slug(props["id"])
     return ident if len(ident) > 0 else "table"
 
 
-def table_columns(props):
+def table_columns(props: "Props") -> list[str]:
     """The column keys to show: the `columns` prop, or every key of the first row."""
-    if len(props["columns"]) > 0:
-        return [str(key) for key in props["columns"]]
+    names: list[str] = props["columns"]   # check_props: column names are text
+    if len(names) > 0:
+        return [str(key) for key in names]
     if len(props["rows"]) > 0:
         return keys_of(props["rows"][0])
     return []
 
 
-def heading(props, key):
-    labels = props["labels"]
+def heading(props: "Props", key: str) -> str:
+    labels: dict[str, str] = props["labels"]   # check_props: labels map columns to text
     if labels is not None and key in labels:
         return str(labels[key])
     return label(key)
 
 
-def numeric_column(rows, key):
+def numeric_column(rows: "list[dict[str, Any]]", key: str) -> bool:
     """True when every non-empty cell of the column is a number and at least one is."""
     found = False
     for row in rows:
@@ -85,7 +86,7 @@ def numeric_column(rows, key):
     return found
 
 
-def rank(value):
+def rank(value: object) -> int:
     """0 for numbers, 1 for text, 2 for empty cells."""
     if is_number(value):
         return 0
@@ -94,7 +95,7 @@ def rank(value):
     return 1
 
 
-def compare(a, b):
+def compare(a: object, b: object) -> int:
     """-1, 0 or 1. Numbers by value, text case-insensitively; numbers before text before empty cells."""
     first = rank(a)
     second = rank(b)
@@ -102,12 +103,15 @@ def compare(a, b):
         return -1 if first < second else 1
     if first == 2:
         return 0
-    if first == 0:
-        x = a
-        y = b
-    else:
-        x = cell_text(a, False).lower()
-        y = cell_text(b, False).lower()
+    # Rank 0 means both are numbers; the isinstance tells the type check so (booleans rank 1: text).
+    if first == 0 and isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if a < b:
+            return -1
+        if b < a:
+            return 1
+        return 0
+    x = cell_text(a, False).lower()
+    y = cell_text(b, False).lower()
     if x < y:
         return -1
     if y < x:
@@ -115,18 +119,19 @@ def compare(a, b):
     return 0
 
 
-def merge_sort(items, before):
+def merge_sort(items: list[int], before: "Any") -> list[int]:
     """A stable sort of `items` with `before(a, b)` (strictly less); no key functions involved."""
     if len(items) < 2:
         return items
     middle = len(items) // 2
     left = merge_sort(items[:middle], before)
     right = merge_sort(items[middle:], before)
-    out = []
+    out: list[int] = []
     i = 0
     j = 0
     while i < len(left) and j < len(right):
-        if before(right[j], left[i]):
+        right_first: bool = before(right[j], left[i])
+        if right_first:
             out.append(right[j])
             j = j + 1
         else:
@@ -141,9 +146,9 @@ def merge_sort(items, before):
     return out
 
 
-def sort_order(values, descending):
+def sort_order(values: "list[Any]", descending: bool) -> list[int]:
     """Row indices that sort one column's `values`. Stable both ways; empty cells stay last."""
-    def before(i, j):
+    def before(i: int, j: int) -> bool:
         order = compare(values[i], values[j])
         if descending and rank(values[i]) != 2 and rank(values[j]) != 2:
             order = 0 - order
@@ -153,14 +158,14 @@ def sort_order(values, descending):
     return merge_sort(list(range(len(values))), before)
 
 
-def column_groups(rows, columns):
+def column_groups(rows: "list[dict[str, Any]]", columns: list[str]) -> list[bool]:
     """For each column, whether its numbers get thousands separators (see html.groups_thousands)."""
     return [groups_thousands([value_of(row, key) for row in rows]) for key in columns]
 
 
-def search_text(row, columns, groups):
+def search_text(row: "dict[str, Any]", columns: list[str], groups: list[bool]) -> str:
     """What the filter searches in one row: each cell as shown, and grouped numbers also without commas."""
-    parts = []
+    parts: list[str] = []
     for index, key in enumerate(columns):
         value = value_of(row, key)
         text = cell_text(value, groups[index]).lower()
@@ -170,13 +175,13 @@ def search_text(row, columns, groups):
     return "\n".join(parts)
 
 
-def filter_rows(texts, query):
+def filter_rows(texts: list[str], query: str) -> list[int]:
     """Indices of the rows whose search text contains the query (trimmed, case-insensitive)."""
     needle = query.strip().lower()
     return [index for index in range(len(texts)) if len(needle) == 0 or needle in texts[index]]
 
 
-def status_text(shown, total, sorted_by, descending):
+def status_text(shown: int, total: int, sorted_by: str, descending: bool) -> str:
     """The live region's sentence, e.g. 'Sorted by Name, ascending. Showing 3 of 8 rows.'"""
     noun = " row." if total == 1 else " rows."
     text = "Showing " + str(shown) + " of " + str(total) + noun
@@ -185,11 +190,11 @@ def status_text(shown, total, sorted_by, descending):
     return text
 
 
-def render(props):
+def render(props: "Props") -> str:
     # __pragma__('skip')
     check_props(props)
     # __pragma__('noskip')
-    rows = props["rows"]
+    rows: "list[dict[str, Any]]" = props["rows"]   # check_props: a list of objects
     ident = widget_id(props)
     columns = table_columns(props)
     numeric = [numeric_column(rows, key) for key in columns]
@@ -205,7 +210,7 @@ def render(props):
             cells = cells + tag("td", [["class", "num" if numeric[index] else None]], escape(cell_text(value_of(row, key), groups[index])))
         body = body + "<tr>" + cells + "</tr>"
     # The box scrolls sideways on narrow screens, so it is focusable and named (axe: scrollable-region-focusable).
-    region = [["class", "table-scroll"], ["role", "region"], ["tabindex", "0"]]
+    region: list[list[str | None]] = [["class", "table-scroll"], ["role", "region"], ["tabindex", "0"]]
     caption = ""
     if len(props["caption"]) > 0:
         caption = tag("caption", [["id", ident + "-caption"]], escape(props["caption"]))
@@ -220,42 +225,45 @@ def render(props):
     return tag("div", [["class", "table-widget"], ["id", ident]], tools + scroll + status)
 
 
-def mount(root, props):
+def mount(root, props: "Props") -> None:
     box = root.querySelector(".table-widget")
     table = box.querySelector("table")
     body = table.tBodies[0]
     trs = list(body.rows)
     heads = list(table.tHead.rows[0].cells)
-    rows = props["rows"]
-    columns = [th.getAttribute("data-key") for th in heads]
+    rows: "list[dict[str, Any]]" = props["rows"]
+    columns: list[str] = [th.getAttribute("data-key") for th in heads]
     total = len(trs)
-    texts = []   # what the filter searches: made on its first use, so mounting stays a short task
-    state = {"column": -1, "descending": False, "shown": total}
+    texts: list[str] = []   # what the filter searches: made on its first use, so mounting stays a short task
+    sorted_column = -1      # the state of the sort and the filter, changed by the handlers below
+    descending = False
+    shown_count = total
     status = box.querySelector(".table-status")
 
-    def announce():
+    def announce() -> None:
         sorted_by = ""
-        if state["column"] >= 0:
-            sorted_by = heads[state["column"]].textContent
-        status.textContent = status_text(state["shown"], total, sorted_by, state["descending"])
+        if sorted_column >= 0:
+            sorted_by = heads[sorted_column].textContent
+        status.textContent = status_text(shown_count, total, sorted_by, descending)
 
-    def sort_by(column):
-        if state["column"] == column:
-            state["descending"] = not state["descending"]
+    def sort_by(column: int) -> None:
+        nonlocal sorted_column, descending
+        if sorted_column == column:
+            descending = not descending
         else:
-            state["column"] = column
-            state["descending"] = False
+            sorted_column = column
+            descending = False
         values = [value_of(rows[index], columns[column]) for index in range(total)]
-        for index in sort_order(values, state["descending"]):
+        for index in sort_order(values, descending):
             body.appendChild(trs[index])
         for index, th in enumerate(heads):
             if index == column:
-                th.setAttribute("aria-sort", "descending" if state["descending"] else "ascending")
+                th.setAttribute("aria-sort", "descending" if descending else "ascending")
             else:
                 th.removeAttribute("aria-sort")
         announce()
 
-    def on_sort(event):
+    def on_sort(event) -> None:
         sort_by(heads.indexOf(event.currentTarget.parentNode))
 
     for th in heads:
@@ -283,7 +291,8 @@ def mount(root, props):
         tools.appendChild(text)
         tools.appendChild(field)
 
-        def on_filter(event):
+        def on_filter(event) -> None:
+            nonlocal shown_count
             if len(texts) == 0:
                 groups = column_groups(rows, columns)
                 for index in range(total):
@@ -294,7 +303,7 @@ def mount(root, props):
                 shown[index] = True
             for index in range(total):
                 trs[index].hidden = not shown[index]
-            state["shown"] = len(keep)
+            shown_count = len(keep)
             announce()
 
         field.addEventListener("input", on_filter)

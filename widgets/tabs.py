@@ -26,13 +26,13 @@ PROPS = {
 }
 
 
-def panel_body(item):
+def panel_body(item: "dict[str, str]") -> str:
     if "code" in item:
         return "<pre><code>" + escape(item["code"]) + "</code></pre>"
     return "<p>" + escape(item["text"]) + "</p>"
 
 
-def render(props):
+def render(props: "Props") -> str:
     prefix = props["id"]
     out = ""
     for index, item in enumerate(props["tabs"]):
@@ -43,7 +43,7 @@ def render(props):
     return tag("div", [["class", "tabs"], ["data-label", props["label"]]], out)
 
 
-def select(tabs, panels, chosen, focus):
+def select(tabs: "list[Any]", panels: "list[Any]", chosen: int, focus: bool) -> None:
     for index, tab in enumerate(tabs):
         selected = index == chosen
         tab.setAttribute("aria-selected", "true" if selected else "false")
@@ -81,7 +81,7 @@ def mount(root, props):
         select(tabs, panels, tabs.indexOf(event.currentTarget), True)
 
     def on_key(event):
-        current = tabs.indexOf(event.target)
+        current: int = tabs.indexOf(event.target)
         moves = {"ArrowRight": current + 1, "ArrowLeft": current - 1 + count, "Home": 0, "End": count - 1}
         if event.key in moves:
             event.preventDefault()

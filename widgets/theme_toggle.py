@@ -33,26 +33,26 @@ KEY = "islet-theme"                 # also in islet/theme_script.py: keep them e
 CHOICES = ["light", "dark", "system"]
 
 
-def normalize(value):
+def normalize(value: "str | None") -> str:
     """A stored value as a choice: anything but 'light' or 'dark' (None, junk) means 'system'."""
     if value == "light" or value == "dark":
         return value
     return "system"
 
 
-def color_scheme(choice):
+def color_scheme(choice: str) -> str:
     """The content of <meta name="color-scheme"> for a choice."""
     if choice == "system":
         return "light dark"
     return choice
 
 
-def group_name(props):
+def group_name(props: "Props") -> str:
     ident = slug(props["id"])
     return (ident if len(ident) > 0 else "theme") + "-choice"
 
 
-def render(props):
+def render(props: "Props") -> str:
     name = group_name(props)
     options = ""
     for choice in CHOICES:
@@ -63,14 +63,14 @@ def render(props):
     return '<fieldset class="theme-toggle" hidden>' + legend + options + "</fieldset>"
 
 
-def stored():
+def stored() -> str:
     try:
         return normalize(localStorage.getItem(KEY))
     except:
         return "system"
 
 
-def store(choice):
+def store(choice: str) -> None:
     try:
         if choice == "system":
             localStorage.removeItem(KEY)
@@ -80,7 +80,7 @@ def store(choice):
         pass
 
 
-def apply(choice):
+def apply(choice: str) -> None:
     document.documentElement.setAttribute("data-theme", choice)
     meta = document.querySelector('meta[name="color-scheme"]')
     if meta:
@@ -102,7 +102,7 @@ def mount(root, props):
     box = root.querySelector(".theme-toggle")
     # Two toggles with the same id (the header's and one in an article) would make one radio
     # group of six, where checking one unchecks the other's: give each its own group.
-    number = list(document.querySelectorAll(".theme-toggle")).indexOf(box)
+    number: int = list(document.querySelectorAll(".theme-toggle")).indexOf(box)
     for radio in list(box.querySelectorAll("input")):
         radio.setAttribute("name", radio.getAttribute("name") + "-" + str(number))
     apply(stored())
