@@ -48,3 +48,27 @@ def test_render_gives_the_same_html_in_javascript(name, compiled):
     check()
     assert sum(compared) >= LEAST, f"only {sum(compared)} generated props passed {name}'s own checks: give a hint"
     print(f"\n{name}: {sum(compared)} generated props rendered, the same in CPython and JavaScript")
+
+
+def helpers():
+    """(module, function) for every pure helper of every module in widgets/ (html and the other shared ones too)."""
+    from islet.islands.check import widget_sources
+    from islet.islands.fidelity import helper_strategies
+
+    modules = [p.stem for p in widget_sources(ROOT / "widgets") if p.parent == ROOT / "widgets" and p.stem != "__init__"]
+    return [(module, name) for module in modules for name in sorted(helper_strategies(ROOT, module))]
+
+
+@pytest.mark.parametrize("module, function", helpers())
+def test_every_pure_helper_gives_the_same_result_in_javascript(module, function, compiled):
+    """Arguments drawn from the helper's annotations: the same result (or both raise) under CPython and in node."""
+    from islet.islands.fidelity import helper_strategies
+
+    arguments = helper_strategies(ROOT, module)[function]
+
+    @settings(max_examples=max(2, EXAMPLES // 5), deadline=None)
+    @given(st.lists(arguments, min_size=10, max_size=25))
+    def check(batch):
+        assert compare(ROOT, compiled, module, function, batch, seconds=0.2).mismatches == []
+
+    check()

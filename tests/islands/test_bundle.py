@@ -19,10 +19,10 @@ NODE_MODULES = ROOT / "node_modules"
 RUNTIME_TEXT = "Function,Uint8Array]"   # from the runtime's prototype fix (islet.islands.compile), kept by minifying
 WIDGETS = {
     "__init__.py": "",
-    "shared.py": 'def wrap(tag, inner):\n    return "<" + tag + ">" + inner + "</" + tag + ">"\n',
-    "counter.py": ("from widgets.shared import wrap\n\n\ndef render(count):\n    return wrap(\"button\", str(count))\n\n\n"
+    "shared.py": 'def wrap(tag: str, inner: str) -> str:\n    return "<" + tag + ">" + inner + "</" + tag + ">"\n',
+    "counter.py": ("from widgets.shared import wrap\n\n\ndef render(count: int) -> str:\n    return wrap(\"button\", str(count))\n\n\n"
                    "def mount(el, props):\n    el.textContent = render(props[\"count\"])\n"),
-    "greeting.py": ("from widgets.shared import wrap\n\n\ndef render(name):\n    return wrap(\"p\", \"Hello, \" + name)\n\n\n"
+    "greeting.py": ("from widgets.shared import wrap\n\n\ndef render(name: str) -> str:\n    return wrap(\"p\", \"Hello, \" + name)\n\n\n"
                     "def mount(el, props):\n    el.textContent = render(props[\"name\"]).upper()\n"),
 }
 ENTRIES = {"counter": "widgets.counter.js", "greeting": "widgets.greeting.js"}

@@ -15,8 +15,13 @@ from support.site import ROOT
 SITE = ROOT
 
 
+UNKNOWN = "the type of `"   # the rule that asks for annotations: tested on its own below and in the corpus
+
+
 def findings(code: str, shown: str = "widgets/x.py") -> list[tuple[int, int, str]]:
-    return [(p.line, p.column, p.what) for p in check_source(textwrap.dedent(code).lstrip("\n"), shown)]
+    """The findings for `code`, but those asking for an annotation: the examples stay short, unannotated."""
+    return [(p.line, p.column, p.what) for p in check_source(textwrap.dedent(code).lstrip("\n"), shown)
+            if not p.what.startswith(UNKNOWN)]
 
 
 # (id, source, [(line, column, fragment of the message)]): the flagged spelling …
@@ -45,7 +50,9 @@ FLAGGED = [
     ("kwargs-after-nokwargs", "# __pragma__('kwargs')\ndef g(a, b=1):\n    return a\n# __pragma__('nokwargs')\n\n\n"
      "def h(a, b=1):\n    return a\n\n\ndef f():\n    return g(1, b=2) + h(1, b=2)\n",
      [(12, 29, "call to `h`")]),
-    ("kwargs-min-reverse", "def f(xs):\n    return min(xs, default=0)\n", [(2, 20, "`default=`")]),
+    ("kwargs-min-reverse", "def f(xs):\n    return min(xs, reverse=True)\n", [(2, 20, "`reverse=`")]),
+    ("kwargs-dict", "def f(x):\n    return dict(name=x)\n", [(2, 17, "`name=` in the call to `dict`")]),
+    ("kwargs-format", "def f(x):\n    return '{a}'.format(a=x)\n", [(2, 25, "`a=` in the call to `'{a}'.format`")]),
     ("dict-for", "def f():\n    d = {'a': 1}\n    for k in d:\n        pass\n", [(3, 14, "iterating a dict")]),
     ("dict-list", "def f():\n    d = dict()\n    return list(d)\n", [(3, 17, "iterating a dict")]),
     ("dict-tuple-literal", "def f():\n    return tuple({'a': 1})\n", [(2, 18, "iterating a dict")]),
@@ -82,14 +89,15 @@ FLAGGED = [
      [(3, 12, "`.replace` becomes `.py_replace`")]),
     ("attr-location", "def go(url):\n    location.replace(url)\n", [(2, 5, "`.replace`")]),
     ("attr-object-keys", "def f(o):\n    return Object.keys(o)\n", [(2, 12, "`.keys`")]),
-    ("negative-index", "def f(xs):\n    return xs[-1]\n", [(2, 15, "negative index")]),
-    ("negative-variable", "def f(xs, n):\n    return xs[-n]\n", [(2, 15, "negative index")]),
+    ("negative-index", "def f(xs):\n    xs[-1] = 0\n", [(2, 8, "negative index")]),
+    ("negative-variable", "def f(xs: list[int], n: int) -> None:\n    del xs[-n]\n",
+     [(2, 9, "`del` on a list"), (2, 12, "negative index")]),
     ("eq-list", "def f(xs):\n    return xs == []\n", [(2, 12, "`==` for comparing")]),
     ("ne-tuple", "def f(a):\n    return a != (1, 2)\n", [(2, 12, "`!=`")]),
     ("eq-dict", "def f(a):\n    return {'a': 1} == a\n", [(2, 12, "`==`")]),
     ("lt-lists", "def f():\n    a = [1, 10]\n    return a < [1, 9]\n", [(3, 12, "`<`")]),
     ("list-plus", "def f(xs):\n    return xs + [1]\n", [(2, 12, "`+` for list arithmetic")]),
-    ("list-times", "def f(n):\n    return [0] * n\n", [(2, 12, "`*` for list arithmetic")]),
+    ("list-times", "def f(n):\n    row = [0]\n    return row * n\n", [(3, 12, "`*` for list arithmetic")]),
     ("list-augmented", "def f(x):\n    xs = [1]\n    xs += [x]\n    return xs\n", [(3, 5, "`+` for list")]),
     ("str-times", "def f(n):\n    return '-' * n\n", [(2, 12, "repeating a string")]),
     ("set-or", "def f():\n    a = {1}\n    return a | {2}\n", [(3, 12, "`|` for set operators")]),
@@ -101,10 +109,35 @@ FLAGGED = [
      [(6, 5, "dataclass field `x`")]),
     ("except-exception", "def mount(root, props):\n    try:\n        root.querySelector('p').focus()\n"
                          "    except Exception:\n        pass\n", [(4, 12, "`except Exception`")]),
-    ("round-digits", "def f(x):\n    return round(x, 2)\n", [(2, 12, "round(x, n)")]),
-    ("int-call", "def f(x):\n    return int(x)\n", [(2, 12, "int() truncates")]),
-    ("browser-only-line", "def f(o):\n    # __pragma__('ecom')\n    #?return o[-1]\n    # __pragma__('noecom')\n    return 0\n",
-     [(3, 14, "negative index")]),
+    ("browser-only-line", "def f(o):\n    # __pragma__('ecom')\n    #?o[-1] = 1\n    # __pragma__('noecom')\n    return 0\n",
+     [(3, 7, "negative index")]),
+    ("float-text", "def f(x: float) -> str:\n    return str(x) + f'{x / 2}'\n", [(2, 16, "`x` can be a float"),
+                                                                               (2, 24, "`x / 2` can be a float")]),
+    ("join-numbers", "def f(xs: list[int]) -> str:\n    return ','.join(xs)\n", [(2, 21, "joining items"),
+                                                                               (2, 21, "type error")]),
+    ("isinstance-int", "def f(x: float) -> bool:\n    return isinstance(x, int)\n", [(2, 12, "isinstance(…, int)")]),
+    ("tuple-in-list", "def f(xs: list[tuple[int, int]]) -> bool:\n    return (1, 2) in xs\n",
+     [(2, 12, "`in` with a tuple or list")]),
+    ("text-equals-number", "def f(s: str, n: int) -> bool:\n    return s == n\n", [(2, 12, "comparing text with a number")]),
+    ("dict-order", "def f(d: dict[str, int]) -> list[int]:\n    return list(d.values())\n",
+     [(2, 17, "values() lists the keys in a different order")]),
+    ("shift", "def f(n: int) -> int:\n    return 1 << n\n", [(2, 12, "`<<` works on 32 bits")]),
+    ("prototype-name", "def f(o: object) -> bool:\n    return hasattr(o, 'constructor')\n",
+     [(2, 23, "`constructor` is a property of every JavaScript object")]),
+    ("type-error", "def f(x: int | None) -> int:\n    return x + 1\n", [(2, 12, "type error: Unsupported operand")]),
+    ("generator", "def f(xs: list[int]) -> list[int]:\n    return list(tuple(x for x in xs))\n",
+     [(2, 22, "a generator expression")]),
+    ("missing-builtin", "def f(x: float) -> str:\n    return format(x, '.2f')\n", [(2, 12, "format() does not exist")]),
+    ("mutable-default", "def f(x: int, acc: list[int] = []) -> list[int]:\n    return acc\n",
+     [(1, 32, "a mutable default")]),
+    ("lambda-default", "def f(n: int) -> int:\n    g = lambda i=n: i\n    return g()\n",
+     [(2, 9, "drops the defaults of a lambda")]),
+    ("loop-closure", "def f(n: int) -> list[int]:\n    fs = []\n    for i in range(n):\n        fs.append(lambda: i)\n"
+                     "    return [g() for g in fs]\n", [(4, 19, "reads the loop variable `i`")]),
+    ("operator-method", "class M:\n    def __eq__(self, other: object) -> bool:\n        return True\n",
+     [(2, 5, "`__eq__` is not called by operators")]),
+    ("multiple-bases", "class A:\n    pass\n\n\nclass B:\n    pass\n\n\nclass C(A, B):\n    pass\n",
+     [(9, 1, "class `C` has several base classes")]),
     ("reserved-names", "import widgets.html as var\n\n\ndef f(this, x):\n    function = x\n    for let in x:\n"
                        "        pass\n    return function\n\n\nclass delete:\n    pass\n",
      [(1, 8, "`var` is a reserved word"), (4, 7, "`this` is a reserved word"), (5, 5, "`function` is a reserved"),
@@ -121,16 +154,17 @@ ACCEPTED = [
     ("star-call", "def g(a, b):\n    return a\n\n\ndef f(xs):\n    return g(*xs)\n"),
     ("list-build", "def f(xs):\n    out = list(xs)\n    out.append(1)\n    return (xs,)\n"),
     ("fstring-plain", "def f(x):\n    return f'<{x}> and {x + 1}'\n"),
-    ("format-plain", "def f(x):\n    return '{} of {}'.format(x, x) + '{a}'.format(a=x)\n"),
+    ("format-plain", "def f(x):\n    return '{} of {}'.format(x, x)\n"),
     ("numeric-modulo", "def f(a, n):\n    return (a - 1 + n) % n\n"),
     ("kwargs-marked", "# __pragma__('kwargs')\ndef g(a, b=1):\n    return a\n# __pragma__('nokwargs')\n\n\n"
                       "def f():\n    return g(1, b=2)\n"),
     ("kwargs-builtins", "def f(xs):\n    ys = sorted(xs, key=len, reverse=True)\n    xs.sort(key=len)\n"
-                        "    d = dict(a=1)\n    return [min(xs, key=len), max(xs, key=len), list(enumerate(ys, start=1)), d]\n"),
+                        "    print(xs, ys, sep=', ', end='')\n"
+                        "    return [min(xs, key=len, default=''), max(xs, key=len), list(enumerate(ys, start=1))]\n"),
     ("kwargs-dataclass", "from dataclasses import dataclass\n\n\n@dataclass\nclass P:\n    x: int = 0\n\n\n"
                          "def f():\n    return P(x=1)\n"),
-    ("dict-keys", "def f():\n    d = {'a': 1}\n    for k in d.keys():\n        pass\n"
-                  "    return [[k for k, v in d.items()], list(d.keys()), sorted(d)]\n"),
+    ("dict-keys", "def f():\n    d = {'a': 1}\n    for k in sorted(d.keys()):\n        pass\n"
+                  "    return [[k for k in sorted(d.keys())], len(d.keys()), sorted(d)]\n"),
     ("dict-in", "def f(k):\n    d = {'a': 1}\n    return k in d\n"),
     ("list-iteration", "def f():\n    xs = [1, 2]\n    for x in xs:\n        pass\n    return list(xs)\n"),
     ("dict-rebound", "def f(rows):\n    d = {}\n    d = rows\n    for k in d:\n        pass\n"),
@@ -145,7 +179,17 @@ ACCEPTED = [
     ("attr-noalias", "# __pragma__('noalias', 'name')\ndef f(o):\n    return o.name\n"),
     ("attr-on-strings", "def mount(root, props):\n    text = root.textContent\n"
                         "    return text.split(',') + props['rows'].copy() + root.textContent.replace('a', 'b')\n"),
-    ("attr-python-dict", "def f():\n    d = {'a': 1}\n    return d.get('a') + len(d.keys())\n"),
+    ("attr-python-dict", "def f():\n    d = {'a': 1}\n    return d.get('a', 0) + len(d.keys())\n"),
+    ("attr-own-class", "class P:\n    def __init__(self, name: str) -> None:\n        self.name = name\n\n\n"
+                       "def f() -> str:\n    return P('a').name\n"),
+    ("negative-read", "def f(xs: list[int]) -> int:\n    return xs[-1] + xs[-len(xs)]\n"),
+    ("literal-list-times", "def f(n: int) -> list[int]:\n    return [0] * n\n"),
+    ("import-math", "import math\n\n\ndef f(x: float) -> int:\n    return math.floor(x)\n"),
+    ("int-and-round", "def f(x: float, s: str) -> float:\n    return int(x) + int(s) + round(x) + round(x, 2)\n"),
+    ("fstring-s", "def f(n: int) -> str:\n    return f'{n!s} items'\n"),
+    ("generator-takers", "def f(xs: list[int]) -> int:\n    return sum(x for x in xs) + max(x for x in xs) + "
+                         "len(','.join(str(x) for x in xs))\n"),
+    ("typed-truthiness", "def f(n: int, s: str, o: str | None) -> int:\n    return 1 if n and s and o else 0\n"),
     ("index-positive", "def f(xs):\n    return xs[len(xs) - 1] + xs[0] + xs[-2:] + xs[:-1]\n"),
     ("index-opov", "def f(xs):\n    # __pragma__('opov')\n    return xs[-1] + [1] == [2]\n"),
     ("eq-scalar", "def f(a, b):\n    return a == b or a + b > 1 or 'x' + a == 'y'\n"),
@@ -156,7 +200,6 @@ ACCEPTED = [
     ("dataclass-defaults", "from dataclasses import dataclass\n\n\n@dataclass\nclass P:\n    x: int = 0\n"),
     ("except-bare", "def mount(root, props):\n    try:\n        root.querySelector('p').focus()\n    except:\n        pass\n"),
     ("except-python-only", "def f(x):\n    try:\n        return g(x)\n    except Exception:\n        return 0\n"),
-    ("round-int", "def f(x):\n    return round(x) + int('3')\n"),
     ("skip-block", "# __pragma__('skip')\nimport json\n\n\ndef f(x):\n    return f'{x:.2f}'\n"
                    "# __pragma__('noskip')\n"),
     ("allow", "def f(o):\n    return o.name  # islet: allow\n"),
@@ -211,7 +254,7 @@ def test_keyword_marks_are_looked_up_across_modules(tmp_path):
                    "def render():\n    return tag('p', inner='x') + plain('p', inner='x') + h.plain('p', inner='y')"
                    " + h.tag('b', inner='z')\n",
     })
-    problems = check_widgets(root / "widgets", root)
+    problems = [p for p in check_widgets(root / "widgets", root) if not p.what.startswith(UNKNOWN)]
     assert [(p.path, p.line, p.column) for p in problems] == [("widgets/card.py", 6, 45), ("widgets/card.py", 6, 71)]
     assert "`plain`" in problems[0].what and "widgets/html.py" in problems[0].fix
     assert "`h.plain`" in problems[1].what
@@ -219,18 +262,18 @@ def test_keyword_marks_are_looked_up_across_modules(tmp_path):
 
 def test_all_files_all_findings_sorted(tmp_path):
     root = write(tmp_path, {
-        "b.py": "def f(xs):\n    return xs[-1], [*xs]\n",
+        "b.py": "def f(xs: list[int]) -> list[int]:\n    xs[-1] = 0\n    return [*xs]\n",
         "a.py": "import json\n",
         "sub/c.py": "def f(\n",
         "bad.py": b"x = 1\ny = '\xff'\n",
         "__pycache__/z.py": "import json\n",
         "_private.py": "def f(s):\n    return s.zfill(2)\n",
     })
-    shown = [str(p) for p in check_widgets(root / "widgets", root)]
+    shown = [str(p) for p in check_widgets(root / "widgets", root) if not p.what.startswith(UNKNOWN)]
     assert [s.split(":")[0] for s in shown] == ["widgets/_private.py", "widgets/a.py", "widgets/b.py",
                                                  "widgets/b.py", "widgets/bad.py", "widgets/sub/c.py"]
-    assert shown[2].startswith("widgets/b.py:2:15: a negative index")
-    assert shown[3].startswith("widgets/b.py:2:21: unpacking")
+    assert shown[2].startswith("widgets/b.py:2:8: assigning or deleting at a negative index")
+    assert shown[3].startswith("widgets/b.py:3:13: unpacking")
     assert shown[4] == "widgets/bad.py:2:6: not valid UTF-8 (byte 0xff) — save the file as UTF-8"
     assert shown[5].startswith("widgets/sub/c.py:1:6: syntax error: '(' was never closed — ")
     with pytest.raises(CheckError) as caught:
@@ -259,9 +302,9 @@ REALITY = {
                     "def format_spec_fixed(x):\n    return '{}'.format(x)\n", [7]),
     "kwargs": ("def kwargs(a):\n    return pair(a, second=5)\n", "def kwargs_fixed(a):\n    return pair(a, 5)\n", [1]),
     "dict_tuple": ("def dict_tuple():\n    return tuple({'a': 1})\n",
-                   "def dict_tuple_fixed():\n    return tuple({'a': 1}.keys())\n", []),
+                   "def dict_tuple_fixed():\n    return tuple(sorted({'a': 1}.keys()))\n", []),
     "dict_for": ("def dict_for():\n    d = {'a': 1}\n    out = []\n    for k in d:\n        out.append(k)\n    return out\n",
-                 "def dict_for_fixed():\n    d = {'a': 1}\n    out = []\n    for k in d.keys():\n        out.append(k)\n"
+                 "def dict_for_fixed():\n    d = {'a': 1}\n    out = []\n    for k in sorted(d.keys()):\n        out.append(k)\n"
                  "    return out\n", []),
     "tuple_key": ("def tuple_key(rows):\n    return sorted(rows, key=lambda r: (r[0], r[1]))\n",
                   "def tuple_key_fixed(rows):\n    return sorted(sorted(rows, key=lambda r: r[1]), key=lambda r: r[0])\n",
@@ -269,7 +312,8 @@ REALITY = {
     "strip_arg": ("def strip_arg(s):\n    return s.strip('x')\n", "def strip_arg_fixed(s):\n    return s.strip()\n", ["xxaxx"]),
     "zfill": ("def zfill(s):\n    return s.zfill(3)\n", "def zfill_fixed(s):\n    while len(s) < 3:\n        s = '0' + s\n"
               "    return s\n", ["7"]),
-    "negative": ("def negative(xs):\n    return xs[-1]\n", "def negative_fixed(xs):\n    return xs[len(xs) - 1]\n", [[1, 2]]),
+    "negative": ("def negative(xs):\n    ys = list(xs)\n    ys[-1] = 0\n    return ys\n",
+                 "def negative_fixed(xs):\n    ys = list(xs)\n    ys[len(ys) - 1] = 0\n    return ys\n", [[1, 2]]),
     "eq_list": ("def eq_list(xs):\n    return xs == [1, 2]\n",
                 "def eq_list_fixed(xs):\n    return len(xs) == 2 and xs[0] == 1 and xs[1] == 2\n", [[1, 2]]),
     "list_plus": ("def list_plus(xs):\n    return xs + [3]\n",
@@ -280,9 +324,6 @@ REALITY = {
                "    return len(a)\n", []),
     "truthy": ("def truthy():\n    xs = []\n    return 'yes' if xs else 'no'\n",
                "def truthy_fixed():\n    xs = []\n    return 'yes' if len(xs) > 0 else 'no'\n", []),
-    "round_digits": ("def round_digits(x):\n    return round(x, 2)\n",
-                     "def round_digits_fixed(x):\n    return round(x * 100)\n", [2.675]),
-    "int_call": ("def int_call(x):\n    return int(x)\n", "def int_call_fixed(x):\n    return round(x)\n", [3000000000.0]),
     "except_exception": (
         "def except_exception(x):\n    try:\n        return document.nothing.here\n    except Exception:\n        return 'caught'\n",
         "def except_exception_fixed(x):\n    try:\n        return document.nothing.here\n    except:\n        return 'caught'\n", [0]),
@@ -325,7 +366,7 @@ def reality(tmp_path_factory):
 def test_flagged_constructs_really_break_and_fixes_really_work(reality, name):
     source, results = reality
     flagged, fixed, _ = REALITY[name]
-    lines = {p.line for p in check_source(source, "widgets/reality.py")}
+    lines = {p.line for p in check_source(source, "widgets/reality.py") if not p.what.startswith(UNKNOWN)}
     start = source.split("\n").index(flagged.split("\n")[0]) + 1
     fixed_start = source.split("\n").index(fixed.split("\n")[0]) + 1
     assert lines & set(range(start, start + flagged.count("\n"))), f"{name}: not flagged"
@@ -354,5 +395,42 @@ def test_reserved_names_really_stop_the_module_and_renamed_ones_load(tmp_path):
         if name == "renamed":
             assert run_js_calls(out, "m", [("f", [1])]) == ["2"]
         else:
-            with pytest.raises(JsCallError, match="could not run widgets.m.js"):
+            with pytest.raises(JsCallError, match="widgets.m.f.* raised in JavaScript"):
                 run_js_calls(out, "m", [("f", [1])])
+
+
+# The rule that asks for annotations (left out of `findings` above).
+def unknown(code: str) -> list[tuple[int, int]]:
+    return [(p.line, p.column) for p in check_source(code, "widgets/x.py") if p.what.startswith(UNKNOWN)]
+
+
+def test_an_unknown_type_where_the_type_decides_asks_for_an_annotation():
+    assert unknown("def f(xs, n):\n    if xs:\n        return n + 1\n    return str(n)\n") == [(2, 8), (3, 16), (4, 16)]
+    assert check_source("def f(xs: list[int], n: int) -> str:\n    if len(xs) > 0:\n        return str(n + 1)\n"
+                        "    return str(n)\n", "widgets/x.py") == []
+
+
+def test_browser_values_need_no_annotation():
+    code = ("def mount(root, props: \"Props\") -> None:\n    box = root.querySelector('p')\n    if box:\n"
+            "        box.textContent = box.textContent + '!'\n    for item in list(root.querySelectorAll('li')):\n"
+            "        if item.hidden:\n            pass\n\n    def on_key(event) -> None:\n"
+            "        if event.key == 'Enter':\n            pass\n    fetch('x').then(lambda r: r.ok and r.json())\n"
+            "    root.addEventListener('keydown', on_key)\n")
+    assert unknown(code) == []
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_props_are_typed_from_PROPS(skip):
+    props = 'PROPS = {"items": ["list", []], "title": ["str", ""], "n": ["int", 0]}\n'
+    head = f"# __pragma__('skip')\n{props}# __pragma__('noskip')\n" if skip else props
+    code = head + '\n\ndef render(props: "Props") -> str:\n    if props["items"]:\n        return props["title"]\n' \
+                  '    return str(props["n"])\n'
+    line = code.split("\n").index('    if props["items"]:') + 1
+    assert [(p.line, p.what[:40]) for p in check_source(code, "widgets/x.py")] == \
+        [(line, "an empty list, dict or set (or an object")]
+
+
+def test_any_and_callable_can_be_written_in_quotes():
+    code = ('def apply(fn: "Callable[[int], int]", x: int) -> int:\n    return fn(x) + 1\n\n\n'
+            'def first(rows: "list[dict[str, Any]]") -> "Any":\n    return rows[0]\n')
+    assert check_source(code, "widgets/x.py") == []

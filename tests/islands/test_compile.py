@@ -18,16 +18,16 @@ from support.site import folder_digest
 
 WIDGETS = {
     "__init__.py": "",
-    "shared.py": 'def wrap(tag, inner):\n    return "<" + tag + ">" + inner + "</" + tag + ">"\n',
+    "shared.py": 'def wrap(tag: str, inner: str) -> str:\n    return "<" + tag + ">" + inner + "</" + tag + ">"\n',
     "counter.py": (
         "from widgets.shared import wrap\n\n\n"
-        "def render(count):\n    return wrap(\"button\", str(count))\n\n\n"
+        "def render(count: int) -> str:\n    return wrap(\"button\", str(count))\n\n\n"
         "def mount(el, props):\n    el.textContent = render(props[\"count\"])\n"),
     "features.py": (
         "from widgets.shared import wrap\n\n\n"
-        "class Box:\n    def __init__(self, n):\n        self.n = n\n\n    def size(self):\n        return self.n * 2\n\n\n"
-        "class Big(Box):\n    def size(self):\n        return super().size() + 1\n\n\n"
-        "def render(n, words):\n"
+        "class Box:\n    def __init__(self, n: int) -> None:\n        self.n = n\n\n    def size(self) -> int:\n        return self.n * 2\n\n\n"
+        "class Big(Box):\n    def size(self) -> int:\n        return super().size() + 1\n\n\n"
+        "def render(n: int, words: list[str]) -> str:\n"
         "    xs = [3, 1, 2]\n    xs.append(n)\n    xs.extend([9])\n    last = xs.pop()\n    xs.sort()\n"
         "    d = {\"b\": 2, \"a\": 1}\n    d[\"c\"] = n\n"
         "    pairs = \";\".join([k + \"=\" + str(d[k]) for k in sorted(d.keys())])\n"
@@ -35,7 +35,7 @@ WIDGETS = {
         "    text = \"{} of {}\".format(len(words), n)\n"
         "    return wrap(\"p\", \",\".join([str(x) for x in xs]) + \" \" + str(last) + \" \" + pairs + \" \"\n"
         "                + \"|\".join(flags) + \" \" + text + \" \" + str(Big(n).size()))\n\n\n"
-        "def boom(x):\n    raise ValueError(\"bad \" + x)\n\n\n"
+        "def boom(x: str) -> None:\n    raise ValueError(\"bad \" + x)\n\n\n"
         "def mount(el, props):\n    pass\n"),
 }
 
@@ -70,7 +70,7 @@ def test_compiles_every_module_into_es_modules(compiled):
         assert "Transcrypt'ed from Python, " not in text            # no timestamp
         assert str(root) not in text and "/tmp/" not in text        # no absolute path
     counter_map = json.loads((result.out_dir / "widgets.counter.map").read_text())
-    assert "def render(count)" in counter_map["sourcesContent"][0]   # maps carry the Python source
+    assert "def render(count: int)" in counter_map["sourcesContent"][0]   # maps carry the Python source
 
 
 def test_compiles_without_java_on_path(tmp_path, monkeypatch):
@@ -195,7 +195,7 @@ def test_runtime_isinstance_gives_python_answers_without_throwing(compiled, tmp_
 def test_in_asks_an_object_for_its_own_keys_whatever_they_are_called(tmp_path):
     """The runtime's `in` is patched (islet.islands.compile.IN): `key in row` on a plain object (a row of JSON
     props) threw when the row had a key named hasOwnProperty, and took one with an indexOf for a list."""
-    root = write_site(tmp_path, {"has.py": "def has(key, container):\n    return key in container\n"})
+    root = write_site(tmp_path, {"has.py": "def has(key: \"Any\", container: \"Any\") -> bool:\n    return key in container\n"})
     out = run(root).out_dir
     row = {"hasOwnProperty": "", "indexOf": "x", "__contains__": 1, "length": 3}
     cases = [["hasOwnProperty", row], ["indexOf", row], ["length", row], ["x", row], ["toString", row],
