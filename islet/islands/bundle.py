@@ -3,7 +3,7 @@
 Contract of `bundle(compiled_dir, entries, out_dir, node_modules)`:
   - `entries` maps a widget name to its module file in `compiled_dir` (``{"counter": "widgets.counter.js"}``,
     as `CompileResult.modules` gives). Each widget gets a generated one-line entry that re-exports the
-    module's ``mount`` as a named export, which is what ``loader.js`` calls.
+    module's ``mount`` and the runtime's ``__pyjson__``, which is what ``loader.js`` calls (props → dicts).
   - ONE esbuild run (``--bundle --splitting --format=esm --minify``) writes ``<name>-<hash>.js`` per
     widget and ``chunks/<name>-<hash>.js`` for code shared by several widgets; the Transcrypt runtime,
     used by all, lands in one shared chunk the browser caches across pages.

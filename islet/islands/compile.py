@@ -188,7 +188,8 @@ for (const [proto, before] of __isletProtos__) {
 
 
 def _finish(js: Path) -> None:
-    """Deterministic text, a working (or no) map reference, the runtime fix, Python inside the map."""
+    """Deterministic text, a working (or no) map reference, the runtime's fixes and additions (runtime_fixes.py),
+    Python inside the map."""
     text = js.read_text(encoding="utf-8")
     head = RUNTIME_HEAD if js.name == RUNTIME else "// Transcrypt'ed from Python"
     text, stamped = TIMESTAMP.subn(head, text, count=1)

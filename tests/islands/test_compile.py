@@ -178,7 +178,7 @@ def test_runtime_leaves_no_enumerable_prototype_properties(compiled, tmp_path):
 
 
 def test_runtime_isinstance_gives_python_answers_without_throwing(compiled, tmp_path):
-    """Patched (islet.islands.compile.ISINSTANCE) so that a primitive no longer throws and catches a TypeError in
+    """Patched (islet.islands.runtime_fixes.ISINSTANCE) so that a primitive no longer throws and catches a TypeError in
     each call: the answers must stay Python's."""
     _, result = compiled
     runtime = result.out_dir / "org.transcrypt.__runtime__.js"
@@ -193,7 +193,7 @@ def test_runtime_isinstance_gives_python_answers_without_throwing(compiled, tmp_
 
 
 def test_in_asks_an_object_for_its_own_keys_whatever_they_are_called(tmp_path):
-    """The runtime's `in` is patched (islet.islands.compile.IN): `key in row` on a plain object (a row of JSON
+    """The runtime's `in` is patched (islet.islands.runtime_fixes.IN): `key in row` on a plain object (a row of JSON
     props) threw when the row had a key named hasOwnProperty, and took one with an indexOf for a list."""
     root = write_site(tmp_path, {"has.py": "def has(key: \"Any\", container: \"Any\") -> bool:\n    return key in container\n"})
     out = run(root).out_dir
