@@ -56,7 +56,7 @@ def helpers():
     from islet.islands.fidelity import helper_strategies
 
     modules = [p.stem for p in widget_sources(ROOT / "widgets") if p.parent == ROOT / "widgets" and p.stem != "__init__"]
-    return [(module, name) for module in modules for name in sorted(helper_strategies(ROOT, module))]
+    return [(module, name) for module in modules for name in sorted(helper_strategies(ROOT, module, HINTS.get(module)))]
 
 
 @pytest.mark.parametrize("module, function", helpers())
@@ -64,7 +64,7 @@ def test_every_pure_helper_gives_the_same_result_in_javascript(module, function,
     """Arguments drawn from the helper's annotations: the same result (or both raise) under CPython and in node."""
     from islet.islands.fidelity import helper_strategies
 
-    arguments = helper_strategies(ROOT, module)[function]
+    arguments = helper_strategies(ROOT, module, HINTS.get(module))[function]
 
     @settings(max_examples=max(2, EXAMPLES // 5), deadline=None)
     @given(st.lists(arguments, min_size=10, max_size=25))

@@ -198,14 +198,20 @@ def _shown(args: list) -> str:
 NOT_HELPERS = {"render", "mount", "check_props"}
 
 
-def helper_strategies(site_root: Path, module: str) -> dict[str, Any]:
-    """{function: strategy of argument lists} for the module's pure helpers whose annotations say what to draw."""
+def helper_strategies(site_root: Path, module: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """{function: strategy of argument lists} for the module's pure helpers whose annotations say what to draw;
+    `overrides` as for props_strategy, for the props of helpers that take them."""
     from .check.module import BROWSER_OBJECTS, Module
 
     shown = f"widgets/{module.replace('.', '/')}.py"
     text = (Path(site_root) / shown).read_text(encoding="utf-8")
     parsed = Module.read(text, shown)
-    props = getattr(import_widget(site_root, module), "PROPS", None)
+    imported = import_widget(site_root, module)
+    props = getattr(imported, "PROPS", None)
+    # Props the widget's check_props refuses become None, which no helper takes: CPython raises, so such a call
+    # is not compared (filtering them out instead would starve Hypothesis for widgets with strict props).
+    valid = _valid_props(getattr(imported, "check_props", None))
+    drawn = props_strategy(props, overrides).map(lambda p: p if valid(p) else None) if props else None
     found = {}
     for node in parsed.tree.body:
         if not isinstance(node, ast.FunctionDef) or node.name in NOT_HELPERS or parsed.in_skip(node.lineno):
@@ -214,14 +220,26 @@ def helper_strategies(site_root: Path, module: str) -> dict[str, Any]:
         args = node.args
         if names & (BROWSER_OBJECTS | {"__new__"}) or args.vararg or args.kwarg or args.kwonlyargs or args.defaults:
             continue
-        strategies = [_annotated(a.annotation, props) for a in args.posonlyargs + args.args]
+        strategies = [_annotated(a.annotation, drawn) for a in args.posonlyargs + args.args]
         if strategies and all(s is not None for s in strategies):
             found[node.name] = _hypothesis().tuples(*strategies).map(list)
     return found
 
 
-def _annotated(annotation: ast.AST | None, props: dict | None):
-    """A strategy of values of the annotated type; None when it cannot be drawn (a callable, a class …)."""
+def _valid_props(check_props):
+    """Props the widget's own check_props accepts (the build refuses the others, with the page and the prop)."""
+    def valid(props: dict) -> bool:
+        try:
+            check_props(props)
+        except Exception:
+            return False
+        return True
+    return valid if check_props is not None else (lambda props: True)
+
+
+def _annotated(annotation: ast.AST | None, props):
+    """A strategy of values of the annotated type; None when it cannot be drawn (a callable, a class …).
+    `props` is the strategy for ``"Props"`` (None: the module has no PROPS)."""
     st = _hypothesis()
     if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
         try:
@@ -233,7 +251,7 @@ def _annotated(annotation: ast.AST | None, props: dict | None):
     if isinstance(annotation, ast.Name):
         simple = {"str": texts(), "int": numbers("int"), "float": numbers(), "bool": st.booleans(),
                   "object": _value(st, {"text": texts(), "ints": numbers("int"), "floats": numbers()}, "any", None, [], {}),
-                  "Props": props_strategy(props) if props else None}
+                  "Props": props}
         simple["Any"] = simple["object"]
         return simple.get(annotation.id)
     if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):

@@ -270,18 +270,26 @@ ISLOWER = ("    return /^[a-z]{1,}$/.test(this)", "    return /\\p{Ll}/u.test(th
 ISUPPER = ("    return /^[A-Z]{1,}$/.test(this)", "    return /\\p{Lu}/u.test(this) && !/[\\p{Ll}\\p{Lt}]/u.test(this)")
 ISDIGIT = ("    return this.isdecimal()", "    return /^\\p{Nd}+$/u.test(this)")
 
+# Whitespace is CPython's (str.isspace): \x1c-\x1f and \x85 are, U+FEFF is not, unlike JavaScript's \s, for
+# strip(), lstrip(), rstrip(), isspace() and split().
+WHITESPACE = r"[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+STRIP = ("String.prototype.strip = function () {\n    return this.trim ();\n};",
+         "String.prototype.strip = function () {\n    return this.replace (/^" + WHITESPACE + "+|" + WHITESPACE
+         + "+$/g, '');\n};")
+LSTRIP = (r"    return this.replace (/^\s*/g, '');", "    return this.replace (/^" + WHITESPACE + "*/, '');")
+RSTRIP = (r"    return this.replace (/\s*$/g, '');", "    return this.replace (/" + WHITESPACE + "*$/, '');")
+ISSPACE = (r"    return /^[\s]{1,}$/.test(this)", "    return /^" + WHITESPACE + "+$/.test(this)")
+
 # s.split() of "" gave [""]; s.split(None, 1) joined the rest with the text "/\s+/". Patched in place: the
 # code stays a near copy of rsplit's, which gzip then stores once.
-SPLIT_EMPTY = ("""String.prototype.py_split = function (sep, maxsplit) {
-    if (sep == undefined || sep == null) {
-        sep = /\\s+/;
-        var stripped = this.strip ();""", """String.prototype.py_split = function (sep, maxsplit) {
-    if (sep == undefined || sep == null) {
-        sep = /\\s+/;
-        var stripped = this.strip (); if (!stripped) return [];""")
+SPLIT_EMPTY = ("String.prototype.py_split = function (sep, maxsplit) {\n    if (sep == undefined || sep == null) {\n"
+               "        sep = /\\s+/;\n        var stripped = this.strip ();",
+               "String.prototype.py_split = function (sep, maxsplit) {\n    if (sep == undefined || sep == null) {\n"
+               "        sep = /" + WHITESPACE + "+/;\n        var stripped = this.strip (); if (!stripped) return [];")
 SPLIT_REST = ("            return result.slice (0, maxsplit).concat ([result.slice (maxsplit).join (sep)]);",
               "            return result.slice (0, maxsplit).concat ([typeof sep == 'string' ? result.slice (maxsplit).join "
-              "(sep) : this.trimStart ().replace (RegExp ('^(\\\\S+\\\\s+){' + maxsplit + '}'), '')]);")
+              "(sep) : this.lstrip ().replace (RegExp ('^(' + sep.source.slice (0, -1) + '*[^' + sep.source.slice (1, -2) "
+              "+ ']+' + sep.source + '){' + maxsplit + '}'), '')]);")
 
 # "ab".replace("", "-") gave "a-b" (CPython: "-a-b-"); a count cut the text in the wrong place.
 REPLACE = ("""String.prototype.py_replace = function (old, aNew, maxreplace) {
@@ -313,6 +321,11 @@ function __part__ (text, start, end) {
 }
 """
 
+# str() / repr() of a dict: a data key "constructor" made it "[object Object]", keys such as "__proto__" were
+# left out and keys that look like numbers lost their quotes.
+DICT_REPR = ("                else if (anObject.constructor == Object) {\n                    var result = '{';\n                    var comma = false;\n                    for (var attrib in anObject) {\n                        if (!__specialattrib__ (attrib)) {\n                            if (attrib.isnumeric ()) {\n                                var attribRepr = attrib;\n                            }\n                            else {\n                                var attribRepr = '\\'' + attrib + '\\'';",
+             "                else if (Object.getPrototypeOf (anObject) === Object.prototype) {\n                    var result = '{';\n                    var comma = false;\n                    for (var attrib of Object.keys (anObject)) {\n                        if (true) {\n                            if (false) {\n                                var attribRepr = attrib;\n                            }\n                            else {\n                                var attribRepr = repr (attrib);")
+
 # An exception's repr used str.format, which then came on every page (about 250 B of gzip): concatenation.
 EXCEPTION_REPR = ("""\t\t\treturn '{}{}'.format (self.__class__.__name__, repr (tuple (self.__args__)));
 \t\t}
@@ -332,7 +345,8 @@ RUNTIME_FIXES = tuple((original, _same_lines(original, fixed)) for original, fix
                       (SETPROPERTY, ISINSTANCE, IN, KEYCHECK, CONTAINS, GETDEFAULT, SETDEFAULT, POP, KEYS, ITEMS, VALUES,
                        LEN, MOD, INDEX, GETATTR, ARGS, SORT, SORT_NONE,
                        REVERSED_TEXT, MIN_MAX, ORD, CHR, SLICE_TEXT, FIND,
-                       RFIND, CAPITALIZE, ISALPHA, ISLOWER, ISUPPER, ISDIGIT, SPLIT_EMPTY, SPLIT_REST, REPLACE, EXCEPTION_REPR))
+                       RFIND, CAPITALIZE, ISALPHA, ISLOWER, ISUPPER, ISDIGIT, SPLIT_EMPTY, SPLIT_REST, REPLACE, EXCEPTION_REPR, DICT_REPR,
+                       STRIP, LSTRIP, RSTRIP, ISSPACE))
 
 # The runtime has no ZeroDivisionError; the division fixes raise this one, and compiled modules that
 # name it import it (EXTRA_EXPORTS).

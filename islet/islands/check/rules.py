@@ -147,7 +147,7 @@ RULES = [
     Rule((ast.Delete,), typed.list_delete, "`del` on a list item leaves a hole in JavaScript (or does nothing for a slice)",
          "{fix}"),
     # JavaScript objects list keys that look like array indexes ("7", "2024") first, and int keys become text.
-    Rule(CALL, typed.dict_order, "{method}() lists the keys in a different order in JavaScript (keys that look like "
+    Rule((ast.Call, ast.FormattedValue), typed.dict_order, "{method}() lists the keys in a different order in JavaScript (keys that look like "
                                  "whole numbers, such as \"2024\", come first; int keys become text)",
          "go through `sorted({d}.keys())` (the same order in both), or use widgets.html.keys_of({d}), which gives "
          "the browser's order in both; use text keys"),

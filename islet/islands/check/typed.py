@@ -151,7 +151,14 @@ def list_delete(node, m, r) -> Found:
 
 
 def dict_order(node, m, r) -> Found:
-    """d.keys() / d.values() / d.items() on a dict, unless sorted right away (sorted(d.keys()))."""
+    """d.keys() / d.values() / d.items() on a dict, unless sorted right away (sorted(d.keys())); the text of a
+    dict (str, repr, an f-string), or of a list of dicts."""
+    if isinstance(node, ast.FormattedValue) or _is_builtin_call(node, m, "str", "repr"):
+        value = node.value if isinstance(node, ast.FormattedValue) else (node.args[0] if node.args else None)
+        typed = m.type_of(value) if value is not None else None
+        if typed is not None and ("dict" in typed.kinds or "dict" in typed.items):
+            yield value, {"method": "str" if isinstance(node, ast.FormattedValue) else node.func.id, "d": _name(value)}
+        return
     func = node.func
     if not (isinstance(func, ast.Attribute) and func.attr in ("keys", "values", "items") and not node.args):
         return
