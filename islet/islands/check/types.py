@@ -15,6 +15,7 @@ a few widgets takes a tenth of a second.
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import re
 import tempfile
@@ -136,6 +137,8 @@ def infer(texts: dict[str, str]) -> dict[str, Types]:
             if found is not None and expr.end_line is not None:
                 spans[(expr.line, expr.column, expr.end_line, expr.end_column)] = kind_of(found)
         out[shown] = Types(spans, tuple(_errors(result.errors, shown)))
+    del result
+    gc.collect()   # mypy's trees are cycles the collector rarely reaches on its own: 5 MB more per check without this
     return out
 
 
