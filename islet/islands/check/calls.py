@@ -19,8 +19,7 @@ def keywords(node, m, r) -> Found:
         return
     given = {k.arg for k in node.keywords}
     func = node.func
-    scope = m.scope_of[node]
-    if isinstance(func, ast.Name) and m.lookup(func.id, scope) is None and func.id in ALLOWED_KEYWORDS:
+    if m.builtin_call(node, *ALLOWED_KEYWORDS):
         allowed = ALLOWED_KEYWORDS[func.id]
         if allowed is None or given <= allowed:
             return
@@ -97,7 +96,7 @@ def dict_iteration(node, m, r) -> Found:
     scope = m.scope_of[node]
     if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
         candidates = [node.iter]
-    elif isinstance(node.func, ast.Name) and node.func.id in ITERATING_BUILTINS and m.lookup(node.func.id, scope) is None:
+    elif m.builtin_call(node, *ITERATING_BUILTINS):
         candidates = node.args[1:] if node.func.id in ("map", "filter") else node.args
     elif isinstance(node.func, ast.Attribute) and node.func.attr in ("join", "extend"):
         candidates = node.args[:1]
@@ -232,7 +231,7 @@ def generator_argument(node, m, r) -> Found:
     parent = m.parent.get(node)
     if isinstance(parent, ast.Call) and parent.args and parent.args[0] is node:
         func = parent.func
-        if isinstance(func, ast.Name) and func.id in GENERATOR_TAKERS and m.lookup(func.id, m.scope_of[parent]) is None:
+        if m.builtin_call(parent, *GENERATOR_TAKERS):
             return
         if isinstance(func, ast.Attribute) and func.attr == "join":
             return
@@ -242,7 +241,7 @@ def generator_argument(node, m, r) -> Found:
 def missing_builtin(node, m, r) -> Found:
     """Builtins Transcrypt does not have: the name is undefined in the browser (ReferenceError)."""
     func = node.func
-    if isinstance(func, ast.Name) and func.id in MISSING_BUILTINS and m.lookup(func.id, m.scope_of[node]) is None:
+    if m.builtin_call(node, *MISSING_BUILTINS):
         yield node, {"name": func.id, "fix": MISSING_BUILTINS[func.id]}
 
 

@@ -210,6 +210,11 @@ class Module:
             self._kinds[key] = found
         return self._kinds[key]
 
+    def builtin_call(self, node: ast.AST, *names: str) -> bool:
+        """`node` calls one of Python's builtins `names` (not a function of the module's own by that name)."""
+        return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names \
+            and self.lookup(node.func.id, self.scope_of[node]) is None
+
     def type_of(self, expr: ast.AST) -> Kind | None:
         """What mypy inferred for `expr`, or None when it is not known (no types, or an untyped node)."""
         return None if self.types is None else self.types.of(expr)

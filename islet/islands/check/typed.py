@@ -18,9 +18,12 @@ def _name(expr: ast.AST) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def _is_builtin_call(node: ast.AST, m: Module, *names: str) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names \
-        and m.lookup(node.func.id, m.scope_of[node]) is None
+def _pairs(node: ast.Compare):
+    """(operator, left, right) of each comparison in a chain: `a < b < c` is (<, a, b), (<, b, c)."""
+    return zip(node.ops, [node.left] + node.comparators, node.comparators)
+
+
+TRUTH = "an empty list or dict is true in JavaScript"
 
 
 def decided_by_type(node, m, r) -> Found:
@@ -34,35 +37,34 @@ def decided_by_type(node, m, r) -> Found:
 
 def _typed_positions(node, m: Module):
     if isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
-        yield node.test, "an empty list or dict is true in JavaScript"
+        yield node.test, TRUTH
     elif isinstance(node, ast.comprehension):
         for test in node.ifs:
-            yield test, "an empty list or dict is true in JavaScript"
+            yield test, TRUTH
         yield node.iter, "iterating a dict fails in JavaScript"
     elif isinstance(node, (ast.For, ast.AsyncFor)):
         yield node.iter, "iterating a dict fails in JavaScript"
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        yield node.operand, "an empty list or dict is true in JavaScript"
+        yield node.operand, TRUTH
     elif isinstance(node, ast.BoolOp):
         for value in node.values[:-1]:
-            yield value, "an empty list or dict is true in JavaScript"
+            yield value, TRUTH
     elif isinstance(node, (ast.BinOp, ast.AugAssign)):
         left, right = (node.target, node.value) if isinstance(node, ast.AugAssign) else (node.left, node.right)
-        scope = m.scope_of[node]
         if isinstance(node.op, (ast.Add, ast.Mult)):
             yield left, "`+` and `*` join lists and text differently in JavaScript"
             yield right, "`+` and `*` join lists and text differently in JavaScript"
         elif isinstance(node.op, ast.Mod):
             yield left, "`%` formats text differently in JavaScript"
     elif isinstance(node, ast.Compare):
-        for op, (a, b) in zip(node.ops, zip([node.left] + node.comparators, node.comparators)):
+        for op, a, b in _pairs(node):
             if isinstance(op, (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)) and not _is_none(a) \
                     and not _is_none(b):
                 yield a, "JavaScript compares lists by identity and text with numbers loosely"
                 yield b, "JavaScript compares lists by identity and text with numbers loosely"
     elif isinstance(node, ast.FormattedValue) and node.conversion == -1 and node.format_spec is None:
         yield node.value, "a float is written differently in JavaScript (2.0 is \"2\")"
-    elif _is_builtin_call(node, m, "str") and len(node.args) == 1:
+    elif m.builtin_call(node, "str") and len(node.args) == 1:
         yield node.args[0], "a float is written differently in JavaScript (2.0 is \"2\")"
 
 
@@ -74,15 +76,11 @@ def _is_none(expr: ast.AST) -> bool:
     return isinstance(expr, ast.Constant) and expr.value is None
 
 
-FLOAT_TEXT = "a float is written differently in JavaScript (2.0 is \"2\", 1e16 is \"10000000000000000\")"
-
-
 def float_text(node, m, r) -> Found:
     """str(x), f"{x}" and "…" + str(…) where x can be a float (or a list of them)."""
-    scope = m.scope_of[node]
     if isinstance(node, ast.FormattedValue):
         value = node.value if node.conversion in (-1, ord("s")) and node.format_spec is None else None
-    elif _is_builtin_call(node, m, "str") and len(node.args) == 1:
+    elif m.builtin_call(node, "str") and len(node.args) == 1:
         value = node.args[0]
     else:
         value = None
@@ -107,7 +105,7 @@ def join_text(node, m, r) -> Found:
 
 def isinstance_int(node, m, r) -> Found:
     """isinstance(x, int) is True for 2.0 in JavaScript (numbers are one type)."""
-    if _is_builtin_call(node, m, "isinstance") and len(node.args) == 2:
+    if m.builtin_call(node, "isinstance") and len(node.args) == 2:
         classes = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
         names = {c.id for c in classes if isinstance(c, ast.Name)}
         typed = m.type_of(node.args[0])
@@ -119,7 +117,7 @@ def isinstance_int(node, m, r) -> Found:
 def membership(node, m, r) -> Found:
     """`(1, 2) in pairs`: JavaScript looks for that very tuple object, not an equal one."""
     scope = m.scope_of[node]
-    for op, (a, b) in zip(node.ops, zip([node.left] + node.comparators, node.comparators)):
+    for op, a, b in _pairs(node):
         if isinstance(op, (ast.In, ast.NotIn)) and m.kinds(a, scope) & CONTAINERS \
                 and m.kinds(b, scope) & (CONTAINERS - {"dict"}):
             yield a, {"op": "in" if isinstance(op, ast.In) else "not in"}
@@ -128,7 +126,7 @@ def membership(node, m, r) -> Found:
 def mixed_equality(node, m, r) -> Found:
     """`"1" == 1` is true in JavaScript (loose equality), False in CPython."""
     scope = m.scope_of[node]
-    for op, (a, b) in zip(node.ops, zip([node.left] + node.comparators, node.comparators)):
+    for op, a, b in _pairs(node):
         if isinstance(op, (ast.Eq, ast.NotEq)):
             ka, kb = m.kinds(a, scope), m.kinds(b, scope)
             if ("str" in ka and kb & NUMBERS) or ("str" in kb and ka & NUMBERS):
@@ -149,11 +147,10 @@ def list_delete(node, m, r) -> Found:
                 yield target, {"fix": f"use `{base}.pop({ast.unparse(target.slice)})`"}
 
 
-
 def dict_order(node, m, r) -> Found:
     """d.keys() / d.values() / d.items() on a dict, unless sorted right away (sorted(d.keys())); the text of a
     dict (str, repr, an f-string), or of a list of dicts."""
-    if isinstance(node, ast.FormattedValue) or _is_builtin_call(node, m, "str", "repr"):
+    if isinstance(node, ast.FormattedValue) or m.builtin_call(node, "str", "repr"):
         value = node.value if isinstance(node, ast.FormattedValue) else (node.args[0] if node.args else None)
         typed = m.type_of(value) if value is not None else None
         if typed is not None and ("dict" in typed.kinds or "dict" in typed.items):
@@ -165,7 +162,7 @@ def dict_order(node, m, r) -> Found:
     if m.kind(func.value, m.scope_of[node]) != "dict" or m.browser_value(func.value, m.scope_of[node]):
         return
     parent = m.parent.get(node)
-    if func.attr == "keys" and _is_builtin_call(parent, m, "sorted", "len"):
+    if func.attr == "keys" and m.builtin_call(parent, "sorted", "len"):
         return
     yield node, {"method": func.attr, "d": _name(func.value)}
 
@@ -184,7 +181,7 @@ def prototype_name(node, m, r) -> Found:
     """hasattr / getattr / setattr with such a name, or an attribute of that name on an object of one's own
     (an attribute `length` on one too: len() would read it)."""
     if isinstance(node, ast.Call):
-        if _is_builtin_call(node, m, "hasattr", "getattr", "setattr") and len(node.args) >= 2 \
+        if m.builtin_call(node, "hasattr", "getattr", "setattr") and len(node.args) >= 2 \
                 and isinstance(node.args[1], ast.Constant) and node.args[1].value in PROTOTYPE_NAMES:
             yield node.args[1], {"name": node.args[1].value, "what": "hasattr() always finds it, getattr() gives "
                                                                      "JavaScript's"}

@@ -25,7 +25,6 @@ from pathlib import Path
 from .source import executable_view, skip_ranges
 
 CONTAINERS = frozenset({"list", "tuple", "dict", "set"})
-ANY = frozenset({"any"})
 # PROP_TYPES (islet.islands.registry) as Python annotations, for the Props TypedDict.
 PROP_ANNOTATIONS = {"str": "str", "int": "int", "float": "float", "bool": "bool", "list": "list[Any]",
                     "dict": "dict[str, Any]", "data": "Any", "any": "Any"}
@@ -48,9 +47,6 @@ class Kind:
     @property
     def unknown(self) -> bool:
         return "any" in self.kinds
-
-
-UNKNOWN = Kind(ANY, ANY)
 
 
 class Types:
