@@ -6,8 +6,12 @@ subclass holding one or more problems; the build prints them all and exits 1.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +67,41 @@ class ContentError(IsletError):
 
 class ToolMissingError(IsletError):
     """An external program islet needs is not installed."""
+
+
+class LimitError(IsletError):
+    """An input asked for more than a limit allows (time, size, depth): see ISLET_LIMITS in islet.settings."""
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised inside code that ran past its `time_limit`. A BaseException, so that the code being
+    stopped (a widget's render(), a content template) cannot swallow it with `except Exception`."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Raise `TimeLimitExceeded` in the block after `seconds` of wall-clock time.
+
+    A SIGALRM timer, so it needs the main thread of its process (where builds, and their forked
+    helpers, run); elsewhere the block runs without a limit. Nested limits keep the outer one's timer."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
+    started = time.monotonic()
+
+    def expired(signum, frame):
+        raise TimeLimitExceeded(f"still running after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left else seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer_left:        # an enclosing limit goes on counting from where it was
+            signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.monotonic() - started), 0.001))
 
 
 def shown_path(path: Path, root: Path) -> str:

@@ -24,6 +24,19 @@ class JsBudget:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """ISLET_LIMITS: what one input may ask of a build. Content and data come from many hands (pull requests,
+    exports): past a limit the build stops with a message naming the file, instead of hanging or eating memory."""
+    data_bytes: int = 10 * 1024 * 1024   # size of one file in content/data/
+    data_depth: int = 64                 # nesting of lists and mappings in one data file
+    data_values: int = 1_000_000         # values in one data file, YAML aliases expanded
+    widget_rows: int = 5_000             # items in any list given to a widget (rows of a table, points of a chart)
+    render_seconds: float = 10           # one widget render()
+    template_seconds: float = 10         # the Jinja of one article or page body
+    template_bytes: int = 5 * 1024 * 1024  # what the Jinja of one body may output
+
+
+@dataclass(frozen=True)
 class IsletSettings:
     content: Path          # Pelican's PATH
     output: Path           # Pelican's OUTPUT_PATH
@@ -37,6 +50,7 @@ class IsletSettings:
     js_budget: JsBudget    # gzip bytes of JavaScript a page with widgets may load
     theme_toggle: bool     # put the light/dark toggle in every page's header
     precompress: bool      # write .br/.gz beside each text file (for a CDN or the nginx preview)
+    limits: Limits = Limits()
 
     @property
     def css_dir(self) -> Path:
@@ -82,12 +96,18 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
     precompress = settings.get("ISLET_PRECOMPRESS", False)
     if not isinstance(precompress, bool):
         bad("ISLET_PRECOMPRESS", precompress, "True or False")
+    limits = settings.get("ISLET_LIMITS", {})
+    names = Limits.__dataclass_fields__
+    if not (isinstance(limits, dict) and set(limits) <= set(names)
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in limits.values())):
+        bad("ISLET_LIMITS", limits, f"a dict of positive numbers with keys among {', '.join(names)}")
+        limits = {}
     if problems:
         raise SettingsError(problems)
     return IsletSettings(content=content, output=Path(settings["OUTPUT_PATH"]), theme=Path(settings["THEME"]),
                          data_dir=content / data, root=root, origin=str(origin), strict=strict,
                          cache_dir=cache, node_modules=node_modules, js_budget=JsBudget(**budget),
-                         theme_toggle=toggle, precompress=precompress)
+                         theme_toggle=toggle, precompress=precompress, limits=Limits(**limits))
 
 
 def processes() -> int:
