@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import jinja2
 from markupsafe import Markup
 from pelican import signals
 from pelican.contents import Article, Page
@@ -28,6 +27,7 @@ from islet.content.data import load_data
 from islet.content.embed import Islands
 from islet.content.front_matter import front_matter_line
 from islet.content.reader import IsletMarkdownReader, quicker_pelican
+from islet.content.sandbox import ContentSandbox
 from islet.errors import ContentError, Problem, shown_path
 from islet.islands import check, hydrate, scripts, theme_script
 from islet.islands.registry import Widget, discover
@@ -77,15 +77,14 @@ def on_initialized(pelican) -> None:
     current = Run(config, findings)
     data = load_data(config.data_dir, config.root)
     widgets = current.widgets = prepare_widgets(config, pelican.settings.get("ISLET_INPUTS"))
-    islands = Islands(widgets, data)
+    islands = Islands(widgets, data, limits=config.limits)
     current.css = theme_css(config.css_dir)
     pelican.settings.setdefault("JINJA_GLOBALS", {})
     pelican.settings["JINJA_GLOBALS"].update(data=data, islet_css=Markup(current.css),
                                              widget=islands.template_global())
     IsletMarkdownReader.islands = islands if widgets else None
     pelican.settings["SITE_ORIGIN"] = config.origin
-    IsletMarkdownReader.env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
-                                                 keep_trailing_newline=True)
+    IsletMarkdownReader.env = ContentSandbox(config.limits)
     IsletMarkdownReader.context = {"data": data}
     IsletMarkdownReader.templates = config.templates
     IsletMarkdownReader.root = config.root

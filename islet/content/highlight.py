@@ -26,6 +26,23 @@ def install() -> None:
     if not hasattr(codehilite.get_lexer_by_name, "shared"):
         codehilite.get_lexer_by_name = _shared(codehilite.get_lexer_by_name, faster)
         codehilite.get_formatter_by_name = _shared(codehilite.get_formatter_by_name)
+        codehilite.highlight = _with_values(codehilite.highlight)
+
+
+def _with_values(highlight):
+    """Code shows the text of a ``{{ value }}`` (islet.content.sandbox.VALUES), not its placeholder, which
+    the lexer would cut into tokens."""
+    from markdown.util import HTML_PLACEHOLDER
+
+    from .sandbox import VALUES
+
+    placeholder = re.compile(HTML_PLACEHOLDER % r"\d+")
+
+    def with_values(code: str, lexer, formatter, *args):
+        if "\x02" in code:
+            code = placeholder.sub(lambda m: VALUES.get(m[0], m[0]), code)
+        return highlight(code, lexer, formatter, *args)
+    return with_values
 
 
 def _shared(make, prepare=lambda made: made, limit: int = 256):

@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import jinja2
+import jinja2.sandbox
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup, escape
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from islet.errors import ContentError, IsletError, Problem, shown_path
+from islet.errors import ContentError, IsletError, LimitError, Problem, TimeLimitExceeded, shown_path
 
-from . import highlight
+from . import highlight, sandbox
+from .sandbox import ContentSandbox, OutputTooLarge
 from .front_matter import check_source, parse_date
 
 
@@ -59,29 +62,53 @@ def quicker_pelican() -> None:
 
 
 class JinjaBody(Preprocessor):
-    """Render the Markdown body (front matter already removed) as a Jinja template."""
+    """Render the Markdown body (front matter already removed) as a Jinja template, in the content sandbox.
 
-    def __init__(self, md, env: jinja2.Environment, context: Mapping[str, Any], shown: str, offset: int):
+    The value of every ``{{ }}`` is escaped and put in Markdown's stash of raw HTML: Markdown sees a
+    placeholder, never the value, so text from a data file cannot become a link, an attribute list or a
+    widget block. The placeholders' texts go to `sandbox.VALUES` for code blocks and widget props."""
+
+    def __init__(self, md, env: ContentSandbox, context: Mapping[str, Any], shown: str, offset: int):
         # `offset` is the line of the blank line ending the front matter: body line 1 is offset + 1.
         super().__init__(md)
         self.env, self.context, self.shown, self.offset = env, context, shown, offset
 
     def run(self, lines: list[str]) -> list[str]:
+        sandbox.VALUES.clear()
         source = "\n".join(lines)
         if "{{" not in source and "{%" not in source and "{#" not in source:
             return lines
         offset = self.offset
         try:
-            return self.env.from_string(source).render(self.context).split("\n")
+            return self.env.render_body(source, self.context, self.placeholder).split("\n")
         except jinja2.TemplateSyntaxError as error:
             raise ContentError(Problem(self.shown, offset + (error.lineno or 1), f"template syntax: {error.message}",
                                        "fix the {{ }} / {% %} expression, or wrap literal braces in {% raw %}…{% endraw %}")) from None
         except jinja2.UndefinedError as error:
             raise ContentError(Problem(self.shown, offset + _template_line(), f"{error.message}",
                                        "check the name against the files in content/data/ (data.<file name>.<key>)")) from None
+        except jinja2.sandbox.SecurityError as error:
+            raise ContentError(Problem(self.shown, offset + _template_line(), f"not allowed in content: {error}",
+                                       "content templates may read data and loop over it; build anything else "
+                                       "in a widget or the theme")) from None
+        except (TimeLimitExceeded, MemoryError, OutputTooLarge) as error:
+            what = {MemoryError: "the template needs too much memory"}.get(type(error), str(error))
+            line = getattr(error, "template_line", None) or _template_line()
+            raise LimitError(Problem(self.shown, offset + line, f"{what}",
+                                     "make the loops on this page smaller, or raise ISLET_LIMITS['template_seconds'] / "
+                                     "['template_bytes'] in pelicanconf.py")) from None
         except Exception as error:  # an expression failed, e.g. a filter on the wrong type
             raise ContentError(Problem(self.shown, offset + _template_line(), f"{type(error).__name__}: {error}",
                                        "fix the {{ }} expression on this line")) from None
+
+    def placeholder(self, value: Any) -> Markup:
+        text = str(value).translate(_PLACEHOLDER_MARKS)     # (a value cannot pose as a placeholder)
+        key = self.md.htmlStash.store(str(escape(text)) if not hasattr(value, "__html__") else text)
+        sandbox.VALUES[key] = text
+        return Markup(key)
+
+
+_PLACEHOLDER_MARKS = str.maketrans("", "", "\x02\x03")    # what Markdown's placeholders start and end with
 
 
 class AlignClasses(Treeprocessor):
@@ -141,7 +168,7 @@ class IsletMarkdownReader(MarkdownReader):
     """Pelican's Markdown reader plus our front-matter check and the Jinja body stage."""
 
     # Set by the plugin once per build: the Jinja environment, its context and the theme's templates.
-    env: jinja2.Environment | None = None
+    env: ContentSandbox | None = None
     context: Mapping[str, Any] = {}
     templates: set[str] = set()
     root: Path = Path(".")

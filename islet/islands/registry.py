@@ -59,7 +59,7 @@ def discover(site_root: Path) -> dict[str, Widget]:
         try:
             module = importlib.import_module(f"widgets.{path.stem}")
         except Exception as error:  # the author's widget failed to import under CPython
-            line = getattr(error, "lineno", 0) or _traceback_line(error, path)
+            line = getattr(error, "lineno", 0) or traceback_line(error, path)
             problems.append(Problem(shown, line, f"cannot import: {type(error).__name__}: {error}",
                                     "fix the error; widgets must import cleanly under CPython"))
             continue
@@ -161,7 +161,8 @@ def lookup_data(data: Mapping[str, Any], reference: str, where: tuple[str, int],
     return node
 
 
-def _traceback_line(error: BaseException, path: Path) -> int:
+def traceback_line(error: BaseException, path: Path) -> int:
+    """The last line of `path` that `error` went through (0 if none)."""
     tb, line = error.__traceback__, 0
     while tb is not None:
         if Path(tb.tb_frame.f_code.co_filename) == path:

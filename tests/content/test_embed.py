@@ -107,3 +107,53 @@ def test_misdeclared_widgets_are_reported(site):
     assert "is declared as 'str'" in found[("widgets/broken.py", 0)]
     assert "no mount" in found[("widgets/nomount.py", 0)]
     assert "ValueError: boom" in found[("widgets/crash.py", 3)]
+
+
+# --- limits: a widget's render() and props are bounded -----------------------------------------------------
+
+def test_a_render_that_never_returns_is_stopped_with_its_line(site):
+    from islet.errors import LimitError
+    from islet.settings import Limits
+
+    (site / "widgets" / "stuck.py").write_text(
+        'PROPS = {}\n\ndef render(props):\n    n = 0\n    while True:\n        n += 1\n    return ""\n\n'
+        "def mount(root, props):\n    pass\n")
+    islands = Islands(discover(site), {}, {}, limits=Limits(render_seconds=0.3))
+    with pytest.raises(LimitError) as caught:
+        islands.island("stuck", {}, "visible", ("content/a.md", 7))
+    assert re.match(r"content/a.md:7: widget 'stuck': render\(\) did not finish within 0.3 s \(it was at line [56]\) "
+                    "— fix render\\(\\) in ", str(caught.value)), str(caught.value)
+
+
+def test_a_render_catching_everything_is_still_stopped(site):
+    from islet.errors import LimitError
+    from islet.settings import Limits
+
+    (site / "widgets" / "stubborn.py").write_text(
+        'PROPS = {}\n\ndef render(props):\n    while True:\n        try:\n            while True:\n                pass\n'
+        "        except Exception:\n            pass\n\ndef mount(root, props):\n    pass\n")
+    with pytest.raises(LimitError):
+        Islands(discover(site), {}, {}, limits=Limits(render_seconds=0.3)).island("stubborn", {}, "visible", ("a.md", 1))
+
+
+def test_render_returning_none_is_an_error_not_the_text_none(site):
+    (site / "widgets" / "silent.py").write_text(
+        'PROPS = {}\n\ndef render(props):\n    html = "<p>x</p>"\n\ndef mount(root, props):\n    pass\n')
+    with pytest.raises(WidgetError) as caught:
+        Islands(discover(site), {}, {}).island("silent", {}, "visible", ("content/a.md", 3))
+    assert "render() returned NoneType, not HTML text" in str(caught.value)
+
+
+@pytest.mark.parametrize("rows, nested", [(6, False), (6, True)])
+def test_props_longer_than_the_limit_are_refused(site, rows, nested):
+    from islet.errors import LimitError
+    from islet.settings import Limits
+
+    table = [{"a": i} for i in range(rows)]
+    data = freeze({"t": {"inner": table} if nested else table})
+    islands = Islands(discover(site), data, {}, limits=Limits(widget_rows=5))
+    with pytest.raises(LimitError) as caught:
+        islands.island("demo", {"rows": "t"}, "visible", ("content/a.md", 2))
+    assert "prop 'rows' of widget 'demo' holds 6 items; a widget shows at most 5" in str(caught.value)
+    small = Islands(discover(site), freeze({"t": table[:5]}), {}, limits=Limits(widget_rows=5))
+    assert "<p>Table:5</p>" in small.island("demo", {"rows": "t"}, "visible", ("content/a.md", 2))
