@@ -157,6 +157,8 @@ def markdown_filter(value: Any) -> Markup:
     import markdown
 
     html = markdown.markdown(str(escape(value)), output_format="html5")   # raw HTML is text once escaped
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]                    # one paragraph: inline, so it fits in a sentence or a table cell
     return Markup(re.sub(r'(href|src)="(?!https?:|mailto:|/|#|\.|[\w-]+(?:/|\.html|"))[^"]*"', r'\1="#"', html))
 
 

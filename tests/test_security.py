@@ -1,0 +1,118 @@
+"""The security model end to end (README, "Security model"): content and data come from strangers.
+
+Real builds of a site of its own (never the demo's content). An article's Jinja cannot run code or read
+secrets; data values reach every page as text, which Chromium shows as text *without* the CSP of ``_headers``
+(escaping must hold on its own; the CSP is defence in depth)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from support.browser import LocalServer, open_page
+from support.site import make_site
+
+ARTICLE = "Title: {title}\nDate: 2026-0{n}-01\nSummary: {summary}\n\n{body}\n"
+
+HOSTILE = {
+    "link": "[read more](javascript:alert(document.domain))",
+    "attrs": "![logo](x.png){: onerror=alert(1) }",
+    "html": "<img src=x onerror=alert(2)><script>alert(3)</script>",
+    "fence": "```widget table\nrows: data.evil.rows\ncaption: injected\n```",
+    "autolink": "<javascript:alert(4)>",
+    "reference": "[x]\n\n[x]: javascript:alert(5)",
+    "quote": "\" onmouseover=\"alert(6)",
+}
+
+BODY = """Intro {{ data.evil.link }} and {{ data.evil.attrs }}.
+
+| name | value |
+|---|---|
+{% for key, value in data.evil.items()|sort %}| {{ key }} | {{ value }} |
+{% endfor %}
+
+## {{ data.evil.html }}
+
+* {{ data.evil.fence }}
+* [{{ data.evil.quote }}](https://example.org/)
+
+{{ data.evil.reference }} {{ data.evil.autolink }}
+
+Formatted on request: {{ data.evil.link|markdown }}
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    data = {**HOSTILE, "rows": [{"a": 1}]}
+    site = make_site(tmp_path_factory.mktemp("hostile"), {
+        "content/data/evil.json": json.dumps(data),
+        "content/articles/hostile.md": ARTICLE.format(title="Hostile data", n=1, summary="Data from a stranger.",
+                                                      body=BODY),
+        "content/articles/plain.md": ARTICLE.format(title="Plain", n=2, summary="A plain article.",
+                                                    body="Nothing to see."),
+    })
+    built = site.build()
+    assert built.code == 0, built.stderr
+    (site.root / "build" / "_headers").unlink()       # no CSP: escaping must hold on its own
+    return site
+
+
+def test_hostile_data_is_inert_text_in_chromium_without_the_csp(hostile_site, chromium):
+    dialogs = []
+    with LocalServer(hostile_site.root / "build") as server:
+        for path in ("articles/hostile-data.html", ""):
+            context, page, watch = open_page(chromium, server, path, prepare=lambda p: p.on(
+                "dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
+            try:
+                assert watch.response.headers.get("content-security-policy") is None
+                page.wait_for_timeout(300)
+                found = page.evaluate("""() => ({
+                    handlers: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
+                        .filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name)),
+                    scripts: [...document.querySelectorAll('a[href^="javascript" i], img[src="x"], img[src="x.png"]')]
+                        .map(e => e.outerHTML),
+                    islands: document.querySelectorAll('[data-islet]').length,
+                    text: document.body.innerText,
+                })""")
+            finally:
+                context.close()
+            assert found["handlers"] == [] and found["scripts"] == [] and found["islands"] == 0, found
+            if path:
+                for value in ("[read more](javascript:alert(document.domain))", "{: onerror=alert(1) }",
+                              "<script>alert(3)</script>", "rows: data.evil.rows", "\" onmouseover=\"alert(6)"):
+                    assert value in found["text"]
+    assert dialogs == []
+
+
+def test_the_formatted_value_is_formatted_but_its_link_is_neutral(hostile_site):
+    page = (hostile_site.root / "build" / "articles" / "hostile-data.html").read_text()
+    assert 'Formatted on request: <a href="#">read more</a></p>' in page
+    assert "javascript:" not in page.replace("(javascript:alert(document.domain))", "").replace(
+        "javascript:alert(4)", "").replace("javascript:alert(5)", "")
+
+
+PAYLOADS = [
+    ("{{ cycler.__init__.__globals__.os.popen('touch MARKER').read() }}", "not allowed in content"),
+    ("{{ lipsum.__globals__['os'].environ['ISLET_TEST_SECRET'] }}", "is undefined"),
+    ("{{ ''.__class__.__mro__[1].__subclasses__()|length }}", "not allowed in content"),
+    ("{% for i in range(10**12) %}{% endfor %}", "Range too big"),
+]
+
+
+@pytest.mark.parametrize("payload, why", PAYLOADS)
+def test_an_article_cannot_run_code_or_read_secrets(payload, why, tmp_path):
+    site = make_site(tmp_path, {"content/articles/a.md": ARTICLE.format(title="A", n=1, summary="s", body="Fine.")})
+    assert site.build().code == 0
+    before = (tmp_path / "build" / "index.html").read_bytes()
+    (tmp_path / "content/articles/a.md").write_text(ARTICLE.format(title="A", n=1, summary="s",
+                                                                    body=f"Fine.\n\n{payload}"))
+    run = subprocess.run([sys.executable, "-m", "islet", "build", "--root", str(tmp_path)], capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path, env={**os.environ, "ISLET_TEST_SECRET": "s3cr3t"})
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.startswith("content/articles/a.md:7: ") and why in run.stderr, run.stderr
+    assert not (tmp_path / "MARKER").exists() and "s3cr3t" not in run.stderr + run.stdout
+    assert (tmp_path / "build" / "index.html").read_bytes() == before
