@@ -127,6 +127,27 @@ class AlignClasses(Treeprocessor):
                 cell.set("class", (cell.get("class", "") + " align-" + match[1]).strip())
 
 
+class SafeAttributes(Treeprocessor):
+    """No ``on…`` handler and no ``javascript:`` / ``vbscript:`` / ``data:`` URL on an element Markdown made
+    (links, images, attribute lists ``{: … }``): a Markdown source is not trusted. Raw HTML is not in this
+    tree (Markdown stashes it) and passes through as in Pelican."""
+
+    URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "cite", "background", "xlink:href"}
+
+    def run(self, root):
+        for element in root.iter():
+            for name in [n for n in element.attrib if n.lower().startswith("on")]:
+                del element.attrib[name]
+            for name in [n for n in element.attrib if n.lower() in self.URL_ATTRIBUTES]:
+                if _UNSAFE_URL.match(element.attrib[name]):
+                    del element.attrib[name]
+
+
+# A scheme that runs script or smuggles a document; browsers skip control characters and spaces in a scheme.
+_UNSAFE_URL = re.compile(r"[\x00-\x20]*(?:j[\t\n\r]*a[\t\n\r]*v[\t\n\r]*a[\t\n\r]*s[\t\n\r]*c[\t\n\r]*r[\t\n\r]*i"
+                         r"[\t\n\r]*p[\t\n\r]*t|vbscript|data)[\t\n\r]*:", re.IGNORECASE)
+
+
 def _template_line() -> int:
     """The template line being rendered when the current exception was raised (Jinja keeps it in the traceback)."""
     tb, line = sys.exc_info()[2], 0
@@ -187,6 +208,7 @@ class IsletMarkdownReader(MarkdownReader):
         self._md.preprocessors.register(
             JinjaBody(self._md, self.env, self.context, shown, body_starts), "islet-jinja", 26)
         self._md.treeprocessors.register(AlignClasses(self._md), "islet-align", 0)
+        self._md.treeprocessors.register(SafeAttributes(self._md), "islet-safe-attributes", 0.5)
         if self.islands is not None:
             from .embed import WidgetFences
 

@@ -236,3 +236,24 @@ def test_the_markdown_filter_formats_but_keeps_links_and_html_safe(tmp_path):
     assert "<strong>bold</strong>" in out and 'href="https://example.org"' in out
     assert "javascript:" not in out and "<img src=x" not in out
     assert not re.search(r"<\w+[^>]*\son\w+=", out)
+
+
+# --- Markdown's own elements carry no script ----------------------------------------------------------------
+
+@pytest.mark.parametrize("source", [
+    "[x](javascript:alert(1))", "[x](JaVaScRiPt:alert(1))", "[x]( javascript:alert(1))", "[x](vbscript:x)",
+    "[x](data:text/html,<script>alert(1)</script>)", "![i](javascript:alert(1))", "<javascript:alert(1)>",
+    "[x][r]\n\n[r]: javascript:alert(1)", "![logo](x.png){: onerror=alert(1) }", "Para\n{: onclick=alert(1) }",
+    "# H {: onmouseover=alert(1) }",
+])
+def test_markdown_in_a_source_makes_no_handler_and_no_script_url(source, tmp_path):
+    out = read(tmp_path, source + "\n")
+    tags = re.findall(r"<(\w+)([^>]*)>", out)
+    assert not any(re.search(r"\son\w+=", attrs) for _, attrs in tags), out
+    assert not any(re.search(r'(href|src)="\s*(javascript|vbscript|data):', attrs, re.I) for _, attrs in tags), out
+
+
+def test_ordinary_links_and_attributes_are_kept(tmp_path):
+    out = read(tmp_path, "[a](https://example.org/x) [b](/p/) [c](#top) ![i](img.png){: .wide #pic }\n")
+    assert 'href="https://example.org/x"' in out and 'href="/p/"' in out and 'href="#top"' in out
+    assert 'src="img.png"' in out and 'class="wide"' in out and 'id="pic"' in out
