@@ -116,3 +116,64 @@ def test_an_article_cannot_run_code_or_read_secrets(payload, why, tmp_path):
     assert run.stderr.startswith("content/articles/a.md:7: ") and why in run.stderr, run.stderr
     assert not (tmp_path / "MARKER").exists() and "s3cr3t" not in run.stderr + run.stdout
     assert (tmp_path / "build" / "index.html").read_bytes() == before
+
+
+# --- widgets: bounded in time and in size, end to end ------------------------------------------------------
+
+STUCK = '''"""A widget whose render() never returns."""
+PROPS = {"label": ["str", "x"]}
+
+
+def render(props: "Props") -> str:
+    count = 0
+    while count >= 0:
+        count = count + 1
+    return "<p>" + props["label"] + "</p>"
+
+
+def mount(root: "Any", props: "Props") -> None:
+    pass
+'''
+
+
+def limited_site(tmp_path, limits: dict, body: str, files: dict | None = None):
+    site = make_site(tmp_path, {"content/articles/a.md": ARTICLE.format(title="A", n=1, summary="s", body="Fine."),
+                                **(files or {})})
+    with open(tmp_path / "pelicanconf.py", "a") as settings:
+        settings.write(f"\nISLET_LIMITS = {limits!r}\n")
+    assert site.build().code == 0
+    before = (tmp_path / "build" / "index.html").read_bytes()
+    (tmp_path / "content/articles/a.md").write_text(ARTICLE.format(title="A", n=1, summary="s", body=body))
+    return site, before
+
+
+def test_a_widget_render_that_never_returns_fails_the_build_at_its_use(tmp_path):
+    site, before = limited_site(tmp_path, {"render_seconds": 1}, "Fine.\n\n```widget stuck\nlabel: y\n```",
+                                {"widgets/stuck.py": STUCK})
+    built = site.build()
+    assert built.code == 1 and "Traceback" not in built.stderr
+    assert built.lines[0].startswith("content/articles/a.md:7: widget 'stuck': render() did not finish within 1 s "
+                                     "(it was at line "), built.stderr
+    assert "ISLET_LIMITS['render_seconds']" in built.lines[0] and len(built.lines) == 2
+    assert (tmp_path / "build" / "index.html").read_bytes() == before
+
+
+def test_a_table_of_more_rows_than_allowed_fails_the_build(tmp_path):
+    rows = "name,n\n" + "".join(f"r{i},{i}\n" for i in range(30))
+    site, before = limited_site(tmp_path, {"widget_rows": 20}, "Fine.\n\n```widget table\nrows: data.big\n```",
+                                {"content/data/big.csv": rows})
+    built = site.build()
+    assert built.code == 1 and "Traceback" not in built.stderr
+    assert built.lines[0] == ("content/articles/a.md:7: prop 'rows' of widget 'table' holds 30 items; a widget shows "
+                              "at most 20 — show a summary or the top rows (a smaller data file), split it over pages, "
+                              "or raise ISLET_LIMITS['widget_rows'] in pelicanconf.py"), built.stderr
+    assert (tmp_path / "build" / "index.html").read_bytes() == before
+
+
+def test_a_body_template_over_its_time_fails_the_build_at_its_line(tmp_path):
+    site, before = limited_site(tmp_path, {"template_seconds": 1}, "Fine.\n\n{% for i in range(100000) %}"
+                                "{% for j in range(100000) %}{% endfor %}{% endfor %}")
+    built = site.build()
+    assert built.code == 1 and "Traceback" not in built.stderr
+    assert built.lines[0].startswith("content/articles/a.md:7: still running after 1 s — "), built.stderr
+    assert (tmp_path / "build" / "index.html").read_bytes() == before
