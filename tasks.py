@@ -45,8 +45,10 @@ def rebuild(c, production=False, strict=False):
 @task(help={"host": "address to bind (default 127.0.0.1)", "port": "port (default 8000)"})
 def serve(c, host="127.0.0.1", port=8000):
     """Serve build/ over HTTP on 127.0.0.1:8000 (build first if there is nothing to serve)."""
+    from islet.build.swap import recover
     from islet.dev.serve import serve as serve_folder
 
+    recover(ROOT, OUTPUT)            # a build killed mid-swap: its previous output back first
     if not (ROOT / OUTPUT / "index.html").is_file():
         build(c)
     serve_folder(ROOT / OUTPUT, host, int(port))

@@ -5,6 +5,10 @@
 
 The previous output is never touched by a failing build: Pelican writes into a
 temporary sibling folder (same file system, so the final swap is two renames).
+A build holds the site folder's lock (`site_lock`): a second build in the same
+folder waits for the first (saying so once), at most `LOCK_WAIT` seconds. Under
+the lock, a build first finishes what a killed one left (`recover`): a swap cut
+between its two renames is undone, every other ``.build-*`` folder is deleted.
 Pelican's own warnings are captured and turned into problems; in strict mode any
 warning fails the build. The plugin (islet.plugin) files what it finds into the `Findings`
 the driver hands it through Pelican's settings (``ISLET_FINDINGS``), as it hands it the
@@ -15,7 +19,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from islet.errors import IsletError, Problem, shown_path
+
+from .swap import recover_locked, site_lock, swap
 
 
 class BuildFailed(IsletError):
@@ -78,15 +83,22 @@ class _Capture(logging.Handler):
 
 
 def build(plan: BuildPlan) -> BuildResult:
-    from .fingerprint import Inputs, State, paths_of
-
-    started = time.perf_counter()
+    """Build `plan` under the site folder's lock, once what a killed build left is put right (`recover`)."""
     root = plan.root.resolve()
     settings_path = root / plan.settings_file
     if not settings_path.is_file():
         raise BuildFailed(Problem(plan.settings_file, 0, "settings file not found",
                                   "run this from the site folder, or pass --settings path/to/pelicanconf.py"))
     output = root / plan.output
+    with site_lock(root):
+        recover_locked(root, output)
+        return _build(plan, root, settings_path, output)
+
+
+def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> BuildResult:
+    from .fingerprint import Inputs, State, paths_of
+
+    started = time.perf_counter()
     # Every input hashed (before Pelican is even imported): when nothing changed since the last
     # build of this output, stop here. The settings file is an input, so its folders are the last ones.
     options = {"strict": plan.strict, "settings": plan.settings_file, "precompress": plan.precompress}
@@ -102,7 +114,8 @@ def build(plan: BuildPlan) -> BuildResult:
 
     from . import incremental
 
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=root))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".build-{output.name}.new-", dir=output.parent))
     override = {"OUTPUT_PATH": str(staging), "ISLET_ROOT": str(root), "ISLET_CONFIG_FILE": plan.settings_file}
     if plan.strict is not None:
         override["ISLET_STRICT"] = plan.strict
@@ -147,7 +160,7 @@ def build(plan: BuildPlan) -> BuildResult:
             raise BuildFailed(problems)
         pages = sum(1 for _ in staging.rglob("*.html"))
         State.forget(root, output)                    # while build/ is being replaced, it matches no state
-        _swap(staging, output)
+        swap(staging, output)
         report = findings.report
         if incremental.session is not None:
             report.append(incremental.session.summary())
@@ -186,28 +199,6 @@ def build_and_report(plan: BuildPlan) -> bool:
         return True
     print(f"Built {result.pages} pages into {plan.output}/ in {result.seconds:.1f} s.")
     return True
-
-
-def _swap(staging: Path, output: Path) -> None:
-    """Put the new build in place. The old one is renamed aside first, then deleted by a process of its
-    own: deleting thousands of files takes longer than the rest of a small rebuild, and nobody waits for it."""
-    old = None
-    if output.exists():
-        old = output.with_name(f".build-old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        output.rename(old)
-    staging.rename(output)
-    if old is not None:
-        _delete_later(old)
-
-
-def _delete_later(folder: Path) -> None:
-    rm = shutil.which("rm")
-    if rm is None:
-        shutil.rmtree(folder, ignore_errors=True)
-        return
-    subprocess.Popen([rm, "-rf", "--", str(folder)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def _logged(record: logging.LogRecord, root: Path) -> Problem:

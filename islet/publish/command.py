@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from islet.build.swap import recover_locked, site_lock
 from islet.errors import IsletError, Problem, print_problems
 
 from .plan import DEFAULT_MAX_DELETES, TARGET_FORMS, PublishError, RsyncTarget, S3Target, Target, parse_target
@@ -136,21 +137,23 @@ def run(request: PublishRequest) -> None:
     target = parse_target(request.target or settings.target,
                           "--target" if request.target else f"{request.settings_file}: ISLET_PUBLISH_TARGET")
     max_deletes = request.max_deletes if request.max_deletes is not None else settings.max_deletes
-    if request.build:
-        from islet.build.driver import BuildPlan, build_and_report
+    with site_lock(root):       # no build may swap the output folder while it is being published
+        recover_locked(root, root / request.output)         # a build killed mid-swap leaves it to be put right
+        if request.build:
+            from islet.build.driver import BuildPlan, build_and_report
 
-        if not build_and_report(BuildPlan(root, request.settings_file, request.output, strict=True)):
-            raise PublishError(Problem(f"{request.output}/", 0, "the build failed, so nothing was published",
-                                       "fix the problems above and publish again"))
-    else:
-        check_build(root, request.output, request.settings_file, settings.origin)
-    try:
-        _send(root / request.output, target, request, settings, max_deletes)
-    except KeyboardInterrupt:
-        raise PublishError(Problem(str(target), 0, "interrupted",
-                                   "the remote site still works (pages never go up before their assets, and "
-                                   "nothing is deleted until every upload is done); publish again to finish")) \
-            from None
+            if not build_and_report(BuildPlan(root, request.settings_file, request.output, strict=True)):
+                raise PublishError(Problem(f"{request.output}/", 0, "the build failed, so nothing was published",
+                                           "fix the problems above and publish again"))
+        else:
+            check_build(root, request.output, request.settings_file, settings.origin)
+        try:
+            _send(root / request.output, target, request, settings, max_deletes)
+        except KeyboardInterrupt:
+            raise PublishError(Problem(str(target), 0, "interrupted",
+                                       "the remote site still works (pages never go up before their assets, and "
+                                       "nothing is deleted until every upload is done); publish again to finish")) \
+                from None
 
 
 def _send(output: Path, target: Target, request: PublishRequest, settings: PublishSettings, max_deletes: int) -> None:
