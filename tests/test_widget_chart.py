@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from islet.content.data import load_data
 from islet.content.embed import Islands
+from islet.errors import time_limit
 from islet.islands.testing import run_js_many
 from support import browser
 from support.site import ROOT
@@ -140,6 +143,54 @@ def test_nice_step_and_decimals():
     assert [chart.decimals_of(step) for step in (50000, 1, 0.5, 0.2, 0.25, 0.001, 1e-9)] == [0, 0, 1, 1, 2, 3, 4]
 
 
+# ---------------------------------------------------------------- extreme numbers (data files are untrusted)
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False)      # subnormals, -0.0 and ±1.7976931348623157e308 too
+EXTREME = FINITE | st.sampled_from([1.7976931348623157e308, -1.7976931348623157e308, 5e-324, -5e-324, 1e308,
+                                    2.2250738585072014e-308, 0.0])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(EXTREME, max_size=6))
+def test_the_axis_of_any_finite_values_ends_or_says_why_not(values):
+    """±1.7e308 made the axis loop forever (the range overflows to infinity), and 5e-324 made the step 0."""
+    with time_limit(2):
+        try:
+            first, last, step = chart.scale(values)
+        except ValueError as error:
+            assert "too large for an axis" in str(error)
+            assert max(abs(v) for v in values) > 1e307, "only values near the largest float are refused"
+            return
+    assert 0 < step <= 1.7976931348623157e308 and first <= 0 <= last and last - first <= 7
+    assert first * step <= min(values + [0]) and last * step >= max(values + [0])
+    assert (last - first) * step <= 1.7976931348623157e308
+
+
+@pytest.mark.parametrize("span", [0, -1, 5e-324, 1e-320, 1e-300, 1e308, 1.7976931348623157e308, float("nan")])
+def test_nice_step_is_positive_for_any_span_a_float_step_can_cover(span):
+    with time_limit(2):
+        try:
+            step = chart.nice_step(span, 5)
+        except ValueError:
+            assert not span / 5 <= 1.7976931348623157e308        # only NaN or infinity: no step covers it
+            return
+    assert 0 < step < float("inf") and step >= span / 5
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(EXTREME | st.none(), min_size=1, max_size=5), st.sampled_from(["bar", "line"]))
+def test_render_of_extreme_values_is_a_chart_or_a_clear_error(values, kind):
+    given = props(rows=[{"k": f"r{i}", "v": v} for i, v in enumerate(values)], x="k", series=["v"], kind=kind)
+    with time_limit(5):
+        try:
+            out = chart.render(given)
+        except ValueError as error:
+            assert "too large for an axis" in str(error) and "scale them" in str(error)
+            return
+    for name, value in COORDINATES.findall(out):
+        assert NUMBER.match(value), f"{name}={value!r}"         # no nan, no inf, no exponent
+
+
 def test_tip_place_keeps_the_tooltip_inside_the_figure():
     assert chart.tip_place(100, 50, 20, 100, 400, 60, 30) == [80, 14]          # centred above
     assert chart.tip_place(0, 50, 20, 100, 400, 60, 30) == [0, 14]             # not past the left edge
@@ -181,6 +232,10 @@ RENDER_CASES = {
     "yaml file, line": props(rows=DATA["surveys"]["so2025"]["languages"], x="name", series=["share"], kind="line"),
     "tiny values": props(rows=[{"a": "x", "v": 0.001}, {"a": "y", "v": 0.004}], x="a", series=["v"]),
     "all zero": props(rows=[{"a": "x", "v": 0}, {"a": "y", "v": 0}], x="a", series=["v"]),
+    "huge values": props(rows=[{"a": "x", "v": 1e307}, {"a": "y", "v": -1e306}, {"a": "z", "v": 1}], x="a",
+                         series=["v"]),
+    "subnormal values": props(rows=[{"a": "x", "v": 5e-324}, {"a": "y", "v": -1e-320}], x="a", series=["v"],
+                              kind="line"),
     "seven series": props(rows=[{"k": "r", **{f"s{i}": i * 1.5 for i in range(7)}}], x="k",
                           series=[f"s{i}" for i in range(7)], width=300, height=200),
 }
@@ -200,9 +255,9 @@ def test_helpers_are_identical_in_javascript(compiled):
         expected.append(getattr(module, name)(*args))
 
     for values in ([31000, 185000], [3, 7, 9], [-1.5, 2.0, 0.3], [0.001, 0.004], [0, 0], [], [-40, -10],
-                   [0.1 + 0.2], [123456789], [1e-7, 2e-7]):
+                   [0.1 + 0.2], [123456789], [1e-7, 2e-7], [5e-324], [-5e-324, 1e-320], [1e307, -1e306]):
         call(chart, "scale", values)
-    for span in (1, 7, 10, 130, 185000, 0.3, 0.07, 1e-6):
+    for span in (1, 7, 10, 130, 185000, 0.3, 0.07, 1e-6, 0, 5e-324, 1e-310, 1.7976931348623157e308):
         call(chart, "nice_step", span, 5)
     for step in (50000, 1, 0.5, 0.2, 0.25, 0.001, 1e-9, 0.30000000000000004):
         call(chart, "decimals_of", step)

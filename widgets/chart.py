@@ -21,8 +21,8 @@ adds a button per series, with aria-pressed, that shows or hides that series.
 Every coordinate goes through html.num(), which prints the same text under CPython
 and in the browser, so the two renderings are byte-identical (tested).
 """
-from widgets.html import cell_text, chars, escape, format_number, groups_thousands, is_number, keys_of, label, num, \
-    slug, tag, value_of
+from widgets.html import LARGEST_FLOAT, cell_text, chars, escape, format_number, groups_thousands, is_number, \
+    keys_of, label, num, slug, tag, value_of
 
 PROPS = {
     "rows": ["data", None],      # a CSV file, or a JSON/YAML list of objects
@@ -40,6 +40,8 @@ KINDS = ["bar", "line"]
 COLOURS = 6          # series-0 … series-5 in the theme; more series reuse them in turn
 CHAR = 7             # estimated width of one character of 13px text, in SVG units
 AXIS_LABEL = 18      # longest category label drawn under the axis; the table has the full text
+SMALLEST_STEP = 2.2250738585072014e-308      # the smallest normal float: a finer step would underflow to 0
+TOO_WIDE = "the series' values are too large for an axis: scale them, e.g. to thousands or millions"
 
 # __pragma__('skip')
 def check_props(props: "Props") -> None:
@@ -66,9 +68,11 @@ def check_props(props: "Props") -> None:
         if len(bad) > 0:
             raise ValueError("series " + repr(key) + " must hold numbers; it has " + repr(bad[0]))
     values = [value_of(row, key) for key in props["series"] for row in rows if value_of(row, key) is not None]
-    if not max(values + [0]) - min(values + [0]) < float("inf"):      # the axis could not be divided into steps
-        raise ValueError("the series' values span more than numbers can hold (" + repr(min(values)) + " to "
-                         + repr(max(values)) + "): scale them, e.g. to thousands or millions")
+    try:
+        scale(values)
+    except (ValueError, OverflowError):      # the axis could not be divided into steps, or runs past infinity
+        raise ValueError("the series' values are too large for an axis (" + repr(min(values)) + " to "
+                         + repr(max(values)) + "): scale them, e.g. to thousands or millions") from None
     if props["width"] < 240 or props["height"] < 160:
         raise ValueError("width must be at least 240 and height at least 160")
 # __pragma__('noskip')
@@ -98,8 +102,13 @@ def palette(index: int) -> str:
 
 
 def nice_step(span: float, count: int) -> float:
-    """The smallest of 1, 2, 5 × a power of ten that covers `span` in `count` steps."""
+    """The smallest of 1, 2, 5 × a power of ten that covers `span` in `count` steps.
+    ValueError when no float step can (an infinite or NaN span)."""
     raw = span / count
+    if not raw <= LARGEST_FLOAT:
+        raise ValueError(TOO_WIDE)
+    if not raw >= SMALLEST_STEP:      # 0, negative, or so small that dividing by 10 would reach 0 and loop
+        raw = SMALLEST_STEP
     magnitude = 1.0       # a float, as in JavaScript: as an int, CPython's powers of ten grow exact past 2**53
     while magnitude * 10 <= raw:
         magnitude = magnitude * 10
@@ -112,7 +121,8 @@ def nice_step(span: float, count: int) -> float:
 
 
 def scale(values: list[float]) -> "list[Any]":
-    """[first, last, step]: the axis runs from first*step to last*step and always includes 0."""
+    """[first, last, step]: the axis runs from first*step to last*step and always includes 0.
+    ValueError when the axis would run past the largest float (values near ±1.8e308)."""
     low: float = 0
     high: float = 0
     for value in values:
@@ -129,6 +139,8 @@ def scale(values: list[float]) -> "list[Any]":
     last = 0
     while last * step < high:
         last = last + 1
+    if not (last - first) * step <= LARGEST_FLOAT:       # each loop above ends: step is a positive float
+        raise ValueError(TOO_WIDE)
     return [first, last, step]
 
 

@@ -5,27 +5,32 @@
 YAML and TOML are supported. CSV columns holding only numbers become numbers.
 Everything is frozen so a template or widget cannot change what the next page sees.
 
+Data files are untrusted input (pull requests, exports), so none can hang or blow up a build:
+each must be a regular file inside the site's content folder (links that lead out of it, named
+pipes and devices are refused without being opened) and stay within ISLET_LIMITS (bytes, nesting,
+values with YAML aliases expanded, checked before anything is expanded); numbers must be finite,
+as a browser's JSON.parse cannot read NaN or Infinity.
+
 A malformed file raises `DataError` naming the file, the line and what is wrong.
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
+import errno
+import os
 import re
-import tomllib
+import stat
 from pathlib import Path
-from typing import Any, Callable
-
-import yaml
+from typing import Any
 
 from islet.errors import DataError, Problem, shown_path
+from islet.settings import Limits
+
+from .formats import LARGEST, PARSERS, NotFinite, not_finite, number_line, too_big
 
 FORMATS = (".csv", ".json", ".yaml", ".yml", ".toml")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Plain decimal numbers only: "inf", "1_000" or "0x10" stay text, as an author would expect.
-_INT = re.compile(r"^[+-]?\d+$")
-_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+            (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
 
 class FrozenDict(dict):
@@ -52,31 +57,50 @@ class FrozenDict(dict):
 
 
 def freeze(value: Any) -> Any:
-    """Deep-convert parsed data: dicts to `FrozenDict`, lists to tuples."""
+    """Deep-convert parsed data: dicts to `FrozenDict`, lists to tuples.
+
+    Raises `NotFinite` for a number a browser cannot read (NaN, ±inf, an integer past the largest float)."""
+    kind = type(value)      # exact types first: this runs once per value of every data file
+    if kind is str:
+        return value
+    if kind is float:
+        if value - value != 0:      # inf - inf and nan - nan are nan
+            raise NotFinite(value)
+        return value
+    if kind is int:
+        if -LARGEST <= value <= LARGEST:
+            return value
+        raise NotFinite(value)
     if isinstance(value, dict):
-        return FrozenDict((k, freeze(v)) for k, v in value.items())
+        return FrozenDict({k: freeze(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
+        return tuple([freeze(v) for v in value])
+    if isinstance(value, float) and value - value != 0 or \
+            isinstance(value, int) and not isinstance(value, bool) and not -LARGEST <= value <= LARGEST:
+        raise NotFinite(value)
     return value
 
 
-def load_data(directory: Path, root: Path | None = None) -> FrozenDict:
+def load_data(directory: Path, root: Path | None = None, limits: Limits = Limits(),
+              content: Path | None = None) -> FrozenDict:
     """Read every data file under `directory` into a nested read-only mapping.
 
     Paths in error messages are relative to `root` (the site root). All problems in
     all files are collected before raising, so an author fixes them in one go.
+    Each file must be a regular file whose real path is inside `content` (the site's
+    content folder; by default the parent of `directory`) and within `limits`.
     """
     root = root or directory.parent
+    content = content or directory.parent
     problems: list[Problem] = []
-    tree: dict[str, Any] = {}
+    tree = _Folder()
     if not directory.is_dir():
         return FrozenDict()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+    for path, size in _data_files(directory, content, root, problems):
         shown = shown_path(path, root)
-        if path.name.startswith(".") or path.suffix.lower() not in FORMATS:
-            if not path.name.startswith("."):
-                problems.append(Problem(shown, 0, f"unsupported data file type {path.suffix!r}",
-                                        "use .csv, .json, .yaml/.yml or .toml, or move it out of content/data/"))
+        if path.suffix.lower() not in FORMATS:
+            problems.append(Problem(shown, 0, f"unsupported data file type {path.suffix!r}",
+                                    "use .csv, .json, .yaml/.yml or .toml, or move it out of content/data/"))
             continue
         parts = path.relative_to(directory).with_suffix("").parts
         bad = [p for p in parts if not _IDENTIFIER.match(p)]
@@ -84,29 +108,121 @@ def load_data(directory: Path, root: Path | None = None) -> FrozenDict:
             problems.append(Problem(shown, 0, f"name {bad[0]!r} cannot be used as data.{bad[0]} in templates",
                                     "rename it using letters, digits and underscores only (e.g. so2025.yaml)"))
             continue
+        if size > limits.data_bytes:
+            problems.append(too_big(shown, size, limits))
+            continue
         try:
-            value = read_data_file(path, shown)
+            value = read_data_file(path, shown, limits)
         except DataError as error:
             problems.extend(error.problems)
             continue
         node = tree
         for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
+            node = node.setdefault(part, _Folder())
+            if not isinstance(node, _Folder):
                 break
-        if not isinstance(node, dict) or parts[-1] in node:
+        if not isinstance(node, _Folder) or parts[-1] in node:
             problems.append(Problem(shown, 0, f"data.{'.'.join(parts)} is defined twice",
                                     "rename one of the files or folders that share this name"))
             continue
         node[parts[-1]] = value
     if problems:
         raise DataError(problems)
-    return freeze(tree)
+    return _frozen_folders(tree)
 
 
-def read_data_file(path: Path, shown: str) -> Any:
-    """Parse one data file; raise `DataError` with the line of the first problem."""
-    raw = path.read_bytes()
+class _Folder(dict):
+    """A folder of content/data/ while loading (the files' values are frozen already)."""
+
+
+def _frozen_folders(folder: _Folder) -> FrozenDict:
+    return FrozenDict({k: _frozen_folders(v) if isinstance(v, _Folder) else v for k, v in folder.items()})
+
+
+def _data_files(directory: Path, content: Path, root: Path, problems: list[Problem]) -> list[tuple[Path, int]]:
+    """(path, size) of every regular file under `directory`, sorted; hidden files skipped.
+
+    Found without opening anything (a named pipe would block the build) and without following a link out of
+    `content` (nothing outside the site is ever read). A symlink to a file inside is fine; a symlink to a
+    folder is refused, as by the build's input scan: walking it could go round a loop or branch without end.
+    Each entry refused is a problem."""
+    inside = os.path.realpath(content)
+    found: list[tuple[Path, int]] = []
+    start = os.path.realpath(directory)
+    if not _is_inside(start, inside):
+        shown = shown_path(directory, root)
+        problems.append(Problem(shown, 0, f"is a symlink to {start}, outside {shown_path(content, root)}/ (not read)",
+                                f"make {shown}/ a folder of its own, with copies of the files"))
+        return found
+    folders = [directory]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as error:
+            problems.append(Problem(shown_path(folder, root), 0, f"the folder cannot be read: {error.strerror}",
+                                    "check its permissions"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(path)
+                    continue
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_symlink():
+                    real = os.path.realpath(path)
+                    if not _is_inside(real, inside):
+                        problems.append(_outside(shown_path(path, root), real, content, root))
+                        continue
+                info = os.stat(path)        # a link's target is inside the site, as checked just above
+            except OSError as error:        # a link in a loop (ELOOP), or to nothing
+                what = "is a symlink loop" if error.errno == errno.ELOOP else "is a symlink to nothing"
+                problems.append(Problem(shown_path(path, root), 0, what, "fix the link or delete it"))
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found.append((path, info.st_size))
+            elif stat.S_ISDIR(info.st_mode):
+                problems.append(Problem(shown_path(path, root), 0, "is a symlink to a folder (not followed)",
+                                        "put the files themselves here, or a symlink for each file"))
+            else:
+                problems.append(_special(shown_path(path, root), info.st_mode))
+    return sorted(found)
+
+
+def _is_inside(real: str, folder: str) -> bool:
+    return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _outside(shown: str, real: str, content: Path, root: Path) -> Problem:
+    folder = shown.rsplit("/", 1)[0] + "/" if "/" in shown else "content/data/"
+    return Problem(shown, 0, f"is a symlink to {real}, outside {shown_path(content, root)}/ (not read)",
+                   f"copy the file into {folder} instead of linking to it")
+
+
+def _special(shown: str, mode: int) -> Problem:
+    kind = next((name for test, name in _SPECIAL if test(mode)), "not a regular file")
+    return Problem(shown, 0, f"is {kind}, not a regular file (not opened)", "delete it: only regular files are read")
+
+
+def read_data_file(path: Path, shown: str, limits: Limits = Limits()) -> Any:
+    """Parse one data file into frozen data; raise `DataError` with the line of the first problem.
+
+    Opens without blocking and reads at most `limits.data_bytes` (+1), whatever the file turns out to be."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):      # replaced since the folder was listed
+                raise DataError(_special(shown, info.st_mode))
+            raw = file.read(limits.data_bytes + 1)
+    except OSError as error:
+        raise DataError(Problem(shown, 0, f"the file cannot be read: {error.strerror}",
+                                "check its permissions")) from None
+    if len(raw) > limits.data_bytes:
+        raise DataError(too_big(shown, max(len(raw), info.st_size), limits))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -115,75 +231,13 @@ def read_data_file(path: Path, shown: str) -> Any:
                                 "save the file as UTF-8 in your editor")) from None
     if not text.strip():
         raise DataError(Problem(shown, 0, "the file is empty", "add data to it or delete it"))
-    parser = _PARSERS[path.suffix.lower()]
-    return parser(text, shown)
-
-
-def _parse_csv(text: str, shown: str) -> tuple:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    parser = PARSERS[path.suffix.lower()]
     try:
-        header = next(reader)
-        rows = []
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue  # blank line
-            if len(row) != len(header):
-                raise DataError(Problem(
-                    shown, reader.line_num,
-                    f"row has {len(row)} fields but the header has {len(header)}",
-                    "add or remove commas so every row matches the header; quote values that contain commas"))
-            rows.append(row)
-    except csv.Error as error:
-        raise DataError(Problem(shown, reader.line_num, f"malformed CSV: {error}",
-                                "check the quotes on this line: a quoted value must end with a quote")) from None
-    header = [name.strip() for name in header]
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates or not all(header):
-        what = f"duplicate column {duplicates[0]!r}" if duplicates else "a column has no name"
-        raise DataError(Problem(shown, 1, what, "give every column a unique name in the header row"))
-    columns = [_numeric_column([row[i] for row in rows]) for i in range(len(header))]
-    return tuple(dict(zip(header, values)) for values in zip(*columns)) if rows else ()
-
-
-def _numeric_column(cells: list[str]) -> list:
-    """Numbers if every non-empty cell is a number (empty cells become None), else the strings."""
-    filled = [c.strip() for c in cells if c.strip()]
-    for kind, pattern in ((int, _INT), (float, _FLOAT)):
-        if filled and all(pattern.match(c) for c in filled):
-            return [kind(c.strip()) if c.strip() else None for c in cells]
-    return cells
-
-
-def _parse_json(text: str, shown: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DataError(Problem(shown, error.lineno, f"invalid JSON: {error.msg} (column {error.colno})",
-                                "check for a missing comma, quote or bracket near here")) from None
-
-
-def _parse_yaml(text: str, shown: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        what = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise DataError(Problem(shown, line, f"invalid YAML: {what}",
-                                "check the indentation and quoting on this line")) from None
-
-
-def _parse_toml(text: str, shown: str) -> Any:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
-        line = int(match.group(1)) if match else 0
-        what = re.sub(r"\s*\(at line.*\)", "", str(error))
-        raise DataError(Problem(shown, line, f"invalid TOML: {what}",
-                                "check the quotes and brackets on this line")) from None
-
-
-_PARSERS: dict[str, Callable[[str, str], Any]] = {
-    ".csv": _parse_csv, ".json": _parse_json, ".yaml": _parse_yaml, ".yml": _parse_yaml, ".toml": _parse_toml,
-}
+        return freeze(parser(text, shown, limits))
+    except NotFinite as error:      # found while freezing: look for the number in the text
+        line, token = number_line(text)
+        raise DataError(not_finite(shown, line, token or repr(error.value))) from None
+    except RecursionError:          # the last resort: each parser checks the nesting before it recurses
+        raise DataError(Problem(shown, 0, "nested too deeply to be read",
+                                "flatten the data: lists and mappings inside each other at most "
+                                f"{limits.data_depth} deep")) from None
