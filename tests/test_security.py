@@ -55,6 +55,9 @@ def hostile_site(tmp_path_factory):
         "content/articles/plain.md": ARTICLE.format(title="Plain", n=2, summary="A plain article.",
                                                     body="Nothing to see."),
     })
+    index = site.root / "theme" / "templates" / "index.html"      # a theme printing data: trusted code, untrusted text
+    index.write_text(index.read_text().replace("{% block content %}", "{% block content %}<p class=\"from-data\">"
+                                               "{{ data.evil.html }} {{ data.evil.quote }} {{ data.evil.html|e }}</p>", 1))
     built = site.build()
     assert built.code == 0, built.stderr
     (site.root / "build" / "_headers").unlink()       # no CSP: escaping must hold on its own
@@ -81,6 +84,8 @@ def test_hostile_data_is_inert_text_in_chromium_without_the_csp(hostile_site, ch
             finally:
                 context.close()
             assert found["handlers"] == [] and found["scripts"] == [] and found["islands"] == 0, found
+            if not path:                                  # the theme's index template printed data values
+                assert found["text"].count(HOSTILE["html"]) == 2 and HOSTILE["quote"] in found["text"]
             if path:
                 for value in ("[read more](javascript:alert(document.domain))", "{: onerror=alert(1) }",
                               "<script>alert(3)</script>", "rows: data.evil.rows", "\" onmouseover=\"alert(6)"):

@@ -22,6 +22,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from islet.errors import DataError, Problem, shown_path
 from islet.settings import Limits
 
@@ -56,13 +58,37 @@ class FrozenDict(dict):
         return hash(tuple(sorted(self.items())))
 
 
+class DataText(str):
+    """Text from a data file: a str that prints itself escaped wherever HTML is made with markupsafe, and in
+    theme templates (Pelican's Jinja does not escape by default: `template_finalize` escapes what is DataText).
+    A new string made from it (``|upper``, ``~``) is a plain str again: a template escapes that with ``|e``."""
+
+    __slots__ = ()
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+    def __reduce__(self):
+        return (DataText, (str(self),))
+
+
+def template_finalize(previous=None):
+    """For Pelican's JINJA_ENVIRONMENT: ``{{ data.x }}`` in a theme template prints escaped text. `previous`
+    is the site's own finalize, if it had one (it runs first)."""
+    def finalize(value: Any) -> Any:
+        if previous is not None:
+            value = previous(value)
+        return escape(value) if type(value) is DataText else value
+    return finalize
+
+
 def freeze(value: Any) -> Any:
     """Deep-convert parsed data: dicts to `FrozenDict`, lists to tuples.
 
     Raises `NotFinite` for a number a browser cannot read (NaN, ±inf, an integer past the largest float)."""
     kind = type(value)      # exact types first: this runs once per value of every data file
     if kind is str:
-        return value
+        return DataText(value)
     if kind is float:
         if value - value != 0:      # inf - inf and nan - nan are nan
             raise NotFinite(value)
@@ -72,7 +98,7 @@ def freeze(value: Any) -> Any:
             return value
         raise NotFinite(value)
     if isinstance(value, dict):
-        return FrozenDict({k: freeze(v) for k, v in value.items()})
+        return FrozenDict({DataText(k) if type(k) is str else k: freeze(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
         return tuple([freeze(v) for v in value])
     if isinstance(value, float) and value - value != 0 or \

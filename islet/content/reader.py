@@ -102,9 +102,9 @@ class JinjaBody(Preprocessor):
                                        "fix the {{ }} expression on this line")) from None
 
     def placeholder(self, value: Any) -> Markup:
-        text = str(value).translate(_PLACEHOLDER_MARKS)     # (a value cannot pose as a placeholder)
-        key = self.md.htmlStash.store(str(escape(text)) if not hasattr(value, "__html__") else text)
-        sandbox.VALUES[key] = text
+        # escape() leaves Markup (from |markdown or |safe) as it is; STX/ETX dropped: no value poses as a placeholder
+        key = self.md.htmlStash.store(str(escape(value)).translate(_PLACEHOLDER_MARKS))
+        sandbox.VALUES[key] = str(value).translate(_PLACEHOLDER_MARKS)
         return Markup(key)
 
 
