@@ -2,6 +2,7 @@
 
 - ``driver``: `python -m islet build` — Pelican into a staging folder, swapped into place only on success;
   the `Findings` the plugin fills in.
+- ``swap``: the site folder's build lock, the swap of the output into place, and recovery from a killed one.
 - ``fingerprint``: one digest of every input, to skip a build that would change nothing.
 - ``incremental``: one build's `Session` of caches (reader and render packs, memos, the manifest).
 - ``reader_cache``: each Markdown source parsed once, ahead of Pelican, by every core.

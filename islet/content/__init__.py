@@ -1,8 +1,11 @@
 """Reading sources: Markdown articles and pages, their front matter, data files, highlighting and widget blocks.
 
 - ``reader``: islet's Markdown reader (front matter checked first, then the body through Jinja and Markdown).
+- ``sandbox``: the Jinja of bodies: a sandbox bounded in time, output and memory; values reach Markdown as text.
 - ``front_matter``: the `Key: value` lines of a source, checked with exact lines; dates.
-- ``data``: ``content/data/`` (CSV, JSON, YAML, TOML) as one read-only mapping, ``data``.
+- ``data``: ``content/data/`` (CSV, JSON, YAML, TOML) as one read-only mapping, ``data``; only regular files
+  inside the content folder.
+- ``formats``: parsing one data file within ISLET_LIMITS (nesting, values, finite numbers), at its line.
 - ``highlight``: Pygments as codehilite uses it, faster.
 - ``embed``: ```` ```widget NAME ```` blocks and the ``widget()`` template global → islands of server-rendered HTML.
 
