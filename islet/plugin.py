@@ -23,12 +23,12 @@ from pelican.contents import Article, Page
 from islet import settings as islet_settings
 from islet.build import incremental, reader_cache, render
 from islet.build.driver import Findings
-from islet.content.data import load_data
+from islet.content import outputs
+from islet.content.data import load_data, template_finalize
 from islet.content.embed import Islands
-from islet.content.front_matter import front_matter_line
 from islet.content.reader import IsletMarkdownReader, quicker_pelican
 from islet.content.sandbox import ContentSandbox
-from islet.errors import ContentError, Problem, shown_path
+from islet.errors import ContentError
 from islet.islands import check, hydrate, scripts, theme_script
 from islet.islands.registry import Widget, discover
 from islet.output import compress, headers, images, search_index, sitemap, verify
@@ -75,10 +75,12 @@ def on_initialized(pelican) -> None:
     findings = pelican.settings.get("ISLET_FINDINGS") or Findings()
     findings.strict = config.strict
     current = Run(config, findings)
-    data = load_data(config.data_dir, config.root)
+    data = load_data(config.data_dir, config.root, limits=config.limits, content=config.content)
     widgets = current.widgets = prepare_widgets(config, pelican.settings.get("ISLET_INPUTS"))
     islands = Islands(widgets, data, limits=config.limits)
     current.css = theme_css(config.css_dir)
+    jinja = pelican.settings.get("JINJA_ENVIRONMENT") or {}
+    pelican.settings["JINJA_ENVIRONMENT"] = {**jinja, "finalize": template_finalize(jinja.get("finalize"))}
     pelican.settings.setdefault("JINJA_GLOBALS", {})
     pelican.settings["JINJA_GLOBALS"].update(data=data, islet_css=Markup(current.css),
                                              widget=islands.template_global())
@@ -115,32 +117,28 @@ def on_readers_init(readers) -> None:
 
 
 def on_content(content) -> None:
-    """Remember where each output page comes from (for messages, duplicates and the sitemap)."""
-    if current is None or not isinstance(content, (Article, Page)) or content.status == "draft" \
-            or content.source_path is None:
+    """Remember every article and page Pelican makes (on_read checks where each is written, even those
+    Pelican then drops: static files it never drops), and when each published page changed (for the sitemap)."""
+    if current is None or not isinstance(content, (Article, Page)) or content.source_path is None:
         return
-    source = Path(content.source_path)
-    shown, save_as = shown_path(source, current.settings.root), content.save_as   # (Pelican computes save_as anew each time)
-    current.claims.setdefault(save_as, []).append((shown, verify.Source(shown, path=source), "slug" in content.metadata))
+    save_as = content.save_as                 # as when read: on_read works it out again, as Pelican will write it
+    current.claims.setdefault(save_as, []).append(content)
     date = getattr(content, "modified", None) or getattr(content, "date", None)
-    if date is not None:
+    if date is not None and content.status != "draft":
         current.lastmod[save_as] = date.date().isoformat()
 
 
 def on_read(generators) -> None:
-    """Every source has been read: stop before Pelican writes anything if one was wrong."""
+    """Every source has been read: stop before Pelican writes anything if one was wrong, or would be
+    written outside the output folder or over another output (islet.content.paths)."""
     if incremental.session is not None:
         incremental.session.finish_reading()
     current.articles = [a for g in generators for a in getattr(g, "articles", [])]
     current.generators = list(generators)
-    for page, claims in sorted(current.claims.items()):
-        first, *others = sorted(claims)
-        current.pages[page] = first[1]
-        for shown, source, has_slug in others:
-            current.findings.errors.append(Problem(
-                shown, front_matter_line(source.text, "slug" if has_slug else "title"),
-                f"writes {page}, which {first[0]} writes too (duplicate slug)",
-                "give one of them a different 'Slug:' (or title)"))
+    written = outputs.check(generators, current.settings, current.claims, "search" in current.widgets)
+    current.findings.errors += written.problems
+    current.claims = written.claims
+    current.pages = {page: verify.Source(shown, path=path) for page, (shown, path) in written.pages.items()}
     if current.findings.errors:
         raise ContentError(current.findings.errors)
 

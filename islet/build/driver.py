@@ -68,7 +68,10 @@ class BuildResult:
 
 
 # Pelican messages that islet reports better itself (with a file and line), so they are dropped.
-_COVERED = ("Could not process", "Unable to find", "Other resources were not found", "Skipping ", "There are ")
+_COVERED = ("Could not process", "Unable to find", "Other resources were not found", "There are ")
+# Pelican's "Skipping X: file … would be written outside output path" (islet.content.outputs says where it
+# comes from); its other "Skipping" (an article without a date) stays: the page would silently be missing.
+_OUTSIDE = "would be written outside output path"
 
 
 class _Capture(logging.Handler):
@@ -151,7 +154,8 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
             problems = [_describe(error, root)]
         problems += [p for p in findings.errors if p not in problems]
         warnings = list(findings.warnings)
-        logged = [_logged(record, root) for record in capture.records if not record.getMessage().startswith(_COVERED)]
+        logged = [_logged(record, root) for record in capture.records
+                  if not record.getMessage().startswith(_COVERED) and _OUTSIDE not in record.getMessage()]
         if findings.strict is False:
             warnings += logged
         else:                       # strict, or the settings were never read: a failure anyway

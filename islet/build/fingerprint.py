@@ -13,14 +13,21 @@ The state of the last successful build is ``<root>/.cache/islet-state/<output>.j
 records the output folder's inode and mtime after the swap, so a deleted or replaced ``build/``
 is rebuilt. (A file edited by hand *inside* ``build/`` is not noticed: ``./dev rebuild`` then.)
 Imports nothing heavy: a build with nothing to do must answer quickly.
+
+The scan is also where reading stays inside the site: it runs before every build, before Pelican opens a
+file. Content and data are untrusted (pull requests, co-authors): a FIFO, socket or device, a symlink out
+of the content folder (or out of the theme's), to a folder or round a loop fails the build with one
+`ContentError` naming each such file, which nothing has opened.
 """
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -33,29 +40,135 @@ _PACKAGES = ("pelican", "markdown", "pygments", "jinja2", "markupsafe", "feedgen
              "pillow", "transcrypt")
 
 
-def _hash_tree(digest, folder: Path, skip: Iterable[Path] = ()) -> None:
-    """Add every file name and byte under `folder` (sorted, caches skipped) to `digest`."""
-    skip = {Path(s).resolve() for s in skip}
+def _hash_tree(digest, folder: Path, skip: Iterable[Path] = (), inside: str | None = None,
+               refused: list | None = None) -> None:
+    """Add every file name and byte under `folder` (sorted) to `digest`.
+
+    `inside`: the real path of the folder this untrusted input (content, data, theme) must stay in. There
+    nothing is skipped by name (Pelican reads a `.git/` or `x.tmp` in content/ too), and a symlink that leads
+    outside it, to a folder (Pelican would walk it, forever if it loops back) or round in a loop is not
+    followed: it goes into `refused` as `(path, kind, detail, inside)`, see `_refusal`. Elsewhere (islet,
+    widgets/: trusted) caches are skipped and symlinked folders not followed. Anywhere, a FIFO, socket or
+    device is refused without being opened: reading one could block the build forever."""
+    refused = [] if refused is None else refused
     if folder.is_file():
         digest.update(b"F" + folder.name.encode() + b"\0" + folder.read_bytes() + b"\0")
         return
-    if not folder.is_dir():
+    top = os.path.realpath(folder)
+    if inside is not None and not _within(top, inside):
+        refused.append((str(folder), "outside", top, inside))
+        return
+    if not os.path.isdir(top):
         digest.update(b"missing\0")
         return
-    for base, dirs, files in os.walk(folder):
-        here = Path(base)
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith(".build-")
-                         and (here / d).resolve() not in skip)
-        for name in sorted(files):
-            if name.endswith((".pyc", ".tmp")):
+    skipped = {p for s in skip for p in (os.path.abspath(s), os.path.realpath(s))}
+    cut, stack = len(top) + 1, [top]
+    while stack:                       # depth first, as os.walk: a folder's files, then its folders by name
+        try:
+            with os.scandir(stack.pop()) as listing:
+                entries = sorted(listing, key=_name)
+        except OSError:
+            digest.update(b"unreadable\0")
+            continue
+        folders = []
+        for entry in entries:
+            if entry.path in skipped:
                 continue
-            path = here / name
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-            try:
-                digest.update(path.read_bytes())
-            except OSError:                      # a file removed while we walk: changed, that's all
-                digest.update(b"unreadable")
-            digest.update(b"\0")
+            if entry.is_dir(follow_symlinks=False):
+                if inside is not None or entry.name not in _SKIPPED_DIRS and not entry.name.startswith(".build-"):
+                    folders.append(entry.path)
+                continue
+            if inside is None and entry.name.endswith((".pyc", ".tmp")):
+                continue
+            body = _body(entry, inside, refused)
+            if body is not None:
+                digest.update(entry.path[cut:].encode() + b"\0")
+                digest.update(body)
+                digest.update(b"\0")
+        stack.extend(reversed(folders))
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _body(entry: os.DirEntry, inside: str | None, refused: list) -> bytes | None:
+    """The bytes of one file met in the walk (b"unreadable" when there are none to read), or None: not
+    hashed (a symlinked folder in trusted input, or refused)."""
+    path = entry.path
+    if not entry.is_symlink():
+        if entry.is_file(follow_symlinks=False):
+            return _read(path)
+        try:
+            refused.append((path, "special", entry.stat(follow_symlinks=False).st_mode, inside))
+        except OSError:                  # removed while we walk
+            return b"unreadable"
+        return None
+    try:
+        target = os.path.realpath(path, strict=True)
+    except OSError as error:
+        if inside is None:
+            return b"unreadable"
+        if error.errno == errno.ELOOP:
+            refused.append((path, "loop", "", inside))
+            return None
+        target = os.path.realpath(path)
+        if not _within(target, inside):
+            refused.append((path, "outside", target, inside))
+            return None
+        return b"unreadable"          # dangling inside (an editor's lock file, say): nothing to read, nothing leaks
+    if inside is not None and not _within(target, inside):
+        refused.append((path, "outside", target, inside))
+        return None
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return b"unreadable"
+    if stat.S_ISREG(mode):
+        return _read(target)
+    if stat.S_ISDIR(mode):
+        if inside is not None:
+            refused.append((path, "folder", target, inside))
+        return None
+    refused.append((path, "special", mode, inside))
+    return None
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError:                      # a file removed while we walk: changed, that's all
+        return b"unreadable"
+
+
+_SPECIAL = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device",
+            stat.S_IFBLK: "a device"}
+
+
+def _refusal(refused: tuple, root: Path):
+    """The `Problem` for one input the scan did not read."""
+    from islet.errors import Problem, shown_path    # only when there is one: a build with nothing to do waits for none
+
+    path, kind, detail, inside = refused
+    folder = shown_path(Path(inside), root) + "/" if inside else "its folder"
+    if kind == "special":
+        what = f"is {_SPECIAL.get(stat.S_IFMT(detail), 'not a regular file')}, not a regular file (not opened)"
+        fix = "delete it: only regular files are read"
+    elif kind == "loop":
+        what, fix = "is a symlink loop", "delete the link"
+    elif kind == "folder":
+        what, fix = "is a symlink to a folder", ("put the files themselves here: Pelican would read them a "
+                                                 "second time, or without end where a link leads back")
+    else:
+        what = f"is a symlink to {detail}, outside {folder}" if Path(path).is_symlink() else \
+            f"resolves to {detail}, outside {folder}"
+        fix = f"copy what it links to into {folder} instead of linking to it"
+    return Problem(shown_path(Path(path), root), 0, what, fix)
 
 
 @functools.cache     # per process: the packages this process runs with cannot change under it
@@ -83,12 +196,13 @@ class Inputs:
         """`paths`: the content, theme and data folders (from the settings, see `paths_of`)."""
         root = root.resolve()
         content, theme, data = (Path(paths[k]) for k in ("content", "theme", "data"))
-        parts = {}
+        parts: dict[str, str] = {}
+        refused: list[tuple] = []
 
-        def part(name: str, *folders: Path, skip=(), extra: str = "") -> None:
+        def part(name: str, *folders: Path, skip=(), extra: str = "", inside: Path | None = None) -> None:
             digest = hashlib.blake2b(f"{VERSION}\0{extra}\0".encode(), digest_size=20)
             for folder in folders:
-                _hash_tree(digest, folder, skip)
+                _hash_tree(digest, folder, skip, None if inside is None else os.path.realpath(inside), refused)
             parts[name] = digest.hexdigest()
 
         # The settings files: the one given and any other .py beside it (publishconf imports pelicanconf).
@@ -97,13 +211,21 @@ class Inputs:
         part("settings", settings_file, *sorted(p for p in root.glob("*.py") if p != settings_file),
              extra=json.dumps([options.get("settings"), paths], sort_keys=True, default=str))
         part("options", extra=json.dumps(options, sort_keys=True, default=str))
-        part("content", content, skip=[data, output])
-        part("data", data)
-        part("theme", theme)
+        # Content, data and theme are read by Pelican (or islet): every file must be a regular file inside
+        # its folder (content and data: the content folder; the theme: its own, wherever the settings put it).
+        skip = [data, output]
+        if _within(str(root), os.path.realpath(content)):     # PATH = ".": the site's tools are not content
+            skip += [root / name for name in _SKIPPED_DIRS] + list(root.glob(".build-*"))
+        part("content", content, skip=skip, inside=content)
+        part("data", data, inside=content)
+        part("theme", theme, inside=theme)
         part("widgets", root / "widgets")
         esbuild = root / "node_modules" / "esbuild" / "package.json"
         env = sorted((k, v) for k, v in os.environ.items() if k.startswith("ISLET_") and k not in ("ISLET_CACHE_DIR", "ISLET_PROCESSES"))
         part("islet", Path(__file__).parents[1], esbuild, extra=_versions() + repr(env))
+        if refused:                 # before Pelican opens any of them
+            from islet.errors import ContentError
+            raise ContentError(sorted({_refusal(r, root) for r in refused}))
         return cls(parts, str(output.resolve()))
 
     def _combine(self, *names: str, extra: str = "") -> str:

@@ -6,6 +6,8 @@
 - ``data``: ``content/data/`` (CSV, JSON, YAML, TOML) as one read-only mapping, ``data``; only regular files
   inside the content folder.
 - ``formats``: parsing one data file within ISLET_LIMITS (nesting, values, finite numbers), at its line.
+- ``paths`` / ``outputs``: every file a source makes Pelican write stays inside the output folder, every
+  linked file inside the content folder, and no two writers share a file (checked before anything is written).
 - ``highlight``: Pygments as codehilite uses it, faster.
 - ``embed``: ```` ```widget NAME ```` blocks and the ``widget()`` template global → islands of server-rendered HTML.
 
