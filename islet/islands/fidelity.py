@@ -25,16 +25,13 @@ at build time that is an error with the widget's file and line, never a page tha
 from __future__ import annotations
 
 import ast
-import contextlib
 import copy
 import json
-import signal
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from islet.errors import ToolMissingError
+from islet.errors import TimeLimitExceeded, ToolMissingError, time_limit
 
 from .registry import browser_problem
 from .testing import import_widget, run_js_outcomes
@@ -156,9 +153,9 @@ def compare(site_root: Path, compiled_dir: Path, module: str, func: str, arg_lis
             refused = browser_problem(args)
             if refused is not None:
                 raise ValueError(refused)                  # resolve_props refuses such a prop
-            with _time_limit(seconds):
+            with time_limit(seconds):
                 python.append((True, function(*copy.deepcopy(args))))   # (a helper may change its arguments)
-        except Exception:                      # a build error, with the widget's file and line: not silent
+        except (Exception, TimeLimitExceeded):   # a build error, with the widget's file and line: not silent
             python.append((False, None))
     wanted = [index for index, (ok, _) in enumerate(python) if ok]
     js = run_js_outcomes(compiled_dir, module, [(func, arg_lists[index]) for index in wanted])
@@ -167,27 +164,21 @@ def compare(site_root: Path, compiled_dir: Path, module: str, func: str, arg_lis
         expected, call = python[index][1], f"{module}.{func}{_shown(arg_lists[index])}"
         if not ok:
             found.mismatches.append(f"{call}: CPython gives {expected!r}, JavaScript raises {value}")
-        elif value != json.loads(json.dumps(expected)):
+        elif _exact_numbers(value) != json.loads(json.dumps(expected)):
             found.mismatches.append(f"{call}: CPython gives {expected!r}, JavaScript {value!r}")
     return found
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    """Raise TimeoutError in the main thread after `seconds` (SIGALRM; no limit elsewhere)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expired(signum, frame):
-        raise TimeoutError(f"no answer within {seconds} s")
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+def _exact_numbers(value: Any) -> Any:
+    """A JavaScript result as Python reads it: JSON.stringify writes a large double without its exponent
+    (63267239132235850), which json reads as an int that is not that double; it is the float again here."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2 ** 53:
+        return float(value)
+    if isinstance(value, list):
+        return [_exact_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _exact_numbers(item) for key, item in value.items()}
+    return value
 
 
 def _shown(args: list) -> str:
