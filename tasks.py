@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -164,7 +165,7 @@ def test(c, k="", browser=True):
         args += ["-k", k]
     if not browser:
         args += ["-m", "not browser"]
-    c.run(" ".join(args), pty=False, echo=True)
+    c.run(shlex.join(args), pty=False, echo=True)       # quoted: `-k "a and b"` stays one argument
 
 
 namespace = Collection(build, rebuild, clean, serve, livereload, preview, audit, test, new_widget, bench, publish)

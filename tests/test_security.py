@@ -64,6 +64,7 @@ def hostile_site(tmp_path_factory):
     return site
 
 
+@pytest.mark.browser
 def test_hostile_data_is_inert_text_in_chromium_without_the_csp(hostile_site, chromium):
     dialogs = []
     with LocalServer(hostile_site.root / "build") as server:
