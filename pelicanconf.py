@@ -68,3 +68,7 @@ MARKDOWN = {
 
 # Broken links, missing images and Pelican warnings fail the build when True (`--strict` sets it too).
 ISLET_STRICT = False
+
+# Article and page bodies go through Jinja (sandboxed, with `data` from content/data/) before Markdown.
+# Off unless asked: a Markdown file's braces are text. An article decides for itself with `Jinja: yes|no`.
+ISLET_CONTENT_JINJA = True

@@ -88,6 +88,7 @@ def on_initialized(pelican) -> None:
     pelican.settings["SITE_ORIGIN"] = config.origin
     IsletMarkdownReader.env = ContentSandbox(config.limits)
     IsletMarkdownReader.context = {"data": data}
+    IsletMarkdownReader.jinja = config.content_jinja
     IsletMarkdownReader.templates = config.templates
     IsletMarkdownReader.root = config.root
     IsletMarkdownReader.problems = current.findings.errors

@@ -50,6 +50,7 @@ class IsletSettings:
     js_budget: JsBudget    # gzip bytes of JavaScript a page with widgets may load
     theme_toggle: bool     # put the light/dark toggle in every page's header
     precompress: bool      # write .br/.gz beside each text file (for a CDN or the nginx preview)
+    content_jinja: bool = False   # article and page bodies go through Jinja (with `data`) before Markdown
     limits: Limits = Limits()
 
     @property
@@ -96,6 +97,9 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
     precompress = settings.get("ISLET_PRECOMPRESS", False)
     if not isinstance(precompress, bool):
         bad("ISLET_PRECOMPRESS", precompress, "True or False")
+    content_jinja = settings.get("ISLET_CONTENT_JINJA", False)
+    if not isinstance(content_jinja, bool):
+        bad("ISLET_CONTENT_JINJA", content_jinja, "True or False")
     limits = settings.get("ISLET_LIMITS", {})
     names = Limits.__dataclass_fields__
     if not (isinstance(limits, dict) and set(limits) <= set(names)
@@ -107,7 +111,8 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
     return IsletSettings(content=content, output=Path(settings["OUTPUT_PATH"]), theme=Path(settings["THEME"]),
                          data_dir=content / data, root=root, origin=str(origin), strict=strict,
                          cache_dir=cache, node_modules=node_modules, js_budget=JsBudget(**budget),
-                         theme_toggle=toggle, precompress=precompress, limits=Limits(**limits))
+                         theme_toggle=toggle, precompress=precompress,
+                         content_jinja=content_jinja is True, limits=Limits(**limits))
 
 
 def processes() -> int:

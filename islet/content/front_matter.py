@@ -15,6 +15,7 @@ from islet.errors import Problem
 _KEY = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
 _CONTINUATION = re.compile(r"^( {4,}|\t)")
 DATE_KEYS = ("date", "modified")
+JINJA_ON, JINJA_OFF = ("yes", "true", "on"), ("no", "false", "off")     # `Jinja:` (islet.content.reader.JinjaBody)
 REQUIRED_KEYS = ("title",)
 
 
@@ -74,6 +75,9 @@ def check_front_matter(text: str, shown: str, templates: set[str]) -> list[Probl
             except (ValueError, OverflowError):
                 problems.append(Problem(shown, number, f"invalid {key} {value!r}",
                                         "write dates as YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2026-03-14 09:30"))
+        elif key == "jinja" and value.lower() not in JINJA_ON + JINJA_OFF:
+            problems.append(Problem(shown, number, f"'Jinja: {value}' is neither yes nor no",
+                                    "write 'Jinja: yes' to render {{ }} in this source, 'Jinja: no' to show it as written"))
         elif key == "template" and value not in templates:
             known = ", ".join(sorted(templates)) or "none"
             problems.append(Problem(shown, number, f"unknown template {value!r}",

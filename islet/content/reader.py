@@ -23,7 +23,8 @@ from pelican.utils import pelican_open
 from islet.errors import ContentError, IsletError, LimitError, Problem, TimeLimitExceeded, shown_path
 
 from . import highlight, sandbox
-from .sandbox import ContentSandbox, OutputTooLarge
+from .front_matter import JINJA_ON
+from .sandbox import ContentSandbox, OutputTooLarge, with_code, without_code
 from .front_matter import check_source, parse_date
 
 
@@ -68,19 +69,25 @@ class JinjaBody(Preprocessor):
     placeholder, never the value, so text from a data file cannot become a link, an attribute list or a
     widget block. The placeholders' texts go to `sandbox.VALUES` for code blocks and widget props."""
 
-    def __init__(self, md, env: ContentSandbox, context: Mapping[str, Any], shown: str, offset: int):
+    def __init__(self, md, env: ContentSandbox, context: Mapping[str, Any], shown: str, offset: int,
+                 enabled: bool = True):
         # `offset` is the line of the blank line ending the front matter: body line 1 is offset + 1.
+        # `enabled`: ISLET_CONTENT_JINJA; a source's own `Jinja: yes|no` decides for it.
         super().__init__(md)
-        self.env, self.context, self.shown, self.offset = env, context, shown, offset
+        self.env, self.context, self.shown, self.offset, self.enabled = env, context, shown, offset, enabled
 
     def run(self, lines: list[str]) -> list[str]:
         sandbox.VALUES.clear()
+        own = (getattr(self.md, "Meta", None) or {}).get("jinja")     # (the meta preprocessor ran before)
+        if not (own[0].strip().lower() in JINJA_ON if own else self.enabled):
+            return lines
         source = "\n".join(lines)
         if "{{" not in source and "{%" not in source and "{#" not in source:
             return lines
         offset = self.offset
+        source, code = without_code(source)           # code shows {{ }} as written
         try:
-            return self.env.render_body(source, self.context, self.placeholder).split("\n")
+            return with_code(self.env.render_body(source, self.context, self.placeholder), code).split("\n")
         except jinja2.TemplateSyntaxError as error:
             raise ContentError(Problem(self.shown, offset + (error.lineno or 1), f"template syntax: {error.message}",
                                        "fix the {{ }} / {% %} expression, or wrap literal braces in {% raw %}…{% endraw %}")) from None
@@ -191,6 +198,7 @@ class IsletMarkdownReader(MarkdownReader):
     # Set by the plugin once per build: the Jinja environment, its context and the theme's templates.
     env: ContentSandbox | None = None
     context: Mapping[str, Any] = {}
+    jinja: bool = True              # ISLET_CONTENT_JINJA: bodies go through Jinja
     templates: set[str] = set()
     root: Path = Path(".")
     problems: list[Problem] = []
@@ -206,7 +214,7 @@ class IsletMarkdownReader(MarkdownReader):
         self._source_path = source_path
         self._md = markdown_for(self.settings["MARKDOWN"])
         self._md.preprocessors.register(
-            JinjaBody(self._md, self.env, self.context, shown, body_starts), "islet-jinja", 26)
+            JinjaBody(self._md, self.env, self.context, shown, body_starts, self.jinja), "islet-jinja", 26)
         self._md.treeprocessors.register(AlignClasses(self._md), "islet-align", 0)
         self._md.treeprocessors.register(SafeAttributes(self._md), "islet-safe-attributes", 0.5)
         if self.islands is not None:

@@ -110,6 +110,48 @@ class ContentSandbox(ImmutableSandboxedEnvironment):
         return "".join(parts)
 
 
+_FENCE = re.compile(r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_WIDGET = re.compile(r"\s*widget\s")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_MARK = "\x1a"        # (SUB: never in a Markdown source, no Jinja syntax)
+
+
+def without_code(source: str) -> tuple[str, list[str]]:
+    """`source` with its fenced code blocks and code spans that hold Jinja-like braces replaced by marks
+    (``\\x1aN\\x1a``), and the code they stand for: code shows ``{{ }}`` as written. Widget blocks are not code
+    (their props may use data). Put back with `with_code`."""
+    if "{" not in source:
+        return source, []
+    code: list[str] = []
+
+    def mark(text: str) -> str:
+        code.append(text)
+        return f"{_MARK}{len(code) - 1}{_MARK}"
+
+    out, lines, index = [], source.split("\n"), 0
+    while index < len(lines):
+        fence = _FENCE.match(lines[index])
+        if fence:
+            closing = re.compile(rf"^[ ]{{0,3}}{fence['fence'][0]}{{{len(fence['fence'])},}}\s*$")
+            end = next((j for j in range(index + 1, len(lines)) if closing.match(lines[j])), len(lines))
+            block = "\n".join(lines[index:end + 1])
+            code_block = not _WIDGET.match(fence["info"]) and "{" in block
+            out.append(mark(block) if code_block else block)
+            index = end + 1
+            continue
+        line = lines[index]
+        out.append(_CODE_SPAN.sub(lambda m: mark(m[0]) if "{" in m[0] else m[0], line) if "`" in line else line)
+        index += 1
+    return "\n".join(out), code
+
+
+def with_code(text: str, code: list[str]) -> str:
+    """Undo `without_code` on the rendered text."""
+    if not code:
+        return text
+    return re.sub(f"{_MARK}(\\d+){_MARK}", lambda m: code[int(m[1])], text)
+
+
 def _frames(tb):
     while tb is not None:
         yield tb

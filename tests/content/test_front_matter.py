@@ -80,3 +80,13 @@ def test_parse_date_rejects_what_get_date_rejects(text):
     with pytest.raises(ValueError) as fast:
         parse_date(text)
     assert str(fast.value) == str(slow.value)
+
+
+def test_the_jinja_switch_is_yes_or_no():
+    from islet.content.front_matter import check_front_matter
+
+    assert check_front_matter("Title: T\nJinja: no\n\nx", "a.md", set()) == []
+    assert check_front_matter("Title: T\nJinja: Yes\n\nx", "a.md", set()) == []
+    [problem] = check_front_matter("Title: T\nJinja: maybe\n\nx", "a.md", set())
+    assert str(problem) == ("a.md:2: 'Jinja: maybe' is neither yes nor no — write 'Jinja: yes' to render {{ }} in "
+                            "this source, 'Jinja: no' to show it as written")

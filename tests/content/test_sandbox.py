@@ -212,12 +212,38 @@ def test_any_text_comes_out_as_that_text(tmp_path_factory, value):
         " ".join(html.unescape(inner).split()) == " ".join(value.split())
 
 
-def test_in_code_a_value_shows_as_its_text(tmp_path):
+def test_fenced_code_and_code_spans_show_jinja_as_written(tmp_path):
+    body = ("```python\nx = '{{ data.v }}'  # {% if %}\n```\n\n`{{ data.v }}` and ``{% raw %}``\n\n"
+            "~~~\n{{ 1 + }}\n~~~\n\nText {{ data.v }}.\n")
+    out = visible_text(read(tmp_path, body, data={"v": "VALUE"}))
+    assert "x = '{{ data.v }}'  # {% if %}" in out and "{{ data.v }} and {% raw %}" in out and "{{ 1 + }}" in out
+    assert "Text VALUE." in out
+
+
+def test_in_an_indented_code_block_a_value_shows_as_its_text(tmp_path):
     value = 'a < b && "c" [x](y) {: .z }'
-    out = read(tmp_path, "```python\nx = '{{ data.v }}'\n```\n\n`{{ data.v }}`\n\n    {{ data.v }}\n",
-               data={"v": value})
-    assert "wzxhzdk" not in out
-    assert visible_text(out).count(value) == 3
+    out = read(tmp_path, "Para.\n\n    {{ data.v }}\n", data={"v": value})
+    assert "wzxhzdk" not in out and value in visible_text(out)
+
+
+@pytest.mark.parametrize("site, own, rendered", [
+    (False, None, False), (True, None, True), (False, "yes", True), (True, "no", False), (True, "Off", False),
+    (False, "on", True), (False, "TRUE", True)])
+def test_jinja_runs_where_the_site_or_the_source_asks(tmp_path, site, own, rendered, monkeypatch):
+    monkeypatch.setattr(IsletMarkdownReader, "jinja", site)
+    head = f"Jinja: {own}\n" if own else ""
+    source = tmp_path / "a.md"
+    source.write_text(FRONT.replace("\n\n", "\n" + head + "\n") + "Braces {{ data.v }} {% if x %}\n")
+    from pelican.settings import DEFAULT_CONFIG
+
+    IsletMarkdownReader.env, IsletMarkdownReader.context = ContentSandbox(), {"data": freeze({"v": "V", "x": 1})}
+    IsletMarkdownReader.root, IsletMarkdownReader.templates, IsletMarkdownReader.islands = tmp_path, set(), None
+    if rendered:
+        with pytest.raises(ContentError):       # {% if %} without {% endif %}: only Jinja minds
+            IsletMarkdownReader({**DEFAULT_CONFIG, "MARKDOWN": MARKDOWN}).read(str(source))
+    else:
+        content, _ = IsletMarkdownReader({**DEFAULT_CONFIG, "MARKDOWN": MARKDOWN}).read(str(source))
+        assert "Braces {{ data.v }} {% if x %}" in html.unescape(content)
 
 
 def test_in_widget_props_a_value_is_its_text(tmp_path):
