@@ -237,13 +237,18 @@ def mount(root, props: "Props", site: str) -> None:
     results = document.getElementById(ident + "-results")
     limit: int = props["limit"]
     index_path: str = props["index"]
-    state: "dict[str, Any]" = {"index": None, "loading": False, "timer": 0}   # "index": prepare(search.json) once loaded
+    # "index": prepare(search.json) once loaded; "shown": the query whose results are on the page
+    state: "dict[str, Any]" = {"index": None, "loading": False, "timer": 0, "shown": None}
 
     def links() -> "list[Any]":
         return list(results.querySelectorAll("a"))
 
     def show() -> None:
-        query = box.value
+        query: str = box.value
+        drawn: "str | None" = state["shown"]
+        if state["index"] is not None and query == drawn:
+            return      # the same results: drawing them again would take the focus from the one the reader is on
+        state["shown"] = None if state["index"] is None else query
         if len(query.strip()) == 0 or state["index"] is None:
             results.innerHTML = ""
             status.textContent = ""
