@@ -11,7 +11,6 @@ The one module that sees every wing: it may import all of them but islet.dev and
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -159,10 +158,11 @@ def on_finalized(pelican) -> None:
     render.flush()                  # FIRST: Pelican's page writes were only recorded until now
     output = Path(pelican.output_path)
     config = current.settings
-    favicon = config.theme / "static" / "favicon.ico"
-    if favicon.is_file():
-        shutil.copyfile(favicon, output / "favicon.ico")
-    sitemap.write(output, config.origin, current.lastmod)
+    # Only the files the site does not provide itself (its sources, settings, theme or plugins): islet.output.sitemap.
+    final = incremental.session.output if incremental.session is not None else output
+    sitemap.write(output, config.origin, current.lastmod, generators=current.generators, claimed=current.claims,
+                  plugins=pelican.settings.get("PLUGINS") or (), favicon=config.theme / "static" / "favicon.ico",
+                  record=sitemap.record_path(config.cache_dir, final), memoised=incremental.memoised)
     current.findings.strict_problems(verify.check_output(output, current.pages, incremental.memoised))
     pictures = images.optimize(output, config.cache_dir / "images", current.pages, pelican.settings.get("SITEURL", ""),
                                memoised=incremental.memoised)

@@ -118,7 +118,7 @@ def _link_problems(item, shown: str, content: str, text) -> list[Problem]:
 def site_outputs(generators, config: IsletSettings, search: bool) -> list:
     """What the theme, the settings and islet write (`paths.Output`s of the site): the direct templates'
     pages (first page of each), feeds, tag, category, author and period archive pages, TEMPLATE_PAGES, the
-    theme's static files and islet's own files. A source writing one of these is a duplicate."""
+    theme's static files and the files islet always writes. A source writing one of these is a duplicate."""
     from pelican.generators import ArticlesGenerator
 
     settings = generators[0].settings if generators else {}
@@ -157,8 +157,8 @@ def site_outputs(generators, config: IsletSettings, search: bool) -> list:
             for file in files:
                 relative = Path(base, file).relative_to(folder).as_posix()
                 add(f"{static_dir}/{relative}", f"the theme's {name}/{relative}")
-    for name in ("sitemap.xml", "robots.txt", "_headers") + (("search.json",) if search else ()):
+    # Not sitemap.xml, robots.txt or favicon.ico: islet writes those only where the site has none of its own
+    # (islet.output.sitemap), so a source may write them.
+    for name in ("_headers",) + (("search.json",) if search else ()):
         add(name, f"islet's {name}")
-    if (config.theme / "static" / "favicon.ico").is_file():
-        add("favicon.ico", "islet's favicon.ico (from the theme)")
     return found
