@@ -70,6 +70,7 @@ SITEURL = ""
 PATH = "content"
 TIMEZONE = "Europe/Amsterdam"
 DEFAULT_LANG = "en"
+PLUGINS = []        # plain Pelican: not even islet, which Pelican would find installed as pelican.plugins.islet
 '''
 # Run a command in a fresh process and report its wall time and the peak RSS of its tree's largest process.
 LAUNCHER = r'''
