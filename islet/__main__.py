@@ -1,5 +1,8 @@
 """Command line: ``python -m islet build [--strict] [--precompress] [--settings FILE] [--output DIR]``.
 
+Without --output, the site is built into the folder the settings file's OUTPUT_PATH names (Pelican's
+default: output/), as ``pelican`` itself would build it.
+
 Prints one line per problem (``path:line: what — how to fix``) and exits 1 when the
 build fails; the previous output folder is then left exactly as it was.
 """
@@ -10,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from islet.build.driver import BuildPlan, build_and_report
+from islet.build.driver import BuildPlan, build_and_report, settings_output
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,13 +22,16 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("build", help="build the site into the output folder, atomically")
     run.add_argument("--root", default=".", help="the site folder (default: current folder)")
     run.add_argument("--settings", default="pelicanconf.py", help="settings file, relative to the root")
-    run.add_argument("--output", default="build", help="output folder, relative to the root")
+    run.add_argument("--output", help="output folder, relative to the root (default: the settings file's OUTPUT_PATH, "
+                                      "else output/, as for Pelican)")
     run.add_argument("--strict", action="store_true", default=None,
                      help="treat broken links, missing images and Pelican warnings as errors")
     run.add_argument("--precompress", action="store_true", default=None,
                      help="write .br/.gz variants of text files, as a CDN or the nginx preview serves them")
     args = parser.parse_args(argv)
-    ok = build_and_report(BuildPlan(Path(args.root), args.settings, args.output, args.strict, args.precompress))
+    root = Path(args.root)
+    output = args.output if args.output is not None else settings_output(root, args.settings)
+    ok = build_and_report(BuildPlan(root, args.settings, output, args.strict, args.precompress))
     return 0 if ok else 1
 
 

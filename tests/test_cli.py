@@ -18,3 +18,45 @@ def test_build_failure_exit_code_and_summary(tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 1
     assert "pelicanconf.py: settings file not found" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_without_output_the_site_builds_where_its_settings_say(tmp_path):
+    from support.site import make_site
+
+    settings = (ROOT / "pelicanconf.py").read_text()
+    assert 'OUTPUT_PATH = "build"' in settings          # the demo, ./dev and CI build into build/
+    site = make_site(tmp_path, {
+        "pelicanconf.py": settings.replace('OUTPUT_PATH = "build"', 'OUTPUT_PATH = "output"'),
+        # front matter as other Pelican sites write it, between --- lines
+        "content/articles/a.md": "---\nTitle: A\nDate: 2026-01-01\nSummary: s\n---\n\nFine.\n",
+    })
+    built = site.build()
+    assert built.code == 0, built.stderr
+    assert (tmp_path / "output" / "index.html").is_file() and not (tmp_path / "build").exists()
+    assert "into output/" in built.stdout
+    assert site.build("--output", "elsewhere").code == 0 and (tmp_path / "elsewhere" / "index.html").is_file()
+
+
+def test_settings_output_is_pelicans_output_path(tmp_path):
+    from islet.build.driver import settings_output
+
+    (tmp_path / "conf").mkdir()
+    cases = {"": "output", "OUTPUT_PATH = 'public'\n": "public", "OUTPUT_PATH = 'a/../b/'\n": "b",
+             "OUTPUT_PATH = '../next-door'\n": str(tmp_path.parent.resolve() / "next-door"),
+             "raise RuntimeError('broken')\n": "output", "OUTPUT_PATH = None\n": "output"}
+    for text, output in cases.items():
+        (tmp_path / "pelicanconf.py").write_text(text)
+        assert settings_output(tmp_path, "pelicanconf.py") == output, text
+    (tmp_path / "conf" / "site.py").write_text("OUTPUT_PATH = 'out'\n")     # relative to the settings file's folder
+    assert settings_output(tmp_path, "conf/site.py") == "conf/out"
+    assert settings_output(tmp_path, "missing.py") == "output"
+
+
+def test_an_output_folder_holding_the_site_is_refused(tmp_path):
+    (tmp_path / "pelicanconf.py").write_text("OUTPUT_PATH = '.'\n")
+    (tmp_path / "keep.txt").write_text("mine")
+    run = subprocess.run([sys.executable, "-m", "islet", "build", "--root", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.startswith("pelicanconf.py: the output folder '.' holds the site folder"), run.stderr
+    assert (tmp_path / "keep.txt").read_text() == "mine"

@@ -16,6 +16,7 @@ build's inputs (``ISLET_INPUTS``): the driver knows nothing of the plugin.
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import shutil
@@ -93,6 +94,10 @@ def build(plan: BuildPlan) -> BuildResult:
         raise BuildFailed(Problem(plan.settings_file, 0, "settings file not found",
                                   "run this from the site folder, or pass --settings path/to/pelicanconf.py"))
     output = root / plan.output
+    if output.resolve() in (root, *root.parents):     # the swap would replace the site folder itself
+        raise BuildFailed(Problem(plan.settings_file, 0, f"the output folder {plan.output!r} holds the site folder",
+                                  'the build replaces its output folder as a whole: set OUTPUT_PATH = "output" '
+                                  "in the settings file, or pass --output DIR"))
     with site_lock(root):
         recover_locked(root, output)
         return _build(plan, root, settings_path, output)
@@ -180,6 +185,31 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
         console.quiet = False
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def settings_output(root: Path, settings_file: str) -> str:
+    """The output folder the settings file names: its OUTPUT_PATH (relative to the file's folder, as Pelican's
+    read_settings takes it), else Pelican's default "output"; relative to `root` when it is inside it.
+
+    The file runs as read_settings runs it (pelican.settings.load_source), without importing Pelican, so
+    that a build with nothing to do stays quick. A file that cannot be read or run names no folder: Pelican's
+    default then, and the build reports the file's error as it reads the settings."""
+    root = root.resolve()
+    path = root / settings_file
+    value = "output"
+    if path.is_file():
+        try:
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[path.stem] = module
+            spec.loader.exec_module(module)
+            value = getattr(module, "OUTPUT_PATH", value)
+        except Exception:       # reported by the build, with Pelican's message
+            pass
+    if not isinstance(value, (str, os.PathLike)):
+        value = "output"
+    folder = Path(os.path.normpath(path.parent / value))
+    return folder.relative_to(root).as_posix() if folder.is_relative_to(root) else str(folder)
 
 
 def build_and_report(plan: BuildPlan) -> bool:

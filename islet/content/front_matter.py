@@ -7,16 +7,70 @@ an impossible date, an unknown template, a missing title, a file that is not UTF
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from pelican.utils import SafeDatetime, get_date
 
 from islet.errors import Problem
 
-_KEY = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
-_CONTINUATION = re.compile(r"^( {4,}|\t)")
+# Python-Markdown's meta extension (markdown/extensions/meta.py), which Pelican's Markdown reader uses to read the
+# front matter: its expressions, as they are. A line that starts with "---" may open the front matter (the first
+# line only); one that starts with "---" or "..." closes it, as a blank line does.
+_KEY = re.compile(r"^[ ]{0,3}(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)")
+_CONTINUATION = re.compile(r"^[ ]{4,}(?P<value>.*)")
+_BEGIN = re.compile(r"^-{3}(\s.*)?")
+_END = re.compile(r"^(-{3}|\.{3})(\s.*)?")
+TAB_LENGTH = 4          # Markdown's default: it expands tabs before the meta extension reads the lines
 DATE_KEYS = ("date", "modified")
 JINJA_ON, JINJA_OFF = ("yes", "true", "on"), ("no", "false", "off")     # `Jinja:` (islet.content.reader.JinjaBody)
 REQUIRED_KEYS = ("title",)
+
+
+@dataclass
+class FrontMatter:
+    """The front matter of a Markdown source, read as Python-Markdown's meta extension reads it."""
+    fields: list[tuple[int, str, str]] = field(default_factory=list)   # (line, key in lower case, value): Key lines
+    meta: dict[str, list[str]] = field(default_factory=dict)          # what the meta extension gives (``md.Meta``)
+    end: int = 0        # the lines it takes: the body starts on line end + 1 (the blank or '---' line is taken)
+    stray: int = 0      # the line that ended it without being front matter (not 'Key: value'), else 0
+    fenced: bool = False    # it opened with a '---' line
+
+
+def markdown_lines(text: str) -> list[str]:
+    """The lines of `text` as Markdown's first preprocessor (NormalizeWhitespace) hands them to the meta extension:
+    CR LF and CR are line breaks (no other character is), tabs are expanded, STX and ETX dropped, lines of
+    spaces emptied, two blank lines added at the end."""
+    text = text.replace("\x02", "").replace("\x03", "").replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+    return _SPACES.sub("\n", text.expandtabs(TAB_LENGTH)).split("\n")
+
+
+_SPACES = re.compile(r"(?<=\n) +\n")
+
+
+def read_front_matter(text: str) -> FrontMatter:
+    """The front matter of `text`: MetaPreprocessor.run of markdown/extensions/meta.py, with line numbers."""
+    lines = markdown_lines(text)
+    front = FrontMatter(fenced=bool(_BEGIN.match(lines[0])))
+    number, key = int(front.fenced), None
+    while number < len(lines):          # (it ends at the latest on the blank lines at the end)
+        line = lines[number]
+        number += 1
+        if line.strip() == "" or _END.match(line):
+            break
+        match = _KEY.match(line)
+        if match:
+            key, value = match["key"].lower().strip(), match["value"].strip()
+            front.fields.append((number, key, value))
+            front.meta.setdefault(key, []).append(value)
+            continue
+        more = _CONTINUATION.match(line)
+        if more and key:
+            front.meta[key].append(more["value"].strip())
+            continue
+        front.stray, number = number, number - 1       # not taken: it is the body's first line
+        break
+    front.end = number
+    return front
 
 
 def check_source(text: bytes, shown: str, templates: set[str]) -> tuple[str, list[Problem]]:
@@ -54,20 +108,14 @@ def parse_date(text: str) -> SafeDatetime:
 
 
 def check_front_matter(text: str, shown: str, templates: set[str]) -> list[Problem]:
-    """Check the ``Key: value`` lines at the top of a Markdown file."""
+    """Check the front matter at the top of a Markdown file: ``Key: value`` lines (a line indented by four
+    spaces or a tab continues the value above), up to a blank line; optionally between ``---`` lines (the
+    closing one may be ``...``), as Pelican's Markdown reader reads them. A line that is none of these would
+    silently become the first line of the text: it is refused."""
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            break
-        if number > 1 and _CONTINUATION.match(line):
-            continue
-        match = _KEY.match(line)
-        if not match:
-            problems.append(Problem(shown, number, f"front matter line {line.strip()[:40]!r} is not 'Key: value'",
-                                    "write it as 'Key: value', or leave one blank line between the front matter and the text"))
-            break
-        key, value = match["key"].lower(), match["value"].strip()
+    front = read_front_matter(text)
+    for number, key, value in front.fields:
         seen.setdefault(key, number)
         if key in DATE_KEYS:
             try:
@@ -82,6 +130,12 @@ def check_front_matter(text: str, shown: str, templates: set[str]) -> list[Probl
             known = ", ".join(sorted(templates)) or "none"
             problems.append(Problem(shown, number, f"unknown template {value!r}",
                                     f"use one of the theme's templates ({known}) or add theme/templates/{value}.html"))
+    if front.stray:
+        line = markdown_lines(text)[front.stray - 1]
+        fix = ("write it as 'Key: value' (a list as 'Tags: a, b'), or close the front matter with a '---' line"
+               if front.fenced else
+               "write it as 'Key: value', or leave one blank line between the front matter and the text")
+        problems.append(Problem(shown, front.stray, f"front matter line {line.strip()[:40]!r} is not 'Key: value'", fix))
     for key in REQUIRED_KEYS:
         if key not in seen and not problems:
             problems.append(Problem(shown, 1, f"missing '{key.title()}:' in the front matter",
@@ -99,10 +153,5 @@ def line_of(text: str, needle: str, default: int = 1) -> int:
 
 def front_matter_line(text: str, key: str) -> int:
     """Line of ``Key:`` in the front matter, or 1."""
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*:", re.IGNORECASE)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            break
-        if pattern.match(line):
-            return number
-    return 1
+    key = key.lower()
+    return next((number for number, name, _ in read_front_matter(text).fields if name == key), 1)

@@ -57,7 +57,10 @@ def escape(path: str) -> str | None:
 
 def url_escape(url: str) -> str | None:
     """Why a ``URL:`` of the front matter is not a path inside the site, or None."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:          # e.g. "http://[": no URL at all
+        return "is not a valid URL"
     if parts.scheme or parts.netloc or url.startswith(("/", "\\")):
         return "is absolute"
     return escape(parts.path)

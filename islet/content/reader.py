@@ -23,7 +23,7 @@ from pelican.utils import pelican_open
 from islet.errors import ContentError, IsletError, LimitError, Problem, TimeLimitExceeded, shown_path
 
 from . import highlight, sandbox
-from .front_matter import JINJA_ON
+from .front_matter import JINJA_ON, read_front_matter
 from .sandbox import ContentSandbox, OutputTooLarge, with_code, without_code
 from .front_matter import check_source, parse_date
 
@@ -52,10 +52,20 @@ def quicker_pelican() -> None:
                 and not any(pair in html for pair in ('"{', "'{", '"|', "'|")))
 
     def get_static_links(self) -> set[str]:
-        return set() if no_links(self, self._content) else static_links(self)
+        if no_links(self, self._content):
+            return set()
+        try:
+            return static_links(self)
+        except ValueError:      # a link that is no URL ({filename}//[x): Pelican would stop; the link check names it
+            return set()
 
     def _update_content(self, content: str, siteurl: str) -> str:
-        return content if no_links(self, content) else update_content(self, content, siteurl)
+        if no_links(self, content):
+            return content
+        try:
+            return update_content(self, content, siteurl)
+        except ValueError:
+            return content
 
     get_static_links.pelicans, _update_content.pelicans = static_links, update_content    # for the tests
     Content.get_static_links, Content._update_content = get_static_links, _update_content
@@ -210,7 +220,7 @@ class IsletMarkdownReader(MarkdownReader):
         if problems:
             self.problems.extend(problems)
             raise ContentError(problems)
-        body_starts = next((n for n, line in enumerate(text.splitlines(), 1) if not line.strip()), 0)
+        body_starts = read_front_matter(text).end      # (`---` front matter included, as Markdown's meta reads it)
         self._source_path = source_path
         self._md = markdown_for(self.settings["MARKDOWN"])
         self._md.preprocessors.register(

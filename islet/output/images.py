@@ -221,7 +221,10 @@ def local_target(page: str, src: str, site_url: str = "") -> str | None:
         src = src[len(base):]
     elif not is_internal(src) or src.startswith("//"):
         return None
-    path = unquote(urlsplit(urljoin("/" + page, src)).path).lstrip("/")
+    try:
+        path = unquote(urlsplit(urljoin("/" + page, src)).path).lstrip("/")
+    except ValueError:           # not a URL at all (e.g. "/.//[x.png"): the link check reports it
+        return None
     return path or None
 
 

@@ -46,6 +46,7 @@ def test_escape(path, reason):
     ("//elsewhere.example/x.html", "is absolute"),
     ("/about/", "is absolute"),
     ("../about/", "goes up a folder with '..'"),
+    ("http://[", "is not a valid URL"),
 ])
 def test_url_escape(url, reason):
     assert paths.url_escape(url) == reason

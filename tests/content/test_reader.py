@@ -56,3 +56,22 @@ def test_articles_without_intrasite_links_skip_pelicans_search(html, tmp_path):
         assert update(article, html, "https://example.org") is html
     if "{index}" in html:                                                # a link Pelican does rewrite
         assert 'href="https://example.org/index.html"' in update(article, html, "https://example.org")
+
+
+def test_a_link_that_is_no_url_leaves_the_html_as_it_is_instead_of_crashing(tmp_path):
+    """Pelican raises ValueError on {filename}//[x (plain Pelican stops the build); the link check reports it."""
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.utils import SafeDatetime
+
+    from islet.content.reader import quicker_pelican
+
+    quicker_pelican()
+    html = '<p><a href="{filename}//[x">x</a> <a href="{filename}other.md">other</a></p>'
+    context = {"generated_content": {}, "static_content": {}, "static_links": set(), "localsiteurl": ""}
+    article = Article(html, metadata={"title": "T", "date": SafeDatetime(2026, 1, 1)}, context=context,
+                      settings={**DEFAULT_CONFIG, "PATH": str(tmp_path)}, source_path=str(tmp_path / "a.md"))
+    with pytest.raises(ValueError):
+        Article.get_static_links.pelicans(article)
+    assert Article.get_static_links(article) == set()
+    assert Article._update_content(article, html, "https://example.org") == html

@@ -245,3 +245,9 @@ def test_exif_rotation_is_applied_to_sizes_and_variants(tmp_path):
     assert (tag["width"], tag["height"]) == ("300", "400")
     with Image.open(out / tag["src"]) as variant:
         assert variant.size == (300, 400) and 0x0112 not in variant.getexif()   # no metadata left to rotate it again
+
+
+@pytest.mark.parametrize("src", ["/.//[x.png", "http://[", "//[::1"])
+def test_a_src_that_is_no_url_is_not_an_image_of_the_site(src):
+    """The link check reports it (islet.output.verify); the image stage must not crash on it."""
+    assert images.local_target("articles/a.html", src) is None
