@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from islet.build.driver import BuildPlan, build_and_report, settings_output
 from islet.build.swap import recover_locked, site_lock
 from islet.errors import IsletError, Problem, print_problems
 
@@ -140,8 +141,6 @@ def run(request: PublishRequest) -> None:
     with site_lock(root):       # no build may swap the output folder while it is being published
         recover_locked(root, root / request.output)         # a build killed mid-swap leaves it to be put right
         if request.build:
-            from islet.build.driver import BuildPlan, build_and_report
-
             if not build_and_report(BuildPlan(root, request.settings_file, request.output, strict=True)):
                 raise PublishError(Problem(f"{request.output}/", 0, "the build failed, so nothing was published",
                                            "fix the problems above and publish again"))
@@ -183,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m islet.publish", description=__doc__.splitlines()[0])
     parser.add_argument("--root", default=".", help="the site folder (default: current folder)")
     parser.add_argument("--settings", default="publishconf.py", help="settings file, relative to the root")
-    parser.add_argument("--output", default="build", help="output folder, relative to the root")
+    parser.add_argument("--output", default=None,
+                        help="output folder, relative to the root (default: the settings' OUTPUT_PATH)")
     parser.add_argument("--target", default="", help=f"where to publish: {TARGET_FORMS}")
     parser.add_argument("--endpoint-url", default="", help="S3 endpoint for non-AWS stores (SeaweedFS, R2, MinIO…)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
@@ -192,8 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--invalidate", action=argparse.BooleanOptionalAction, default=None,
                         help="invalidate changed HTML on CloudFront (default: when a distribution is configured)")
     args = parser.parse_args(argv)
+    output = args.output or settings_output(Path(args.root), args.settings)
     request = PublishRequest(Path(args.root), args.target, args.endpoint_url, args.dry_run, args.max_deletes,
-                             not args.no_build, args.invalidate, args.settings, args.output)
+                             not args.no_build, args.invalidate, args.settings, output)
     try:
         run(request)
     except IsletError as error:
