@@ -28,7 +28,15 @@ from islet.build.driver import BuildPlan, build_and_report, settings_output
 from islet.build.swap import recover_locked, site_lock
 from islet.errors import IsletError, Problem, print_problems
 
-from .plan import DEFAULT_MAX_DELETES, TARGET_FORMS, PublishError, RsyncTarget, S3Target, Target, parse_target
+from .plan import (
+    DEFAULT_MAX_DELETES,
+    TARGET_FORMS,
+    PublishError,
+    RsyncTarget,
+    S3Target,
+    Target,
+    parse_target,
+)
 
 SOURCES = ("content", "theme", "widgets", "pelicanconf.py", "publishconf.py")   # what a build is made from
 
