@@ -72,3 +72,12 @@ ISLET_STRICT = False
 # Article and page bodies go through Jinja (sandboxed, with `data` from content/data/) before Markdown.
 # Off unless asked: a Markdown file's braces are text. An article decides for itself with `Jinja: yes|no`.
 ISLET_CONTENT_JINJA = True
+
+# What islet changes in the output only when a site asks (each would break a theme that does not expect it);
+# this theme expects them all:
+# - _headers with a strict Content-Security-Policy (no inline style attributes, no fonts or images of other hosts);
+ISLET_HEADERS = True
+# - every <img> sized (the theme has `img { height: auto }`), resized variants, <picture> with ISLET_IMAGE_SIZES;
+ISLET_IMAGES = True
+# - table alignment as class="align-right" (styled in theme/static/css), which that policy does not block.
+ISLET_ALIGN_CLASSES = True

@@ -88,6 +88,7 @@ def on_initialized(pelican) -> None:
     IsletMarkdownReader.env = ContentSandbox(config.limits)
     IsletMarkdownReader.context = {"data": data}
     IsletMarkdownReader.jinja = config.content_jinja
+    IsletMarkdownReader.align_classes = config.align_classes
     IsletMarkdownReader.templates = config.templates
     IsletMarkdownReader.root = config.root
     IsletMarkdownReader.problems = current.findings.errors
@@ -164,12 +165,17 @@ def on_finalized(pelican) -> None:
                   plugins=pelican.settings.get("PLUGINS") or (), favicon=config.theme / "static" / "favicon.ico",
                   record=sitemap.record_path(config.cache_dir, final), memoised=incremental.memoised)
     current.findings.strict_problems(verify.check_output(output, current.pages, incremental.memoised))
-    pictures = images.optimize(output, config.cache_dir / "images", current.pages, pelican.settings.get("SITEURL", ""),
-                               memoised=incremental.memoised)
-    current.findings.errors += pictures.problems
-    current.findings.report.append(images.summary(pictures.stats))
-    csp = headers.content_security_policy(hydrate_pages(output), [hydrate.csp_hash(current.css)])
-    (output / "_headers").write_text(headers.headers_file(csp), encoding="utf-8")
+    # Images and _headers only when the site asks: both break a theme that does not expect them.
+    if config.images:
+        pictures = images.optimize(output, config.cache_dir / "images", current.pages,
+                                   pelican.settings.get("SITEURL", ""), memoised=incremental.memoised,
+                                   sizes=config.image_sizes)
+        current.findings.errors += pictures.problems
+        current.findings.report.append(images.summary(pictures.stats))
+    script_hashes = hydrate_pages(output)
+    if config.headers:
+        csp = headers.content_security_policy(script_hashes, [hydrate.csp_hash(current.css)] if current.css else [])
+        (output / "_headers").write_text(headers.headers_file(csp), encoding="utf-8")
     # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.
     # Only when asked (publishconf.py, preview, audit): while writing, the browser compresses nothing it opens
     # from ./dev serve, and brotli over every page is the largest part of a cold build.

@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 from islet.errors import Problem, SettingsError
 
 DEFAULT_ORIGIN = "http://127.0.0.1:8000"
+# ISLET_IMAGE_SIZES by default: the demo theme's content column (at most about 42rem wide; below that the image
+# spans the viewport minus padding). Another theme's column needs its own value.
+DEFAULT_IMAGE_SIZES = "(min-width: 44rem) 42rem, calc(100vw - 2rem)"
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ class IsletSettings:
     theme_toggle: bool     # put the light/dark toggle in every page's header
     precompress: bool      # write .br/.gz beside each text file (for a CDN or the nginx preview)
     content_jinja: bool = False   # article and page bodies go through Jinja (with `data`) before Markdown
+    # What islet changes in a site's output only when the site asks (a third-party theme is left as it was):
+    headers: bool = False         # write _headers (a strict Content-Security-Policy, security and cache headers)
+    images: bool = False          # size every <img>, write variants and wrap rasters in <picture>
+    image_sizes: str = DEFAULT_IMAGE_SIZES   # the `sizes` of those <picture>s: how wide the theme shows an image
+    align_classes: bool = False   # table alignment as class="align-…" instead of Markdown's style="text-align: …"
     limits: Limits = Limits()
 
     @property
@@ -100,6 +108,15 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
     content_jinja = settings.get("ISLET_CONTENT_JINJA", False)
     if not isinstance(content_jinja, bool):
         bad("ISLET_CONTENT_JINJA", content_jinja, "True or False")
+    switches = {}
+    for name in ("ISLET_HEADERS", "ISLET_IMAGES", "ISLET_ALIGN_CLASSES"):
+        switches[name] = settings.get(name, False)
+        if not isinstance(switches[name], bool):
+            bad(name, switches[name], "True or False")
+    sizes = settings.get("ISLET_IMAGE_SIZES", DEFAULT_IMAGE_SIZES)
+    if not (isinstance(sizes, str) and sizes.strip() and "\n" not in sizes):
+        bad("ISLET_IMAGE_SIZES", sizes, "the value of an <img sizes> attribute, e.g. '(min-width: 50rem) 48rem, 100vw'")
+        sizes = DEFAULT_IMAGE_SIZES
     limits = settings.get("ISLET_LIMITS", {})
     names = Limits.__dataclass_fields__
     if not (isinstance(limits, dict) and set(limits) <= set(names)
@@ -112,7 +129,9 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
                          data_dir=content / data, root=root, origin=str(origin), strict=strict,
                          cache_dir=cache, node_modules=node_modules, js_budget=JsBudget(**budget),
                          theme_toggle=toggle, precompress=precompress,
-                         content_jinja=content_jinja is True, limits=Limits(**limits))
+                         content_jinja=content_jinja is True, limits=Limits(**limits),
+                         headers=switches["ISLET_HEADERS"] is True, images=switches["ISLET_IMAGES"] is True,
+                         image_sizes=sizes.strip(), align_classes=switches["ISLET_ALIGN_CLASSES"] is True)
 
 
 def processes() -> int:

@@ -159,6 +159,6 @@ def site_outputs(generators, config: IsletSettings, search: bool) -> list:
                 add(f"{static_dir}/{relative}", f"the theme's {name}/{relative}")
     # Not sitemap.xml, robots.txt or favicon.ico: islet writes those only where the site has none of its own
     # (islet.output.sitemap), so a source may write them.
-    for name in ("_headers",) + (("search.json",) if search else ()):
+    for name in (("_headers",) if config.headers else ()) + (("search.json",) if search else ()):
         add(name, f"islet's {name}")
     return found

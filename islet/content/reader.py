@@ -129,10 +129,11 @@ _PLACEHOLDER_MARKS = str.maketrans("", "", "\x02\x03")    # what Markdown's plac
 
 
 class AlignClasses(Treeprocessor):
-    """Table column alignment as classes (``align-right``), not ``style`` attributes.
+    """Table column alignment as classes (``align-right``), not ``style`` attributes (ISLET_ALIGN_CLASSES).
 
     A strict Content-Security-Policy (``style-src`` without 'unsafe-inline') ignores
-    style attributes, which would silently drop the alignment.
+    style attributes, which would silently drop the alignment. Only for a theme that styles
+    ``align-left``/``align-right``/``align-center``: on another, the alignment would be lost instead.
     """
 
     def run(self, root):
@@ -209,6 +210,7 @@ class IsletMarkdownReader(MarkdownReader):
     env: ContentSandbox | None = None
     context: Mapping[str, Any] = {}
     jinja: bool = True              # ISLET_CONTENT_JINJA: bodies go through Jinja
+    align_classes: bool = False     # ISLET_ALIGN_CLASSES: table alignment as classes, not style attributes
     templates: set[str] = set()
     root: Path = Path(".")
     problems: list[Problem] = []
@@ -225,7 +227,10 @@ class IsletMarkdownReader(MarkdownReader):
         self._md = markdown_for(self.settings["MARKDOWN"])
         self._md.preprocessors.register(
             JinjaBody(self._md, self.env, self.context, shown, body_starts, self.jinja), "islet-jinja", 26)
-        self._md.treeprocessors.register(AlignClasses(self._md), "islet-align", 0)
+        if self.align_classes:
+            self._md.treeprocessors.register(AlignClasses(self._md), "islet-align", 0)
+        elif "islet-align" in self._md.treeprocessors:        # (the instance is shared: markdown_for)
+            self._md.treeprocessors.deregister("islet-align")
         self._md.treeprocessors.register(SafeAttributes(self._md), "islet-safe-attributes", 0.5)
         if self.islands is not None:
             from .embed import WidgetFences

@@ -70,7 +70,8 @@ def site_headers(output: Path) -> tuple[dict[str, str], str | None]:
     if not path.is_file():
         return (headers.site_headers(FALLBACK_CSP),
                 f"{path}: not found, so the preview sends a default Content-Security-Policy that allows inline "
-                "scripts and styles — rebuild with the current islet to preview the site's real policy")
+                "scripts and styles — set ISLET_HEADERS = True in the settings (and rebuild) to preview a policy of "
+                "the site's own")
     rules = headers.parse_headers_file(path.read_text(encoding="utf-8"))
     every = {k: v for k, v in rules.get("/*", {}).items() if k.lower() != "cache-control"}
     if not every:

@@ -2,7 +2,8 @@
 
 One policy for every way the site leaves the machine: the S3 publisher stores these as object
 metadata, `invoke preview` turns them into nginx configuration, and the build writes them as a
-``_headers`` file (the Netlify / Cloudflare Pages format) for hosts that read one.
+``_headers`` file (the Netlify / Cloudflare Pages format) for hosts that read one, when the site sets
+ISLET_HEADERS (its policy blocks what many themes use: other hosts' fonts and images, style attributes).
 
 File names decide the cache policy. Everything under a HASHED folder carries a content hash in
 its name (the widget bundles, the resized images), so it can be cached forever: a change gets a
@@ -76,14 +77,21 @@ def compressible(path: str) -> bool:
     return PurePosixPath(path.lower()).suffix in COMPRESSIBLE
 
 
+# The CSP source of an empty inline text ('sha256-' + base64 of the SHA-256 of b""): it allows nothing a page
+# needs, and where it appears a theme with no CSS for islet to inline got a policy naming CSS it does not have.
+EMPTY_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+
+
 def content_security_policy(script_hashes: list[str], style_hashes: list[str]) -> str:
     """The site's policy: scripts and styles only from this origin or the exact inline texts hashed here.
 
     No ``unsafe-inline``: the only inline script is the import map (one text, site-wide) and the
-    theme's pre-paint snippet; the only inline style is the theme CSS. Each is allowed by its hash.
+    theme's pre-paint snippet; the only inline style is the theme CSS. Each is allowed by its hash;
+    the hash of an empty text never is (no inline CSS, no style hash). Written only for a site that
+    sets ISLET_HEADERS: a third-party theme's fonts, avatars and ``style`` attributes would be blocked.
     """
-    scripts = " ".join(["'self'", *sorted(set(script_hashes))])
-    styles = " ".join(["'self'", *sorted(set(style_hashes))])
+    scripts = " ".join(["'self'", *sorted(set(script_hashes) - {EMPTY_HASH})])
+    styles = " ".join(["'self'", *sorted(set(style_hashes) - {EMPTY_HASH})])
     return ("default-src 'self'; "
             f"script-src {scripts}; style-src {styles}; img-src 'self' data:; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")

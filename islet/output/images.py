@@ -19,6 +19,9 @@ the source bytes and the encoder recipe, so any change gives a new name (islet.o
 ``img/`` forever). Encoded files are kept in the cache folder keyed by (source hash, width, format,
 settings, VERSION): a rebuild with unchanged images encodes nothing. Encoding runs in a small process pool.
 
+Only a site that sets ISLET_IMAGES runs this stage (the width/height it adds stretch images on a theme
+without ``img { height: auto }``); otherwise every ``<img>`` and image file stays as Pelican wrote it.
+
 A missing image is not reported here (islet.output.verify reports it); one that exists but cannot be
 decoded is a Problem. Running the stage twice is harmless: wrapped images are left alone.
 """
@@ -38,12 +41,13 @@ from islet.build.fingerprint import atomic_write
 from islet.build.memo import PAGE_FACTS, fresh
 from islet.errors import Problem
 from islet.islands.hydrate import html_pages
+from islet.settings import DEFAULT_IMAGE_SIZES
 
 from .variants import ENCODINGS, WORKERS, Picture, Variant, choose, encode, inspect, modern_formats, plan_variants
 from .verify import Source, is_internal
 
-# The theme's content column is at most about 42rem wide; below that the image spans the viewport minus padding.
-SIZES = "(min-width: 44rem) 42rem, calc(100vw - 2rem)"
+# ISLET_IMAGE_SIZES's default: the demo theme's content column (islet.settings).
+SIZES = DEFAULT_IMAGE_SIZES
 FIRST_SCREEN_TEXT = 600                          # characters of text in <main> a phone shows above an image, roughly
 
 
@@ -86,11 +90,12 @@ PAGE_FACTS["has-images"] = _has_images
 
 
 def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = None,
-             site_url: str = "", workers: int = WORKERS, memoised=fresh) -> ImageResult:
+             site_url: str = "", workers: int = WORKERS, memoised=fresh, sizes: str = SIZES) -> ImageResult:
     """Rewrite every HTML page under `output` as described above; encode missing variants into `cache`.
 
     `sources` maps output pages to the file they came from (for messages); `site_url` is Pelican's
     SITEURL, so absolute image URLs on the site itself count as local and variants use the same style.
+    `sizes` (ISLET_IMAGE_SIZES) is the ``sizes`` of every ``<picture>``: how wide the theme shows an image.
     `memoised` (islet.build.incremental's) spares reading the pages linked unchanged from the previous build
     to find they have no image.
     """
@@ -152,7 +157,7 @@ def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = N
             size = pictures[target]
             size = (size.width, size.height) if isinstance(size, Picture) else size
             variants = chosen.get(target) if _wraps(tag) else None
-            markup = render(tag, page, size, variants, site_url)
+            markup = render(tag, page, size, variants, site_url, sizes)
             new = new[:tag.start] + markup + new[tag.end:]
             stats.images += 1
             stats.pictures += variants is not None
@@ -247,8 +252,9 @@ def _wraps(tag: ImgTag) -> bool:
 
 
 def render(tag: ImgTag, page: str, size: tuple[int, int] | None, variants: list[Variant] | None,
-           site_url: str = "") -> str:
-    """The new markup for one <img>: its attributes completed, wrapped in <picture> when there are variants."""
+           site_url: str = "", sizes: str = SIZES) -> str:
+    """The new markup for one <img>: its attributes completed, wrapped in <picture> when there are variants
+    (`sizes`: their ``sizes`` attribute, ISLET_IMAGE_SIZES)."""
     attrs = dict(tag.attrs)
     src = attrs.get("src") or ""
     if size:
@@ -275,8 +281,8 @@ def render(tag: ImgTag, page: str, size: tuple[int, int] | None, variants: list[
     srcset = {fmt: ", ".join(f"{url_for(v.name, page, src, site_url)} {v.width}w" for v in vs)
               for fmt, vs in groups.items()}
     attrs["src"] = url_for(groups[own][-1].name, page, src, site_url)
-    attrs["srcset"], attrs["sizes"] = srcset[own], SIZES
-    sources = "".join(f"<source{_attributes({'type': ENCODINGS[fmt].mime, 'srcset': srcset[fmt], 'sizes': SIZES})}"
+    attrs["srcset"], attrs["sizes"] = srcset[own], sizes
+    sources = "".join(f"<source{_attributes({'type': ENCODINGS[fmt].mime, 'srcset': srcset[fmt], 'sizes': sizes})}"
                       f"{end}" for fmt in modern)
     return f"<picture>{sources}<img{_attributes(attrs)}{end}</picture>"
 

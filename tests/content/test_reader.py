@@ -75,3 +75,54 @@ def test_a_link_that_is_no_url_leaves_the_html_as_it_is_instead_of_crashing(tmp_
         Article.get_static_links.pelicans(article)
     assert Article.get_static_links(article) == set()
     assert Article._update_content(article, html, "https://example.org") == html
+
+
+TABLE = """Title: A table
+Date: 2026-03-14 09:30
+Summary: One right-aligned column.
+
+| name | stars |
+|:-----|------:|
+| a    |     1 |
+"""
+
+
+@pytest.mark.parametrize("align_classes", [True, False, True])
+def test_table_alignment_is_a_class_only_when_the_site_asks(align_classes, tmp_path, monkeypatch):
+    """ISLET_ALIGN_CLASSES: class="align-right" (which the demo theme styles), else Markdown's style attribute.
+    One Markdown instance serves every read (markdown_for): switching back and forth must not leak."""
+    from pelican.settings import DEFAULT_CONFIG
+
+    from islet.content.reader import IsletMarkdownReader
+
+    monkeypatch.setattr(IsletMarkdownReader, "align_classes", align_classes)
+    monkeypatch.setattr(IsletMarkdownReader, "root", tmp_path)
+    source = tmp_path / "table.md"
+    source.write_text(TABLE, encoding="utf-8")
+    html, _ = IsletMarkdownReader({**DEFAULT_CONFIG, "MARKDOWN": {"extensions": ["markdown.extensions.tables"]}}).read(str(source))
+    if align_classes:
+        assert '<td class="align-right">1</td>' in html and "style=" not in html
+    else:
+        assert '<td style="text-align: right;">1</td>' in html and "align-" not in html
+
+
+def test_a_site_that_does_not_ask_keeps_markdowns_style_attribute(tmp_path):
+    """ISLET_ALIGN_CLASSES is off by default (the demo's pelicanconf.py without it): a third-party theme
+    defines no align-* classes. Turning it on reads the source again (the reader cache keys on the settings)."""
+    import re
+
+    from support.site import make_site
+
+    site = make_site(tmp_path / "site", {"content/articles/table.md": TABLE})
+    conf = site.path("pelicanconf.py")
+    conf.write_text(re.sub(r"^ISLET_ALIGN_CLASSES = .*\n", "", conf.read_text(encoding="utf-8"), flags=re.M))
+    assert "ISLET_ALIGN_CLASSES" not in conf.read_text(encoding="utf-8")
+    result = site.build()
+    assert result.code == 0, result.stderr
+    html = site.path("build/articles/a-table.html").read_text(encoding="utf-8")
+    assert '<td style="text-align: right;">1</td>' in html and 'class="align-' not in html
+    conf.write_text(conf.read_text(encoding="utf-8") + "\nISLET_ALIGN_CLASSES = True\n", encoding="utf-8")
+    result = site.build()
+    assert result.code == 0, result.stderr
+    html = site.path("build/articles/a-table.html").read_text(encoding="utf-8")
+    assert '<td class="align-right">1</td>' in html and 'style="text-align' not in html

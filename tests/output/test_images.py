@@ -251,3 +251,60 @@ def test_exif_rotation_is_applied_to_sizes_and_variants(tmp_path):
 def test_a_src_that_is_no_url_is_not_an_image_of_the_site(src):
     """The link check reports it (islet.output.verify); the image stage must not crash on it."""
     assert images.local_target("articles/a.html", src) is None
+
+
+def test_sizes_is_the_given_value_on_the_img_and_every_source(site, tmp_path):
+    images.optimize(site, tmp_path / "cache", sizes="(min-width: 60rem) 50vw, 100vw")
+    tags = img_tags((site / "index.html").read_text())
+    wrapped = [t for t in tags if "srcset" in t]
+    assert wrapped and all(t["sizes"] == "(min-width: 60rem) 50vw, 100vw" for t in wrapped)
+
+
+# --- the stage in a build: only when the site asks (ISLET_IMAGES) ------------------------------------------------
+
+SCREENSHOT = """Title: A screenshot
+Date: 2026-03-14 09:30
+Summary: One wide image.
+
+![A screenshot]({static}/images/shot.png)
+"""
+
+
+def screenshot_site(root: Path, settings: str):
+    """A site of its own with one 1243×825 PNG; the demo's pelicanconf.py without ISLET_IMAGES, plus `settings`."""
+    import re
+
+    from support.site import make_site
+
+    site = make_site(root, {"content/articles/shot.md": SCREENSHOT})
+    shot = Image.new("RGB", (1243, 825), (230, 230, 240))
+    ImageDraw.Draw(shot).rectangle((100, 100, 1100, 700), fill=(40, 90, 160))
+    site.path("content/images").mkdir()
+    shot.save(site.path("content/images/shot.png"))
+    conf = site.path("pelicanconf.py")
+    text = re.sub(r"^ISLET_IMAGES = .*\n", "", conf.read_text(encoding="utf-8"), flags=re.M)
+    assert "ISLET_IMAGES" not in text
+    conf.write_text(text + settings, encoding="utf-8")
+    return site
+
+
+def test_without_islet_images_tags_and_files_stay_as_pelican_wrote_them(tmp_path):
+    site = screenshot_site(tmp_path / "site", "")
+    result = site.build()
+    assert result.code == 0, result.stderr
+    html = site.path("build/articles/a-screenshot.html").read_text(encoding="utf-8")
+    assert '<p><img alt="A screenshot" src="../images/shot.png"></p>' in html      # Markdown's tag, untouched
+    assert "<picture" not in html and "Images:" not in result.stdout
+    assert not site.path("build/img").exists()                                     # no variants
+    assert site.path("build/images/shot.png").read_bytes() == site.path("content/images/shot.png").read_bytes()
+
+
+def test_with_islet_images_tags_are_sized_and_sizes_is_the_setting(tmp_path):
+    site = screenshot_site(tmp_path / "site", '\nISLET_IMAGES = True\nISLET_IMAGE_SIZES = "100vw"\n')
+    result = site.build()
+    assert result.code == 0, result.stderr
+    tags = img_tags(site.path("build/articles/a-screenshot.html").read_text(encoding="utf-8"))
+    [img] = [t for t in tags if t["tag"] == "img" and t.get("alt") == "A screenshot"]
+    assert (img["width"], img["height"]) == ("1243", "825") and img["src"].startswith("../img/shot-")
+    assert img["sizes"] == "100vw" and all(t["sizes"] == "100vw" for t in tags if "srcset" in t)
+    assert any(site.path("build/img").iterdir())
