@@ -118,15 +118,16 @@ _MARK = "\x1a"        # (SUB: never in a Markdown source, no Jinja syntax)
 
 def without_code(source: str) -> tuple[str, list[str]]:
     """`source` with its fenced code blocks and code spans that hold Jinja-like braces replaced by marks
-    (``\\x1aN\\x1a``), and the code they stand for: code shows ``{{ }}`` as written. Widget blocks are not code
-    (their props may use data). Put back with `with_code`."""
+    (``\\x1aN\\x1a``, holding the code's line breaks so that errors keep their lines), and the code they
+    stand for: code shows ``{{ }}`` as written. Widget blocks are not code (their props may use data).
+    Put back with `with_code`."""
     if "{" not in source:
         return source, []
     code: list[str] = []
 
-    def mark(text: str) -> str:
+    def mark(text: str) -> str:        # as many lines as the code: errors keep their line numbers
         code.append(text)
-        return f"{_MARK}{len(code) - 1}{_MARK}"
+        return f"{_MARK}{len(code) - 1}" + "\n" * text.count("\n") + _MARK
 
     out, lines, index = [], source.split("\n"), 0
     while index < len(lines):
@@ -149,7 +150,7 @@ def with_code(text: str, code: list[str]) -> str:
     """Undo `without_code` on the rendered text."""
     if not code:
         return text
-    return re.sub(f"{_MARK}(\\d+){_MARK}", lambda m: code[int(m[1])], text)
+    return re.sub(f"{_MARK}(\\d+)\n*{_MARK}", lambda m: code[int(m[1])], text)
 
 
 def _frames(tb):

@@ -283,3 +283,8 @@ def test_ordinary_links_and_attributes_are_kept(tmp_path):
     out = read(tmp_path, "[a](https://example.org/x) [b](/p/) [c](#top) ![i](img.png){: .wide #pic }\n")
     assert 'href="https://example.org/x"' in out and 'href="/p/"' in out and 'href="#top"' in out
     assert 'src="img.png"' in out and 'class="wide"' in out and 'id="pic"' in out
+
+
+def test_an_error_after_a_code_block_is_reported_at_its_own_line(tmp_path):
+    body = "Intro.\n\n```python\nx = '{{ y }}'\nz = 1\n```\n\n{{ data.missing.x }}\n"
+    assert problem_of(tmp_path, body).startswith("a.md:11: ")       # body line 8, after 3 front matter lines
