@@ -52,9 +52,14 @@ class Source:
 # comment or raw text is skipped a run of characters at a time (not one character per step, as .*? does:
 # the inline CSS of every page made that most of the time spent here). The lookahead turns away at once
 # the "<" of every other tag (a highlighted code block is hundreds of <span>s).
-_TOKENS = re.compile(r"<(?=[!sStTaAlLiIvV])(?:!--(?:[^-]+|-(?!->))*-->"
-                     r"|(script|style|textarea|title)(?=[\s/>])([^>]*)>[^<]*(?:<(?!/\1\s*>)[^<]*)*</\1\s*>"
-                     r"|(a|link|img|source|video|audio)(?=[\s/>])((?:[^'\">]+|\"[^\"]*\"|'[^']*')*)>)", re.I)
+_READ = (r"!--(?:[^-]+|-(?!->))*-->"
+         r"|(script|style|textarea|title)(?=[\s/>])([^>]*)>[^<]*(?:<(?!/\1\s*>)[^<]*)*</\1\s*>"
+         r"|(a|link|img|source|video|audio)(?=[\s/>])((?:[^'\">]+|\"[^\"]*\"|'[^']*')*)>")
+_TOKENS = re.compile(rf"<(?=[!sStTaAlLiIvV])(?:{_READ})", re.I)
+# A theme may print text unescaped into an attribute (notmyidea's <meta content="…"> holds the summary): a "<"
+# inside a quoted value is no tag. Pages with one are read with every tag matched whole, which is slower.
+_EVERY_TAG = re.compile(rf"<(?:{_READ}|[a-zA-Z][^\s/>'\"]*(?:[^'\">]+|\"[^\"]*\"|'[^']*')*>)", re.I)
+_LT_IN_VALUE = re.compile(r"""=\s*(?:"[^"<>]*<|'[^'<>]*<)""")
 # (name, "=" when it has a value, the value in double quotes, in single quotes, unquoted)
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 
@@ -62,7 +67,8 @@ _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\
 def references(html: str) -> list[tuple[str, str]]:
     """Every (kind, url) the page refers to, in document order."""
     found = []
-    for token in _TOKENS.finditer(html):
+    tokens = _EVERY_TAG if _LT_IN_VALUE.search(html) else _TOKENS
+    for token in tokens.finditer(html):
         tag, attributes = (token.group(1) or token.group(3) or "").lower(), token.group(2) or token.group(4)
         for name, equals, double, single, bare in _ATTRIBUTE.findall(attributes or ""):
             name, value = name.lower(), double or single or bare

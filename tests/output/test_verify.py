@@ -58,6 +58,14 @@ def test_scanner_agrees_with_html_parser_on_tricky_markup():
     assert not any("in-" in url or "commented" in url or "escaped" in url for _, url in found)
 
 
+def test_markup_printed_unescaped_in_an_attribute_is_no_tag():
+    """notmyidea prints the summary unescaped into <meta content="…">: code in it is not an image."""
+    html = TRICKY.replace("<abbr", '<meta name="description" content="Write <img src=missing.png> here">'
+                                   "<span title='<a href=\"no.html\">'>s</span><abbr")
+    found = references(html)
+    assert found == _HtmlParserReferences(html).found == references(TRICKY)
+
+
 def test_title_and_textarea_hold_text_not_markup():
     # As in browsers (html.parser, unlike them, reads tags inside these two).
     html = '<title>a <a href="x.html"></title><textarea><img src="y.png"></textarea><a href="z.html">'

@@ -1,0 +1,256 @@
+"""An existing Pelican site gets the same site with islet: plain Pelican and islet side by side.
+
+Each site is built twice from the same sources, cold: by plain ``pelican`` (``PLUGINS = []``, so the installed
+``pelican.plugins.islet`` is not loaded) and by ``python -m islet build`` (``PLUGINS = ["islet"]``, islet's
+output-rewriting features left at their defaults, off). Then: the same files (islet adds only its
+``sitemap.xml`` and ``robots.txt``, and no ``robots.txt`` where the site has its own, which it keeps byte for
+byte), the same visible text on every HTML page, and no draft in islet's sitemap. The build times and output
+sizes are printed, not asserted (``-s`` shows them).
+
+The sites: Pelican's own ``notmyidea`` and ``simple`` themes on a pelican-quickstart-like site, and a
+third-party-style theme (tests/fixtures/compat/theme: a Google web font, a logo with a ``style`` attribute, no
+``img { height: auto }``) on a site with its own ``robots.txt``, drafts and a reStructuredText article. None
+uses a widget, so no esbuild is needed. Chromium (how the pages look) is not compared here.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures" / "compat"
+
+# pelican-quickstart's pelicanconf.py, with its answers filled in (no URL prefix, pagination on).
+QUICKSTART = '''\
+AUTHOR = "Ann Example"
+SITENAME = "Compat"
+SITEURL = ""
+
+PATH = "content"
+
+TIMEZONE = "Europe/Amsterdam"
+
+DEFAULT_LANG = "en"
+
+# Feed generation is usually not desired when developing
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+# Blogroll
+LINKS = (
+    ("Pelican", "https://getpelican.com/"),
+    ("Python.org", "https://www.python.org/"),
+)
+
+# Social widget
+SOCIAL = (
+    ("You can add links in your config file", "#"),
+    ("Another social link", "#"),
+)
+
+DEFAULT_PAGINATION = 10
+
+# Uncomment following line if you want document-relative URLs when developing
+RELATIVE_URLS = True
+'''
+
+# A site with its own theme and robots.txt, set up for publishing (absolute URLs and feeds on).
+THEMED = '''\
+AUTHOR = "Ann Example"
+SITENAME = "Compat, themed"
+SITEURL = "https://example.org"
+RELATIVE_URLS = False
+PATH = "content"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+DEFAULT_PAGINATION = 2
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+STATIC_PATHS = ["images", "extra"]
+EXTRA_PATH_METADATA = {"extra/robots.txt": {"path": "robots.txt"}}
+'''
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    settings: str               # pelicanconf.py without PLUGINS and THEME
+    theme: str                  # THEME's value
+    extra_content: str = ""     # a folder of tests/fixtures/compat copied over content/
+    islet_adds: frozenset = frozenset({"sitemap.xml", "robots.txt"})
+
+
+def _pelican_theme(name: str) -> str:
+    import pelican
+
+    return str(Path(pelican.__file__).parent / "themes" / name)
+
+
+KINDS = [
+    Kind("notmyidea", QUICKSTART, _pelican_theme("notmyidea")),
+    Kind("simple", QUICKSTART, "simple"),
+    # The site's robots.txt is its own: islet writes its sitemap.xml but no robots.txt announcing it.
+    Kind("third-party", THEMED, str(FIXTURES / "theme"), "theme-site", frozenset({"sitemap.xml"})),
+]
+
+
+@dataclass
+class Compared:
+    kind: Kind
+    root: Path
+    plain: Path
+    islet: Path
+    seconds: dict[str, float]
+
+
+def _copy(source: Path, target: Path) -> None:
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            (target / path.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+            (target / path.relative_to(source)).write_bytes(path.read_bytes())
+
+
+def _settings(kind: Kind, plugins: list[str]) -> str:
+    return f"{kind.settings}\nTHEME = {kind.theme!r}\nPLUGINS = {plugins!r}\n"
+
+
+def _run(command: list[str], cwd: Path, cache: Path) -> float:
+    env = dict(os.environ, ISLET_CACHE_DIR=str(cache))
+    started = time.perf_counter()
+    run = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    seconds = time.perf_counter() - started
+    assert run.returncode == 0, f"{' '.join(command)}\n{run.stdout}\n{run.stderr}"
+    return seconds
+
+
+@pytest.fixture(scope="module", params=KINDS, ids=[kind.name for kind in KINDS])
+def compared(request, tmp_path_factory) -> Compared:
+    """The site of one kind, built cold by plain Pelican into out-plain/ and by islet into out-islet/."""
+    kind: Kind = request.param
+    root = tmp_path_factory.mktemp(f"compat-{kind.name}")
+    _copy(FIXTURES / "content", root / "content")
+    if kind.extra_content:
+        _copy(FIXTURES / kind.extra_content, root / "content")
+    settings = root / "pelicanconf.py"
+    settings.write_text(_settings(kind, []), encoding="utf-8")
+    plain = _run([sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", "out-plain"],
+                 root, root.parent / f"{root.name}-cache-plain")
+    settings.write_text(_settings(kind, ["islet"]), encoding="utf-8")
+    islet = _run([sys.executable, "-m", "islet", "build", "--root", str(root), "--output", "out-islet"],
+                 root, root.parent / f"{root.name}-cache-islet")
+    return Compared(kind, root, root / "out-plain", root / "out-islet", {"plain": plain, "islet": islet})
+
+
+def _files(folder: Path) -> set[str]:
+    return {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
+
+
+def _size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees (and a screen reader reads): everything but scripts and styles."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.hidden += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self.hidden:
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    return re.sub(r"\s+", " ", " ".join(parser.parts)).strip()
+
+
+def test_visible_text_drops_scripts_and_styles():
+    html = "<title>T</title><style>p{}</style><p>a\n  <b>b</b></p><script>var x = '<p>';</script><p>c &amp; d</p>"
+    assert visible_text(html) == "T a b c & d"
+
+
+def test_islet_adds_only_its_sitemap_and_robots(compared):
+    plain, islet = _files(compared.plain), _files(compared.islet)
+    assert plain - islet == set(), "islet dropped files plain Pelican writes"
+    assert islet - plain == set(compared.kind.islet_adds)
+    assert {p for p in plain if p.endswith(".html")} == {p for p in islet if p.endswith(".html")}
+    # Both read the front matter between --- lines, and Pelican's RstReader read the .rst (docutils is one of
+    # Pelican's own requirements, so it is always there).
+    assert "front-matter-between-dashes.html" in islet
+    if compared.kind.extra_content:
+        assert "written-in-restructuredtext.html" in islet
+
+
+def test_every_page_has_the_same_visible_text(compared):
+    pages = sorted(p for p in _files(compared.plain) if p.endswith(".html"))
+    assert len(pages) > 10
+    for page in pages:
+        expected = visible_text((compared.plain / page).read_text(encoding="utf-8"))
+        assert visible_text((compared.islet / page).read_text(encoding="utf-8")) == expected, page
+
+
+def test_the_sites_own_robots_txt_is_kept_byte_for_byte(compared):
+    own = compared.root / "content" / "extra" / "robots.txt"
+    if not own.is_file():
+        assert "robots.txt" not in _files(compared.plain)
+        return
+    assert (compared.plain / "robots.txt").read_bytes() == own.read_bytes()
+    assert (compared.islet / "robots.txt").read_bytes() == own.read_bytes()
+
+
+def test_every_file_plain_pelican_writes_has_the_same_bytes(compared):
+    """Stronger than the text: with ISLET_IMAGES, ISLET_ALIGN_CLASSES and ISLET_HEADERS off, islet leaves every
+    byte as Pelican wrote it (the web font link, the logo's style attribute, <img> tags without sizes, Markdown's
+    style="text-align: …", the feeds)."""
+    changed = [name for name in sorted(_files(compared.plain))
+               if (compared.plain / name).read_bytes() != (compared.islet / name).read_bytes()]
+    assert changed == []
+
+
+def test_the_sitemap_lists_every_published_page_and_no_draft(compared):
+    html = {p for p in _files(compared.plain) if p.endswith(".html")}
+    drafts = {p for p in html if p.startswith("drafts/")}
+    assert drafts, "the site has drafts, which Pelican writes to drafts/"
+    locs = [loc.text for loc in ElementTree.parse(compared.islet / "sitemap.xml").iter(
+        "{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    for secret in ("drafts/", "unfinished", "another-draft", "coming-soon"):
+        assert not [loc for loc in locs if secret in loc], secret
+    origin = re.match(r"https?://[^/]+/", locs[0]).group(0)
+    listed = {loc[len(origin):] or "index.html" for loc in locs}
+    assert listed == html - drafts
+    if compared.kind.settings is THEMED:
+        assert origin == "https://example.org/"     # the site's SITEURL
+
+
+def test_report_cold_build_time_and_output_size(compared, capsys):
+    plain, islet = _size(compared.plain), _size(compared.islet)
+    with capsys.disabled():
+        print(f"\n{compared.kind.name:>12}: plain Pelican {compared.seconds['plain']:.2f} s, {plain:,} bytes; "
+              f"islet {compared.seconds['islet']:.2f} s, {islet:,} bytes")
