@@ -55,7 +55,7 @@ def _hash_tree(digest, folder: Path, skip: Iterable[Path] = (), inside: str | No
         digest.update(b"F" + folder.name.encode() + b"\0" + folder.read_bytes() + b"\0")
         return
     top = os.path.realpath(folder)
-    if inside is not None and not _within(top, inside):
+    if inside is not None and not within(top, inside):
         refused.append((str(folder), "outside", top, inside))
         return
     if not os.path.isdir(top):
@@ -92,7 +92,8 @@ def _name(entry: os.DirEntry) -> str:
     return entry.name
 
 
-def _within(path: str, folder: str) -> bool:
+def within(path: str, folder: str) -> bool:
+    """Whether the real path `path` is `folder` or below it (both already resolved)."""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
@@ -117,11 +118,11 @@ def _body(entry: os.DirEntry, inside: str | None, refused: list) -> bytes | None
             refused.append((path, "loop", "", inside))
             return None
         target = os.path.realpath(path)
-        if not _within(target, inside):
+        if not within(target, inside):
             refused.append((path, "outside", target, inside))
             return None
         return b"unreadable"          # dangling inside (an editor's lock file, say): nothing to read, nothing leaks
-    if inside is not None and not _within(target, inside):
+    if inside is not None and not within(target, inside):
         refused.append((path, "outside", target, inside))
         return None
     try:
@@ -152,7 +153,10 @@ _SPECIAL = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFSOCK: "a socket", stat
 
 def _refusal(refused: tuple, root: Path):
     """The `Problem` for one input the scan did not read."""
-    from islet.errors import Problem, shown_path    # only when there is one: a build with nothing to do waits for none
+    from islet.errors import (  # only when there is one: a build with nothing to do waits for none
+        Problem,
+        shown_path,
+    )
 
     path, kind, detail, inside = refused
     folder = shown_path(Path(inside), root) + "/" if inside else "its folder"
@@ -214,7 +218,7 @@ class Inputs:
         # Content, data and theme are read by Pelican (or islet): every file must be a regular file inside
         # its folder (content and data: the content folder; the theme: its own, wherever the settings put it).
         skip = [data, output]
-        if _within(str(root), os.path.realpath(content)):     # PATH = ".": the site's tools are not content
+        if within(str(root), os.path.realpath(content)):     # PATH = ".": the site's tools are not content
             skip += [root / name for name in _SKIPPED_DIRS] + list(root.glob(".build-*"))
         part("content", content, skip=skip, inside=content)
         part("data", data, inside=content)

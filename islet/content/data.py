@@ -24,6 +24,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from islet.build.fingerprint import within
 from islet.errors import DataError, Problem, shown_path
 from islet.settings import Limits
 
@@ -175,7 +176,7 @@ def _data_files(directory: Path, content: Path, root: Path, problems: list[Probl
     inside = os.path.realpath(content)
     found: list[tuple[Path, int]] = []
     start = os.path.realpath(directory)
-    if not _is_inside(start, inside):
+    if not within(start, inside):
         shown = shown_path(directory, root)
         problems.append(Problem(shown, 0, f"is a symlink to {start}, outside {shown_path(content, root)}/ (not read)",
                                 f"make {shown}/ a folder of its own, with copies of the files"))
@@ -200,7 +201,7 @@ def _data_files(directory: Path, content: Path, root: Path, problems: list[Probl
                     continue
                 if entry.is_symlink():
                     real = os.path.realpath(path)
-                    if not _is_inside(real, inside):
+                    if not within(real, inside):
                         problems.append(_outside(shown_path(path, root), real, content, root))
                         continue
                 info = os.stat(path)        # a link's target is inside the site, as checked just above
@@ -216,10 +217,6 @@ def _data_files(directory: Path, content: Path, root: Path, problems: list[Probl
             else:
                 problems.append(_special(shown_path(path, root), info.st_mode))
     return sorted(found)
-
-
-def _is_inside(real: str, folder: str) -> bool:
-    return real == folder or real.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _outside(shown: str, real: str, content: Path, root: Path) -> Problem:

@@ -20,12 +20,19 @@ from markupsafe import Markup, escape
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from islet.errors import ContentError, IsletError, LimitError, Problem, TimeLimitExceeded, shown_path
+from islet.errors import (
+    ContentError,
+    IsletError,
+    LimitError,
+    Problem,
+    TimeLimitExceeded,
+    shown_path,
+)
+from islet.islands.registry import traceback_line
 
 from . import highlight, sandbox
-from .front_matter import JINJA_ON, read_front_matter
+from .front_matter import JINJA_ON, check_source, parse_date, read_front_matter
 from .sandbox import ContentSandbox, OutputTooLarge, with_code, without_code
-from .front_matter import check_source, parse_date
 
 
 def quicker_pelican() -> None:
@@ -37,9 +44,10 @@ def quicker_pelican() -> None:
       tag. With the default INTRASITE_LINK_REGEX a link is a quote followed by "{" or "|": HTML with
       neither pair has none, and is returned as it is without the search.
     """
-    from pelican import readers
     from pelican.contents import Content
     from pelican.settings import DEFAULT_CONFIG
+
+    from pelican import readers
 
     if getattr(Content, "islet_quicker", False):
         return
@@ -168,12 +176,7 @@ _UNSAFE_URL = re.compile(r"[\x00-\x20]*(?:j[\t\n\r]*a[\t\n\r]*v[\t\n\r]*a[\t\n\r
 
 def _template_line() -> int:
     """The template line being rendered when the current exception was raised (Jinja keeps it in the traceback)."""
-    tb, line = sys.exc_info()[2], 0
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
+    return traceback_line(sys.exc_info()[1], sandbox.TEMPLATE)
 
 
 _MARKDOWN: dict[str, Any] = {}       # settings -> (Markdown instance, its "meta" preprocessor and priority)

@@ -22,6 +22,7 @@ import math
 import os
 import re
 import string
+from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 import jinja2
@@ -29,12 +30,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from islet.errors import TimeLimitExceeded, time_limit
+from islet.islands.registry import traceback_line
 from islet.settings import Limits
 
 # The text of each {{ value }} of the body being read, by the placeholder that stands for it in the Markdown
 # (see islet.content.reader.JinjaBody): code blocks and widget props show the text itself.
 VALUES: dict[str, str] = {}
 
+TEMPLATE = Path("<template>")   # the file name of a template made from a string, in tracebacks
 MOST_ITEMS = 100_000          # the longest string or list one operation may make
 MEMORY = 1024 ** 3            # how much more address space a body may use while it renders
 
@@ -102,8 +105,8 @@ class ContentSandbox(ImmutableSandboxedEnvironment):
                         raise OutputTooLarge(f"the template makes more than {self.limits.template_bytes:,} characters")
                     parts.append(part)
         except TimeLimitExceeded as error:    # not an Exception: Jinja did not give it the template's line
-            lines = [tb.tb_lineno for tb in _frames(error.__traceback__) if tb.tb_frame.f_code.co_filename == "<template>"]
-            error.template_line = template.get_corresponding_lineno(lines[-1]) if lines else 0
+            line = traceback_line(error, TEMPLATE)
+            error.template_line = template.get_corresponding_lineno(line) if line else 0
             raise
         finally:
             self.output = None
@@ -151,12 +154,6 @@ def with_code(text: str, code: list[str]) -> str:
     if not code:
         return text
     return re.sub(f"{_MARK}(\\d+)\n*{_MARK}", lambda m: code[int(m[1])], text)
-
-
-def _frames(tb):
-    while tb is not None:
-        yield tb
-        tb = tb.tb_next
 
 
 def _check_widths(found: list) -> None:
