@@ -5,8 +5,10 @@ It runs in Jinja's immutable sandbox, which refuses every attribute starting wit
 ``__class__``, ``__globals__``, ``os``, environment or files) and every method that changes a value.
 On top of that:
 
-* its only globals are ``data``, ``range`` (at most 100,000 items), ``dict`` and ``loop``-free helpers:
-  no ``lipsum``, ``cycler``, ``joiner`` or ``namespace`` of the standard set;
+* it sees ``data`` (the context of each render), ``range`` (at most 100,000 items) and ``dict``: none of
+  Jinja's other globals (``lipsum``, ``cycler``, ``joiner``, ``namespace``);
+* fenced code and code spans are not rendered at all (`without_code`), and ``|markdown`` formats a value
+  on request, safely (`markdown_filter`);
 * operators and string methods that could make a huge value in one step (``"x" * n``, ``10 ** n``,
   ``"%9999999d" % x``, ``"{:>9999999}".format(x)``, ``s.center(n)``, filters ``center``, ``indent``,
   ``batch``, ``slice``) are refused past a size;
