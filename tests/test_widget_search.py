@@ -10,6 +10,7 @@ import sys
 
 import markdown
 import pytest
+from pelican.utils import slugify
 
 from islet.islands.testing import run_js_many
 from islet.output import search_index as si
@@ -28,11 +29,12 @@ def demo_entries() -> list[dict]:
     entries = []
     for path in sorted((ROOT / "content" / "articles").glob("*.md")):
         head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
-        meta = dict(line.split(": ", 1) for line in head.splitlines())
+        meta = {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in head.splitlines())}
         if meta.get("Status") == "draft":
             continue
-        entries.append({"title": meta["Title"], "url": f"articles/{meta['Slug']}.html", "date": meta["Date"][:10],
-                        "day": meta["Date"][:10], "category": meta["Category"],
+        slug = meta.get("Slug") or slugify(meta["Title"])       # (an author may leave Slug out, as Pelican allows)
+        entries.append({"title": meta["Title"], "url": f"articles/{slug}.html", "date": meta["Date"][:10],
+                        "day": meta["Date"][:10], "category": meta.get("Category", "misc"),
                         "tags": [t.strip() for t in meta.get("Tags", "").split(",") if t.strip()],
                         "summary": meta.get("Summary", ""), "body": si.plain_text(markdown.markdown(body))})
     return entries
