@@ -44,7 +44,7 @@ def problems_of(root, limits: Limits = SMALL) -> list[Problem]:
     with time_limit(10):
         with pytest.raises(DataError) as caught:
             load_site(root, limits)
-    assert time.monotonic() - started < 1, "refused in well under a second"
+    assert time.monotonic() - started < 5, "refused at once (an expanded alias bomb takes 20 s and more)"
     assert all(p.fix for p in caught.value.problems), "every problem says what to do"
     return caught.value.problems
 
