@@ -204,7 +204,8 @@ def _refuse_constant(token: str) -> Any:
 
 
 def _parse_json(text: str, shown: str, limits: Limits) -> Any:
-    data = text.encode()
+    # Brackets and separators counted outside strings: a key "]" or "[" would shift the pairs and hide depth.
+    data = _JSON_STRING.sub('""', text).encode() if '"' in text else text.encode()
     if _bracket_depth(data, limits.data_depth) > limits.data_depth:
         line = _json_depth_line(text, limits.data_depth)
         if line:

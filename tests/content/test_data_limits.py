@@ -421,3 +421,10 @@ def test_a_hostile_data_file_fails_the_build_clearly_and_keeps_the_previous_buil
     assert " — " in naming[0], "the message says what to do"
     assert built.lines[-1].startswith("Build failed:") and "left as it was" in built.lines[-1]
     assert site.output_digest() == before
+
+
+def test_brackets_inside_json_strings_do_not_hide_the_depth(tmp_path):
+    """Found by Hypothesis: keys "]" and "[" shifted the pre-scan's bracket pairs, so one level went uncounted."""
+    root = write(tmp_path, {"x.json": json.dumps({"v": {"]": [], "[": None}}, indent=1)})
+    [problem] = problems_of(root, Limits(data_depth=2, data_values=10_000))
+    assert problem.what == "lists and mappings nested more than 2 deep" and problem.line > 0
