@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from support.site import pelican_slug
 
 
 def article(site):
@@ -48,7 +49,12 @@ def unknown_template(site):
 def duplicate_slug(site):
     path = article(site)
     copy = path.with_name("zz-copy.md")
-    copy.write_text(re.sub(r"^Title: .*$", "Title: A copy", path.read_text(), count=1, flags=re.M))
+    text = path.read_text()
+    title = re.search(r"^Title: (.*)$", text, flags=re.M)[1]
+    slug = re.search(r"^Slug: (.*)$", text, flags=re.M)
+    slug = slug[1] if slug else pelican_slug(title)                  # an article may leave Slug out, as Pelican allows
+    text = re.sub(r"^Slug: .*\n", "", text, flags=re.M)
+    copy.write_text(re.sub(r"^Title: .*$", f"Title: A copy\nSlug: {slug}", text, count=1, flags=re.M))
     slug_line = next(i for i, l in enumerate(copy.read_text().splitlines(), 1) if l.startswith("Slug:"))
     return rel(site, copy), slug_line, "duplicate slug"
 

@@ -6,14 +6,18 @@ import re
 from xml.etree import ElementTree
 
 import pytest
+from support.site import pelican_slug
 
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
 SITEMAP = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
 def metadata(path):
+    """An article's front matter as Pelican reads it: the slug comes from the title when there is no Slug:."""
     head = path.read_text().split("\n\n", 1)[0]
-    return {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in head.splitlines() if ":" in l)}
+    meta = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in head.splitlines() if ":" in l)}
+    meta.setdefault("slug", pelican_slug(meta["title"]))
+    return meta
 
 
 @pytest.fixture(scope="module")

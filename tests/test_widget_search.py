@@ -10,12 +10,11 @@ import sys
 
 import markdown
 import pytest
-from pelican.utils import slugify
 
 from islet.islands.testing import run_js_many
 from islet.output import search_index as si
 from support import browser
-from support.site import ROOT
+from support.site import ROOT, pelican_slug
 from support.widget_harness import props_maker
 from widgets import search
 
@@ -32,7 +31,7 @@ def demo_entries() -> list[dict]:
         meta = {key.strip(): value.strip() for key, _, value in (line.partition(":") for line in head.splitlines())}
         if meta.get("Status") == "draft":
             continue
-        slug = meta.get("Slug") or slugify(meta["Title"])       # (an author may leave Slug out, as Pelican allows)
+        slug = meta.get("Slug") or pelican_slug(meta["Title"])       # (an author may leave Slug out, as Pelican allows)
         entries.append({"title": meta["Title"], "url": f"articles/{slug}.html", "date": meta["Date"][:10],
                         "day": meta["Date"][:10], "category": meta.get("Category", "misc"),
                         "tags": [t.strip() for t in meta.get("Tags", "").split(",") if t.strip()],

@@ -32,21 +32,24 @@ def test_the_task_is_listed():
     assert "new-widget" in listed.stdout
 
 
+NAME = "scaffold_probe_zq"   # a name no site widget has: an author may scaffold vote_counter in this very checkout
+
+
 def test_a_scaffolded_widget_builds_and_passes_its_generated_tests(tmp_path):
     site = copy_site(tmp_path / "site")
-    written = new_widget(site.root, "vote_counter")
+    written = new_widget(site.root, NAME)
     assert [p.relative_to(site.root).as_posix() for p in written] == [
-        "widgets/vote_counter.py", "tests/test_widget_vote_counter.py"]
-    article = site.path("content/articles/votes.md")
-    article.write_text("Title: Votes\nDate: 2025-01-02\nCategory: Tests\n\n```widget vote_counter\nlabel: Votes\n"
-                       "start: 3\ntrigger: load\n```\n")
+        f"widgets/{NAME}.py", f"tests/test_widget_{NAME}.py"]
+    article = site.path("content/articles/scaffold-probe.md")
+    article.write_text(f"Title: Scaffold probe\nSlug: scaffold-probe-zq\nDate: 2025-01-02\nCategory: Tests\n\n"
+                       f"```widget {NAME}\nlabel: Votes\nstart: 3\ntrigger: load\n```\n")
     built = site.build("--strict")
     assert built.code == 0, built.stderr
-    html = site.path("build/articles/votes.html").read_text()
-    assert 'data-islet="vote_counter"' in html and "<output>Votes: 3</output>" in html
-    assert "articles/votes.html" in built.stdout and "vote_counter" in built.stdout   # in the budget table
+    html = site.path("build/articles/scaffold-probe-zq.html").read_text()
+    assert f'data-islet="{NAME}"' in html and "<output>Votes: 3</output>" in html
+    assert "articles/scaffold-probe-zq.html" in built.stdout and NAME in built.stdout   # in the budget table
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                            "tests/test_widget_vote_counter.py"], cwd=site.root, capture_output=True, text=True,
+                            f"tests/test_widget_{NAME}.py"], cwd=site.root, capture_output=True, text=True,
                            timeout=600)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "5 passed" in tests.stdout          # the property-based test of render() among them

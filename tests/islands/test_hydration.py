@@ -121,7 +121,7 @@ def test_an_unchanged_widget_set_compiles_nothing(demo_copy):
     article.write_text(article.read_text() + "\nAn edit that leaves every widget as it was.\n")
     first = demo_copy.build()
     assert first.code == 0, first.stderr
-    assert "Widgets: 6 unchanged, taken from the cache" in first.stdout
+    assert re.search(r"Widgets: \d+ unchanged, taken from the cache", first.stdout), first.stdout
     (demo_copy.path("widgets/tabs.py")).write_text(demo_copy.path("widgets/tabs.py").read_text() + "\n# edited\n")
     second = demo_copy.build()
     assert second.code == 0, second.stderr
@@ -373,6 +373,6 @@ def test_widgets_no_page_uses_are_not_compiled(demo_copy):
             source.unlink()
     result = demo_copy.build()                  # not strict: other articles may link to the deleted ones
     assert result.code == 0, result.stderr
-    assert "Widgets: no page uses one of the 6; nothing compiled." in result.stdout
+    assert re.search(r"Widgets: no page uses one of the \d+; nothing compiled\.", result.stdout), result.stdout
     assert not demo_copy.path("build/widgets").exists()
     assert not any("<script" in p.read_text() for p in demo_copy.path("build").rglob("*.html"))

@@ -96,3 +96,10 @@ def incremental_counts(result) -> dict[str, int]:
     assert found, result.stdout
     return dict(zip(("read_cached", "preparsed", "parsed", "unchanged", "render_cached", "rendered", "linked"),
                     map(int, found.groups())))
+
+
+def pelican_slug(title: str) -> str:
+    """The slug Pelican gives an article without `Slug:` (with its default SLUG_REGEX_SUBSTITUTIONS)."""
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.utils import slugify
+    return slugify(title, regex_subs=DEFAULT_CONFIG["SLUG_REGEX_SUBSTITUTIONS"])
