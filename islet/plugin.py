@@ -145,9 +145,12 @@ def on_read(generators) -> None:
 
 
 def on_feed(context, feed) -> None:
-    """Feed entries need absolute links even in development builds, where SITEURL is relative."""
+    """Feed entries need absolute links even in development builds, where SITEURL is relative (when the site
+    names its origin: SITE_ORIGIN)."""
     from feedgenerator import get_tag_uri
 
+    if not current.settings.origin:
+        return
     base = current.settings.origin + "/"
     feed.feed["link"] = urljoin(base, feed.feed["link"].lstrip("/"))
     for item in feed.items:
@@ -161,7 +164,7 @@ def on_finalized(pelican) -> None:
     config = current.settings
     # Only the files the site does not provide itself (its sources, settings, theme or plugins): islet.output.sitemap.
     final = incremental.session.output if incremental.session is not None else output
-    sitemap.write(output, config.origin, current.lastmod, generators=current.generators, claimed=current.claims,
+    sitemap.write(output, config.origin or None, current.lastmod, generators=current.generators, claimed=current.claims,
                   plugins=pelican.settings.get("PLUGINS") or (), favicon=config.theme / "static" / "favicon.ico",
                   record=sitemap.record_path(config.cache_dir, final), memoised=incremental.memoised)
     current.findings.strict_problems(verify.check_output(output, current.pages, incremental.memoised))

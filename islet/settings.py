@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from islet.errors import Problem, SettingsError
 
-DEFAULT_ORIGIN = "http://127.0.0.1:8000"
 # ISLET_IMAGE_SIZES by default: the demo theme's content column (at most about 42rem wide; below that the image
 # spans the viewport minus padding). Another theme's column needs its own value.
 DEFAULT_IMAGE_SIZES = "(min-width: 44rem) 42rem, calc(100vw - 2rem)"
@@ -46,7 +45,7 @@ class IsletSettings:
     theme: Path            # Pelican's THEME
     data_dir: Path         # content/data/
     root: Path             # the site root (where pelicanconf.py lives); paths in messages are relative to it
-    origin: str            # absolute origin for canonical URLs, Open Graph and the sitemap
+    origin: str            # absolute origin for canonical URLs, feeds and the sitemap; "" when not known
     strict: bool           # broken links, missing images and duplicate slugs are errors, not warnings
     cache_dir: Path        # compiled widgets, bundles and image variants kept between builds
     node_modules: Path     # where esbuild is installed (npm ci)
@@ -85,9 +84,11 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
         bad("ISLET_DATA_DIR", data, "a folder name relative to the content folder, e.g. 'data'")
         data = "data"
     siteurl = settings.get("SITEURL") or ""
-    origin = settings.get("SITE_ORIGIN") or (siteurl if siteurl.startswith(("http://", "https://")) else DEFAULT_ORIGIN)
+    # Unknown ("") when neither names an absolute URL: then no sitemap or robots.txt is written (they need one)
+    # and feeds keep Pelican's links. Never a guess such as the preview server's address.
+    origin = settings.get("SITE_ORIGIN") or (siteurl if siteurl.startswith(("http://", "https://")) else "")
     parts = urlsplit(str(origin))
-    if parts.scheme not in ("http", "https") or not parts.netloc or str(origin).endswith("/"):
+    if origin and (parts.scheme not in ("http", "https") or not parts.netloc or str(origin).endswith("/")):
         bad("SITE_ORIGIN", origin, "an absolute URL without a trailing slash, e.g. 'https://example.org'")
     strict = settings.get("ISLET_STRICT", False)
     if not isinstance(strict, bool):

@@ -111,13 +111,14 @@ class Plan:
 
 
 def plan(present: dict[str, bytes], claimed: Iterable[str], ours_before: dict[str, str],
-         sitemap_plugin: bool, favicon: bool) -> Plan:
+         sitemap_plugin: bool, favicon: bool, origin: bool = True) -> Plan:
     """Which of sitemap.xml, robots.txt and favicon.ico islet writes.
 
     `present`: those already in the output, with their bytes (Pelican has written everything by now);
     `claimed`: the output paths the site's sources, settings and theme write (islet.content.outputs);
     `ours_before`: name -> sha256 of what islet wrote in the previous build (an output written in place
-    still holds it: that is not the site's); `favicon`: the theme has one to copy."""
+    still holds it: that is not the site's); `favicon`: the theme has one to copy; `origin`: the site names
+    its absolute origin (a sitemap lists absolute URLs: without one there is none to write)."""
     claimed = {posixpath.normpath(path) for path in claimed}
     kept = {}
     for name in (SITEMAP, ROBOTS, FAVICON):
@@ -127,6 +128,8 @@ def plan(present: dict[str, bytes], claimed: Iterable[str], ours_before: dict[st
             kept[name] = "the site's plugins or templates wrote it"
     if SITEMAP not in kept and sitemap_plugin:
         kept[SITEMAP] = "the site uses a sitemap plugin"
+    if SITEMAP not in kept and not origin:
+        kept[SITEMAP] = "the site names no absolute URL (SITEURL or SITE_ORIGIN)"
     write = [name for name in (SITEMAP, ROBOTS) if name not in kept]
     if SITEMAP in kept and ROBOTS in write:
         write.remove(ROBOTS)        # islet's robots.txt only announces islet's sitemap
@@ -152,16 +155,21 @@ def _ours(name: str, body: bytes, ours_before: dict[str, str]) -> bool:
     return shape is not None and shape.fullmatch(body) is not None
 
 
-def write(output: Path, origin: str, lastmod: dict[str, str], *, generators: Iterable = (),
+def write(output: Path, origin: str | None, lastmod: dict[str, str], *, generators: Iterable = (),
           claimed: Iterable[str] = (), plugins: Iterable = (), favicon: Path | None = None,
           record: Path | None = None, memoised=fresh) -> Plan:
     """Write islet's files the site does not provide into `output` (after Pelican wrote everything).
     `record`: where islet remembers what it wrote, so that a build in place of the previous output (plain
-    ``pelican``) replaces islet's files and keeps the site's. `memoised`: islet.build.incremental's."""
+    ``pelican``) replaces islet's files and keeps the site's. `memoised`: islet.build.incremental's.
+    `origin` None: not known, no sitemap (and islet's files of an earlier build in place are removed)."""
     names = (SITEMAP, ROBOTS, FAVICON)
     present = {name: (output / name).read_bytes() for name in names if (output / name).is_file()}
     ours_before = _read_record(record)
-    chosen = plan(present, claimed, ours_before, uses_sitemap_plugin(plugins), favicon is not None and favicon.is_file())
+    chosen = plan(present, claimed, ours_before, uses_sitemap_plugin(plugins), favicon is not None and favicon.is_file(),
+                  origin is not None)
+    for name in present:
+        if name not in chosen.write and _ours(name, present[name], ours_before):
+            (output / name).unlink()                  # islet's own, from a build in place that still wrote it
     texts: dict[str, bytes] = {}
     if SITEMAP in chosen.write:
         has_noindex = memoised("noindex", noindex)

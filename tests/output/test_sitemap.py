@@ -133,6 +133,20 @@ def test_write_replaces_its_own_files_of_a_previous_build_and_keeps_the_sites(tm
     assert (output / "favicon.ico").read_bytes() == b"the site's icon"
 
 
+def test_without_a_known_origin_islet_writes_no_sitemap_and_removes_its_own_of_an_earlier_build(tmp_path):
+    output, record = tmp_path / "output", tmp_path / "record.json"
+    output.mkdir()
+    (output / "index.html").write_text("<head></head>")
+    sitemap.write(output, ORIGIN, {}, record=record)
+    assert (output / "sitemap.xml").is_file() and (output / "robots.txt").is_file()
+    chosen = sitemap.write(output, None, {}, record=record)    # built in place again, SITE_ORIGIN since removed
+    assert chosen.write == () and "SITE_ORIGIN" in chosen.kept["sitemap.xml"]
+    assert not (output / "sitemap.xml").exists() and not (output / "robots.txt").exists()
+    (output / "robots.txt").write_bytes(ROBOTS)                 # the site's own is never touched
+    sitemap.write(output, None, {}, record=record)
+    assert (output / "robots.txt").read_bytes() == ROBOTS
+
+
 # End to end: sites of their own, built with the real CLI.
 
 ARTICLE = "Title: {title}\nDate: 2026-03-0{day} 09:00\n{extra}\nText of {title}.\n"
@@ -195,6 +209,14 @@ def test_a_site_without_files_of_its_own_gets_islets(tmp_path):
     assert "http://127.0.0.1:8000/articles/first.html" in sitemap_locs(site)
     assert site.path("build/robots.txt").read_text() == robots_txt("http://127.0.0.1:8000")
     assert site.path("build/favicon.ico").read_bytes() == site.path("theme/static/favicon.ico").read_bytes()
+
+
+def test_a_site_with_no_absolute_url_gets_no_sitemap_robots_or_rewritten_feed(tmp_path):
+    site = site_with(tmp_path, 'SITEURL = ""\nSITE_ORIGIN = None\nFEED_DOMAIN = ""\n', {})
+    result = site.build()
+    assert result.code == 0, result.stderr
+    assert not site.path("build/sitemap.xml").exists() and not site.path("build/robots.txt").exists()
+    assert "127.0.0.1" not in site.path("build/feeds/all.atom.xml").read_text(encoding="utf-8")
 
 
 def test_a_site_with_a_sitemap_plugin_gets_no_sitemap_from_islet(tmp_path):
