@@ -1,6 +1,6 @@
 """The package as a site owner gets it: an sdist and a wheel built from the checkout, the wheel installed with its
-dependencies into a fresh virtualenv, and a site of its own (settings, theme, one article, one widget of its own)
-built there by the installed islet, in a folder that cannot see this checkout.
+dependencies into a fresh virtualenv, and a site of its own (settings, theme, one article, one widget of its own
+and one of islet's built-in ones) built there by the installed islet, in a folder that cannot see this checkout.
 
 Slow (a venv and a pip install, about half a minute with pip's cache warm) and needs the package index: skipped,
 saying so, only when pip fails for want of the network; any other failure fails."""
@@ -54,6 +54,16 @@ A greeting of this site's own:
 name: reader
 trigger: load
 ```
+
+And one of islet's built-in widgets, by name, with no copy of it here:
+
+```widget tabs
+tabs:
+  - label: One
+    text: The first panel.
+  - label: Two
+    text: The second panel.
+```
 '''
 
 WIDGET = '''"""greeting: this site's own widget, not one of islet's."""
@@ -95,10 +105,20 @@ print(json.dumps({"islet": islet.__file__, "loaded": loaded, "before": before, "
 
 
 def checkout_files() -> list[str]:
-    """The checkout as a clone would have it, plus files not committed yet (git's ignores applied)."""
+    """The checkout as a clone would have it, plus files not committed yet (git's ignores applied); a link
+    (islet/widgets) is one name."""
     listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout
-    return [name for name in listed.split("\0") if name and (ROOT / name).is_file()]
+    return [name for name in listed.split("\0") if name and ((ROOT / name).is_file() or (ROOT / name).is_symlink())]
+
+
+def engine_files() -> set[str]:
+    """Every file the installed engine needs, as it is named in the package: islet's built-in widgets
+    (islet/widgets, a link to the demo's widgets/ in the checkout) included."""
+    names = {name for name in checkout_files() if name.startswith("islet/") and "/__pycache__/" not in name}
+    builtin = {f"islet/widgets/{p.relative_to(ROOT / 'widgets').as_posix()}" for p in (ROOT / "widgets").rglob("*.py")
+               if "__pycache__" not in p.parts}
+    return (names - {"islet/widgets"}) | builtin
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -130,7 +150,7 @@ def installed(tmp_path_factory) -> SimpleNamespace:
     source = work / "source"
     for name in checkout_files():
         (source / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, source / name)
+        shutil.copy2(ROOT / name, source / name, follow_symlinks=False)
     venv = work / "venv"
     made = run([PYTHON, "-m", "venv", venv], work)
     assert made.returncode == 0, made.stderr
@@ -150,7 +170,8 @@ def installed(tmp_path_factory) -> SimpleNamespace:
 
 
 def test_the_sdist_and_the_wheel_carry_every_file_of_the_engine(installed):
-    engine = {name for name in checkout_files() if name.startswith("islet/") and "/__pycache__/" not in name}
+    engine = engine_files()
+    assert {"islet/widgets/__init__.py", "islet/widgets/tabs.py"} <= engine
     assert {n for n in engine if not n.endswith(".py")} >= {"islet/islands/loader.js", "islet/dev/blocking.mjs"}
     with zipfile.ZipFile(installed.wheel) as wheel:
         in_wheel = set(wheel.namelist())
@@ -194,3 +215,6 @@ def test_a_site_of_its_own_builds_with_the_installed_islet(installed, tmp_path):
     widgets = site / "output" / "widgets"
     assert (widgets / island[1]).is_file() and (site / "output" / loader.lstrip("/")).is_file()
     assert (site / "output" / loader.lstrip("/")).parent == widgets
+    builtin = re.search(r'<div class="islet islet-tabs" data-islet="tabs"[^>]* data-module="\./([^"]+)"', page)
+    assert builtin and (widgets / builtin[1]).is_file(), page
+    assert "The second panel." in page

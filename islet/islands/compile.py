@@ -1,17 +1,18 @@
-"""Compile stage: every module in ``widgets/`` → ES modules, with Transcrypt 3.9.5, ahead of time.
+"""Compile stage: widget modules → ES modules, with Transcrypt 3.9.5, ahead of time.
 
-Contract of `compile_widgets(widgets_dir, site_root, out_dir, cache_dir)`:
-  - ONE Transcrypt run compiles a synthetic entry module that imports every ``widgets/*.py``
-    (``_``-prefixed ones only when imported), into a fresh temporary directory, with ``-n``
-    (no minifier) and with a `java` stub first on PATH, so Java can never run (shared/transcrypt.md).
+Contract of `compile_widgets(widgets_dir, site_root, out_dir, cache_dir, names)`:
+  - The modules are the site's ``widgets/`` over islet's built-in ones (sources.py).
+  - ONE Transcrypt run compiles a synthetic entry module that imports the widgets `names` (by default
+    every ``widgets/*.py`` of the site; others only when imported), into a fresh temporary directory,
+    with ``-n`` (no minifier) and with a `java` stub first on PATH, so Java can never run (shared/transcrypt.md).
   - `out_dir` is replaced by a directory of ES modules ready for esbuild:
     ``org.transcrypt.__runtime__.js``, ``copy.js``, ``widgets.<name>.js`` for each module, their
     ``.map`` files (Python sources embedded) and a ``package.json`` saying the files are ES modules.
     No ``.project`` files, no timestamps: the same sources give the same bytes.
   - The runtime is patched so it leaves no enumerable properties on built-in prototypes, and so that
     isinstance on a number or string throws nothing (see ISINSTANCE).
-  - Results are cached in ``cache_dir/<key>``; the key hashes every widget source with its name, the
-    Transcrypt and Python versions and `COMPILER_VERSION`. A hit copies the cache and runs nothing.
+  - Results are cached in ``cache_dir/<key>``; the key hashes the names, every widget source with its
+    name, the Transcrypt and Python versions and `COMPILER_VERSION`. A hit copies the cache and runs nothing.
   - Failures raise `CompileError` whose problems read ``widgets/x.py:LINE: message — fix``.
 """
 from __future__ import annotations
@@ -33,9 +34,10 @@ from pathlib import Path
 
 from islet.errors import IsletError, Problem, ToolMissingError, shown_path
 
-from .check import CheckError, check_files
+from .check import CheckError, check_named
 from .rewrite import for_transcrypt
 from .runtime_fixes import INT_ROUND, PYJSON, RUNTIME_FIXES, STRING_HELPERS, ZERO, import_extra_exports, undo_keycheck
+from .sources import widget_files
 
 COMPILER_VERSION = "7"          # bump whenever this module's output changes for the same inputs
 TRANSCRYPT_VERSION = "3.9.5"    # the version whose output format and pitfalls were measured
@@ -58,22 +60,26 @@ class CompileResult:
     seconds: float              # wall time of this call
 
 
-def compile_widgets(widgets_dir: Path, site_root: Path, out_dir: Path, cache_dir: Path) -> CompileResult:
+def compile_widgets(widgets_dir: Path, site_root: Path, out_dir: Path, cache_dir: Path,
+                    names: list[str] | None = None) -> CompileResult:
+    """`names`: the widgets to compile (with every module they import), islet's built-in ones included;
+    None: every module of the site's own widgets/."""
     started = time.perf_counter()
     widgets_dir, site_root, out_dir, cache_dir = (Path(p).resolve() for p in (widgets_dir, site_root, out_dir, cache_dir))
     if widgets_dir != site_root / "widgets":   # widgets import each other as `widgets.x`, found via -xp site_root
         raise ValueError(f"{widgets_dir} must be the folder 'widgets' of {site_root}")
     version = transcrypt_version()
-    sources = sorted(p for p in widgets_dir.rglob("*.py") if "__pycache__" not in p.parts)
-    stems = [p.stem for p in sources if p.parent == widgets_dir and not p.stem.startswith("_")]
-    key = cache_key(widgets_dir, sources, version)
+    sources = widget_files(site_root)
+    stems = sorted(names) if names is not None else \
+        [p.stem for p in sorted(widgets_dir.glob("*.py")) if not p.stem.startswith("_")]
+    key = cache_key(sources, stems, version)
     cached_dir = cache_dir / key
     cached = cached_dir.is_dir()
     if not cached:
-        precheck(sources, site_root)
+        precheck(sources)
         work = Path(tempfile.mkdtemp(prefix="islet-transcrypt-"))   # fresh every time: never an existing dir
         try:
-            _store(_transcrypt(stems, site_root, work), cached_dir)
+            _store(_transcrypt(stems, sources, work), cached_dir)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     prune_cache(cache_dir, keep=key)
@@ -95,27 +101,28 @@ def transcrypt_version() -> str:
     return version
 
 
-def cache_key(widgets_dir: Path, sources: list[Path], version: str) -> str:
+def cache_key(sources: dict[str, Path], stems: list[str], version: str) -> str:
     digest = hashlib.sha256(f"islet-compile {COMPILER_VERSION}\0transcrypt {version}\0{sys.version}\0".encode())
-    for path in sources:
-        digest.update(path.relative_to(widgets_dir).as_posix().encode() + b"\0")
+    digest.update(",".join(stems).encode() + b"\0")
+    for name, path in sources.items():
+        digest.update(name.encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
-def precheck(sources: list[Path], site_root: Path) -> None:
+def precheck(sources: dict[str, Path]) -> None:
     """CPython's parser plus islet.islands.check's rules for the constructs Transcrypt compiles wrongly
     (often without any error), so the author gets file:line:col and a fix instead. Raises CheckError."""
-    problems = check_files(sources, site_root)
+    problems = check_named({f"widgets/{name}": path for name, path in sources.items()})
     if problems:
         raise CheckError(problems)
 
 
-def _transcrypt(stems: list[str], site_root: Path, work: Path) -> Path:
+def _transcrypt(stems: list[str], sources: dict[str, Path], work: Path) -> Path:
     """Run Transcrypt once inside the empty dir `work`; return the dir of finished (post-processed) modules."""
     entry = work / f"{ENTRY}.py"
     entry.write_text("".join(f"import widgets.{s}\n" for s in stems), encoding="utf-8")
-    originals = _rewritten_copy(site_root / "widgets", work / "site" / "widgets")
+    originals = _rewritten_copy(sources, work / "site" / "widgets")
     out = work / "js"   # does not exist yet: -b would rmtree it anyway, and an existing dir triggers Java
     # -kc: every subscript read goes through the runtime's __k__ (runtime_fixes.KEYCHECK): Python's
     # negative indices, IndexError and KeyError. -da: assert statements are kept.
@@ -143,11 +150,11 @@ def _transcrypt(stems: list[str], site_root: Path, work: Path) -> Path:
     return out
 
 
-def _rewritten_copy(widgets_dir: Path, target: Path) -> dict[str, str]:
+def _rewritten_copy(sources: dict[str, Path], target: Path) -> dict[str, str]:
     """Copy the widget modules for Transcrypt, made ready for Transcrypt (rewrite.py); {compiled .py name: original}."""
     originals = {}
-    for source in sorted(p for p in widgets_dir.rglob("*.py") if "__pycache__" not in p.parts):
-        relative = source.relative_to(widgets_dir)
+    for name, source in sources.items():
+        relative = Path(name)
         text = source.read_text(encoding="utf-8")
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         (target / relative).write_text(for_transcrypt(text), encoding="utf-8")

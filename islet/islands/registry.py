@@ -1,4 +1,5 @@
-"""Widget registry: find the widgets in ``widgets/``, import them with CPython, check props.
+"""Widget registry: find the widgets (the site's ``widgets/``, then islet's built-in ones, see sources.py),
+import them with CPython, check props.
 
 A widget is a module ``widgets/<name>.py`` with
   - ``PROPS``: ``{"prop": ["type", default]}``, type one of PROP_TYPES; default None = required,
@@ -9,13 +10,14 @@ Modules without ``render`` are shared helpers (``widgets/html.py``…), not widg
 from __future__ import annotations
 
 import importlib
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Mapping
 
-from islet.errors import IsletError, Problem
+from islet.errors import IsletError, Problem, shown_path
+
+from .sources import install_package, own, widget_files
 
 # How a YAML/JSON prop value is checked. "data" takes a name like "frameworks" or
 # "data.surveys.so2025" and is replaced by that data file's contents.
@@ -41,23 +43,16 @@ class Widget:
 
 
 def discover(site_root: Path) -> dict[str, Widget]:
-    """Import every widget module under ``site_root/widgets`` (fresh on each build)."""
-    folder = site_root / "widgets"
-    if not folder.is_dir():
-        return {}
-    for name in [m for m in sys.modules if m == "widgets" or m.startswith("widgets.")]:
-        del sys.modules[name]  # a rebuild must see edited widgets
-    # First on the path, so this site's `widgets` package wins over any other one (another site, a test's).
-    if str(site_root) in sys.path:
-        sys.path.remove(str(site_root))
-    sys.path.insert(0, str(site_root))
+    """Import every widget: the site's ``widgets/`` and islet's built-in ones (fresh on each build)."""
+    install_package(site_root)
     found, problems = {}, []
-    for path in sorted(folder.glob("*.py")):
-        if path.stem.startswith("_"):
+    for name, path in widget_files(site_root).items():
+        stem = name.removesuffix(".py")
+        if "/" in stem or stem.startswith("_"):
             continue
-        shown = f"widgets/{path.name}"
+        shown = shown_path(path, site_root) if own(site_root, path) else f"{path} (built into islet)"
         try:
-            module = importlib.import_module(f"widgets.{path.stem}")
+            module = importlib.import_module(f"widgets.{stem}")
         except Exception as error:  # the author's widget failed to import under CPython
             line = getattr(error, "lineno", 0) or traceback_line(error, path)
             problems.append(Problem(shown, line, f"cannot import: {type(error).__name__}: {error}",
@@ -70,7 +65,7 @@ def discover(site_root: Path) -> dict[str, Widget]:
         if problem:
             problems.append(problem)
             continue
-        found[path.stem] = Widget(path.stem, module, {k: (v[0], v[1]) for k, v in declared.items()}, shown)
+        found[stem] = Widget(stem, module, {k: (v[0], v[1]) for k, v in declared.items()}, shown)
     if problems:
         raise WidgetError(problems)
     return found

@@ -38,11 +38,11 @@ class Scripts:
 
 
 def build_scripts(site_root: Path, names: list[str], cache_dir: Path, node_modules: Path) -> Scripts:
-    """Compile and bundle the widgets `names` (modules ``widgets/<name>.py`` of `site_root`)."""
+    """Compile and bundle the widgets `names` (modules ``widgets/<name>.py`` of `site_root`, or islet's)."""
     started = time.perf_counter()
     cache_dir = Path(cache_dir)
     with tempfile.TemporaryDirectory(prefix="islet-compiled-") as temp:
-        compiled = compile_widgets(site_root / "widgets", site_root, Path(temp) / "js", cache_dir / "compile")
+        compiled = compile_widgets(site_root / "widgets", site_root, Path(temp) / "js", cache_dir / "compile", names)
         key = _key(compiled.key, names)
         entry = cache_dir / "scripts" / key
         if not (entry / "manifest.json").is_file():

@@ -22,12 +22,13 @@ import importlib
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from islet.errors import IsletError, ToolMissingError
+
+from .sources import install_package
 
 
 class JsCallError(IsletError):
@@ -123,12 +124,7 @@ def run_py_render(site_root: Path, module: str, func: str, args: list) -> Any:
 
 
 def import_widget(site_root: Path, module: str):
-    """``widgets.<module>`` of the site at `site_root`, imported afresh (tests write different widgets under
-    the same names)."""
-    for name in [m for m in sys.modules if m == "widgets" or m.startswith("widgets.")]:
-        del sys.modules[name]
-    sys.path.insert(0, str(Path(site_root).resolve()))
-    try:
-        return importlib.import_module(_dotted(module))
-    finally:
-        sys.path.remove(str(Path(site_root).resolve()))
+    """``widgets.<module>`` of the site at `site_root` (its own, else islet's built-in one), imported afresh
+    (tests write different widgets under the same names)."""
+    install_package(Path(site_root).resolve())
+    return importlib.import_module(_dotted(module))

@@ -117,7 +117,7 @@ def test_an_esbuild_error_names_the_python_file_and_line(tmp_path, monkeypatch):
     (the check stands in front of this; here it is switched off to reach esbuild)."""
     from islet.islands import compile as compile_stage
 
-    monkeypatch.setattr(compile_stage, "precheck", lambda sources, site_root: None)
+    monkeypatch.setattr(compile_stage, "precheck", lambda sources: None)
     (tmp_path / "widgets").mkdir()
     (tmp_path / "widgets" / "__init__.py").write_text("")
     (tmp_path / "widgets" / "bad.py").write_text("def mount(root, props):\n    x = 1\n\n\n"

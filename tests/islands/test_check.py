@@ -340,7 +340,7 @@ def reality(tmp_path_factory):
     source = "\n\n".join([HEAD] + [part for flagged, fixed, _ in REALITY.values() for part in (flagged, fixed)])
     write(root, {"__init__.py": "", "reality.py": source})
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(compile_stage, "precheck", lambda sources, site_root: None)   # compile what the check rejects
+        patch.setattr(compile_stage, "precheck", lambda sources: None)   # compile what the check rejects
         out_dir = compile_stage.compile_widgets(root / "widgets", root, root / "out", root / "cache").out_dir
     calls = [(name + suffix, args) for name, (_, _, args) in REALITY.items() for suffix in ("", "_fixed")]
     results = {}
@@ -390,7 +390,7 @@ def test_reserved_names_really_stop_the_module_and_renamed_ones_load(tmp_path):
         root = tmp_path / name
         write(root, {"__init__.py": "", "m.py": source})
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(compile_stage, "precheck", lambda sources, site_root: None)   # compile what it rejects
+            patch.setattr(compile_stage, "precheck", lambda sources: None)   # compile what it rejects
             out = compile_stage.compile_widgets(root / "widgets", root, root / "out", root / "cache").out_dir
         if name == "renamed":
             assert run_js_calls(out, "m", [("f", [1])]) == ["2"]

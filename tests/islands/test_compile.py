@@ -114,7 +114,7 @@ def test_cache_hit_compiles_nothing(tmp_path, monkeypatch):
 
 
 def test_rejected_construct_names_the_widget_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(compile_stage, "precheck", lambda sources, root: None)   # let Transcrypt itself fail
+    monkeypatch.setattr(compile_stage, "precheck", lambda sources: None)   # let Transcrypt itself fail
     bad = "from widgets.shared import wrap\n\n\ndef render(xs):\n    a, *rest = xs\n    return wrap(\"p\", a)\n"
     with pytest.raises(CompileError) as caught:
         run(write_site(tmp_path, {"bad.py": bad}))
@@ -123,7 +123,7 @@ def test_rejected_construct_names_the_widget_file(tmp_path, monkeypatch):
 
 
 def test_error_in_shared_module_names_that_module(tmp_path, monkeypatch):
-    monkeypatch.setattr(compile_stage, "precheck", lambda sources, root: None)   # let Transcrypt itself fail
+    monkeypatch.setattr(compile_stage, "precheck", lambda sources: None)   # let Transcrypt itself fail
     with pytest.raises(CompileError) as caught:
         run(write_site(tmp_path, {"shared.py": "def wrap(tag, inner):\n    a, *b = tag\n    return a\n"}))
     assert str(caught.value).startswith("widgets/shared.py:2: ")

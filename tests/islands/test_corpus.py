@@ -95,7 +95,7 @@ def outcomes(tmp_path_factory):
         (root / "widgets" / f"{name}.py").write_text(snippet.source, encoding="utf-8")
     problems = check_widgets(root / "widgets", root)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(compile_stage, "precheck", lambda sources, site_root: None)   # compile what the check rejects
+        patch.setattr(compile_stage, "precheck", lambda sources: None)   # compile what the check rejects
         out = compile_stage.compile_widgets(root / "widgets", root, root / "out", root / "cache").out_dir
     calls = [(name, "f", case) for name, snippet in zip(names, snippets) for case in snippet.cases]
     js = iter(run_js_batch(out, calls))

@@ -31,7 +31,7 @@ def site(tmp_path_factory):
     (root / "widgets" / "__init__.py").write_text("")
     (root / "widgets" / "shows.py").write_text(SHOWS)
     with pytest.MonkeyPatch.context() as patch:   # the check refuses str() of a float: compiled anyway, for compare
-        patch.setattr(compile_stage, "precheck", lambda sources, site_root: None)
+        patch.setattr(compile_stage, "precheck", lambda sources: None)
         return root, compile_stage.compile_widgets(root / "widgets", root, root / "out", root / "cache").out_dir
 
 

@@ -9,6 +9,7 @@ about them here instead, as ``widgets/x.py:LINE:COL: what is wrong — what to w
 Contract:
   - `check_widgets(widgets_dir, site_root)` checks every ``*.py`` under widgets/ (used or not, skipping
     __pycache__) and returns all findings of all files, sorted. `check_or_raise` raises `CheckError`.
+    `check_site(site_root)` raises it for the site's modules together with islet's built-in ones.
   - `check_source(text, shown)` checks one module's text; pure, for tests and editors.
   - Code between ``# __pragma__('skip')`` and ``# __pragma__('noskip')`` runs only under CPython and is
     not checked. Executable comments (``#?code`` between ``ecom`` / ``noecom``) run only in the browser
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from islet.errors import IsletError, Problem, shown_path
 
+from ..sources import widget_files
 from .module import Module
 from .source import executable_view
 from .registry import Registry
@@ -56,12 +58,24 @@ def check_or_raise(widgets_dir: Path, site_root: Path) -> None:
         raise CheckError(problems)
 
 
+def check_site(site_root: Path) -> None:
+    """Raise CheckError for the widget modules a site can use: its own and islet's built-in ones, which its own
+    may import or replace. (A built-in module is named ``widgets/x.py`` as well: the check names modules so.)"""
+    problems = check_named({f"widgets/{name}": path for name, path in widget_files(site_root).items()})
+    if problems:
+        raise CheckError(problems)
+
+
 def check_files(paths: list[Path], site_root: Path) -> list[Problem]:
     """Like check_widgets for an explicit list of files (keyword-argument marks are looked up across them)."""
+    return check_named({shown_path(path, site_root): path for path in paths})
+
+
+def check_named(files: dict[str, Path]) -> list[Problem]:
+    """Findings for modules given as {how messages name it (``widgets/x.py``): file}."""
     texts: dict[str, str] = {}
     problems: list[Problem] = []
-    for path in paths:
-        shown = shown_path(path, site_root)
+    for shown, path in files.items():
         data = Path(path).read_bytes()
         try:
             texts[shown] = data.decode("utf-8").removeprefix("\ufeff")
