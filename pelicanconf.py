@@ -10,6 +10,8 @@ SITE_ORIGIN = "http://127.0.0.1:8000"
 
 PATH = "content"
 OUTPUT_PATH = "build"
+# Each build is the whole site: a deleted article's page goes too (Pelican's default keeps earlier files).
+DELETE_OUTPUT_DIRECTORY = True
 THEME = "theme"
 PLUGINS = ["islet"]
 

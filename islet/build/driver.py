@@ -29,7 +29,7 @@ from pathlib import Path
 
 from islet.errors import IsletError, Problem, shown_path
 
-from .swap import recover_locked, site_lock, swap
+from .swap import carry_over, recover_locked, site_lock, swap
 
 
 class BuildFailed(IsletError):
@@ -168,6 +168,7 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
         if problems:
             raise BuildFailed(problems)
         pages = sum(1 for _ in staging.rglob("*.html"))
+        carry_over(output, staging, settings.get("DELETE_OUTPUT_DIRECTORY"), settings.get("OUTPUT_RETENTION"))
         State.forget(root, output)                    # while build/ is being replaced, it matches no state
         swap(staging, output)
         report = findings.report

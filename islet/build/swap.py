@@ -3,6 +3,7 @@
     with site_lock(root):            # a second build in this folder waits (and says so once)
         recover_locked(root, output) # finish or undo what a killed build left; delete stale folders
         ...                          # Pelican writes into a staging folder beside the output
+        carry_over(output, staging, ...) # what Pelican would have left in the output (DELETE_OUTPUT_DIRECTORY)
         swap(staging, output)        # two renames
 
 At every instant of a swap the output is the previous build, the new one, or missing with the previous
@@ -79,6 +80,54 @@ def swap(staging: Path, output: Path) -> None:
     if moved:
         with contextlib.suppress(OSError):           # else the next build's `recover` deletes it
             _delete_later(old, output.name)
+
+
+def carry_over(output: Path, staging: Path, delete_output: bool, retention) -> None:
+    """Put into `staging` what plain Pelican would have left in `output` and the new build did not write:
+    every earlier file when DELETE_OUTPUT_DIRECTORY is off (Pelican's default), else only the OUTPUT_RETENTION
+    names (a GitHub Pages ``.git``, a ``CNAME``). By hard links: no bytes are copied, and the previous output
+    keeps its own until the swap, so a kill at any point loses nothing."""
+    if not output.is_dir():
+        return
+    if not delete_output:
+        _merge(output, staging)
+        return
+    for name in retention or ():
+        if os.path.lexists(output / name) and not os.path.lexists(staging / name):
+            _link_tree(output / name, staging / name)
+
+
+def _merge(old: Path, new: Path) -> None:
+    with os.scandir(old) as listing:
+        for entry in listing:
+            target = new / entry.name
+            if entry.is_dir(follow_symlinks=False) and target.is_dir() and not target.is_symlink():
+                _merge(Path(entry.path), target)
+            elif not os.path.lexists(target) and not _stale_variant(entry.name, new):
+                _link_tree(Path(entry.path), target)
+
+
+def _stale_variant(name: str, new: Path) -> bool:
+    """A precompressed ``x.html.br`` of an earlier build beside a new ``x.html``: served instead of it."""
+    base, suffix = os.path.splitext(name)
+    return suffix in (".br", ".gz") and os.path.lexists(new / base)
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    if source.is_dir() and not source.is_symlink():
+        shutil.copytree(source, target, symlinks=True, copy_function=_link)
+    else:
+        _link(source, target)
+
+
+def _link(source, target) -> None:
+    if os.path.islink(source):
+        os.symlink(os.readlink(source), target)
+        return
+    try:
+        os.link(source, target)
+    except OSError:            # a file system without hard links
+        shutil.copy2(source, target)
 
 
 def recover(root: Path, output: str = "build") -> None:

@@ -279,3 +279,55 @@ def test_a_helper_a_killed_build_forked_does_not_keep_the_lock(site):
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)    # free: raises BlockingIOError if not
     finally:
         os.kill(helper, signal.SIGKILL)
+
+
+# ------------------------------------------------ what stays in the output folder, as with plain Pelican
+
+def tree(folder) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def folders(tmp_path):
+    """An earlier output (a GitHub Pages .git, a CNAME, a stale page with its precompressed variant, a page
+    written again) and a new staging folder."""
+    old, new = tmp_path / "output", tmp_path / "staging"
+    write_files(old, {".git/HEAD": "ref: refs/heads/gh-pages\n", ".git/objects/ab/cd": "object", "CNAME": "x.org\n",
+                      "stale.html": "old page", "index.html": "old index", "index.html.br": "old index, brotli",
+                      "tag/old.html": "old tag page"})
+    (old / "link.html").symlink_to("index.html")
+    write_files(new, {"index.html": "new index", "tag/new.html": "new tag page"})
+    return old, new
+
+
+def test_with_delete_output_directory_off_every_earlier_file_stays_as_pelican_leaves_it(folders):
+    old, new = folders
+    swap.carry_over(old, new, False, [])
+    assert tree(new) == {**{k: v for k, v in tree(old).items() if k not in ("index.html", "index.html.br")},
+                         "index.html": b"new index", "tag/new.html": b"new tag page",
+                         "link.html": b"new index"}                   # the link itself, to the new file
+    assert (new / "link.html").is_symlink() and os.readlink(new / "link.html") == "index.html"
+    assert os.stat(new / "CNAME").st_ino == os.stat(old / "CNAME").st_ino      # linked, not copied
+
+
+def test_with_delete_output_directory_on_only_output_retention_stays(folders):
+    old, new = folders
+    swap.carry_over(old, new, True, [".git", "CNAME", "missing"])
+    assert set(tree(new)) == {".git/HEAD", ".git/objects/ab/cd", "CNAME", "index.html", "tag/new.html"}
+    swap.carry_over(old, new, True, None)                     # Pelican's default retention: nothing
+    assert (new / "index.html").read_bytes() == b"new index"
+
+
+def test_a_real_build_keeps_the_gh_pages_checkout_in_its_output(tmp_path):
+    site = make_site(tmp_path / "site", V1)
+    conf = site.path("pelicanconf.py")
+    conf.write_text(conf.read_text() + '\nDELETE_OUTPUT_DIRECTORY = True\nOUTPUT_RETENTION = [".git"]\n')
+    assert site.build().code == 0
+    write_files(site.path("build"), {".git/HEAD": "ref: refs/heads/gh-pages\n", "stale.html": "gone next time"})
+    assert site.build().code == 0
+    assert site.path("build/.git/HEAD").read_text() == "ref: refs/heads/gh-pages\n"
+    assert not site.path("build/stale.html").exists()
+    conf.write_text(conf.read_text() + "\nDELETE_OUTPUT_DIRECTORY = False\n")
+    write_files(site.path("build"), {"stale.html": "kept, as plain Pelican keeps it"})
+    assert site.build().code == 0
+    assert site.path("build/stale.html").is_file() and site.path("build/articles/first.html").is_file()
