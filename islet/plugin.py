@@ -30,7 +30,7 @@ from islet.content.sandbox import ContentSandbox
 from islet.errors import ContentError
 from islet.islands import check, hydrate, scripts, theme_script
 from islet.islands.registry import Widget, discover
-from islet.output import compress, headers, images, search_index, sitemap, verify
+from islet.output import compress, csp, headers, images, search_index, sitemap, verify
 
 
 class Reader(reader_cache.CachingReader, IsletMarkdownReader):
@@ -177,8 +177,11 @@ def on_finalized(pelican) -> None:
         current.findings.report.append(images.summary(pictures.stats))
     script_hashes = hydrate_pages(output)
     if config.headers:
-        csp = headers.content_security_policy(script_hashes, [hydrate.csp_hash(current.css)] if current.css else [])
-        (output / "_headers").write_text(headers.headers_file(csp), encoding="utf-8")
+        own = (pelican.settings.get("SITEURL", ""), config.origin)
+        needs = csp.site_needs(output, own, incremental.memoised)   # what the theme's and authors' pages load
+        policy = headers.content_security_policy(script_hashes, [hydrate.csp_hash(current.css)] if current.css else [],
+                                                 needs)
+        (output / "_headers").write_text(headers.headers_file(policy), encoding="utf-8")
     # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.
     # Only when asked (publishconf.py, preview, audit): while writing, the browser compresses nothing it opens
     # from ./dev serve, and brotli over every page is the largest part of a cold build.

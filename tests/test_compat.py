@@ -138,21 +138,34 @@ def _run(command: list[str], cwd: Path, cache: Path) -> float:
     return seconds
 
 
+def _site(kind: Kind, root: Path) -> Path:
+    """The sources of a site of this kind in `root` (a 1243×825 screenshot drawn for the themed one)."""
+    _copy(FIXTURES / "content", root / "content")
+    if kind.extra_content:
+        _copy(FIXTURES / kind.extra_content, root / "content")
+        from PIL import Image, ImageDraw
+
+        shot = Image.new("RGB", (1243, 825), (235, 240, 245))
+        ImageDraw.Draw(shot).rectangle((60, 60, 1180, 760), outline=(40, 90, 160), width=12)
+        shot.save(root / "content" / "images" / "screenshot.png")
+    return root
+
+
+def _islet_build(root: Path, output: str, cache: Path) -> float:
+    return _run([sys.executable, "-m", "islet", "build", "--root", str(root), "--output", output], root, cache)
+
+
 @pytest.fixture(scope="module", params=KINDS, ids=[kind.name for kind in KINDS])
 def compared(request, tmp_path_factory) -> Compared:
     """The site of one kind, built cold by plain Pelican into out-plain/ and by islet into out-islet/."""
     kind: Kind = request.param
-    root = tmp_path_factory.mktemp(f"compat-{kind.name}")
-    _copy(FIXTURES / "content", root / "content")
-    if kind.extra_content:
-        _copy(FIXTURES / kind.extra_content, root / "content")
+    root = _site(kind, tmp_path_factory.mktemp(f"compat-{kind.name}"))
     settings = root / "pelicanconf.py"
     settings.write_text(_settings(kind, []), encoding="utf-8")
     plain = _run([sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", "out-plain"],
                  root, root.parent / f"{root.name}-cache-plain")
     settings.write_text(_settings(kind, ["islet"]), encoding="utf-8")
-    islet = _run([sys.executable, "-m", "islet", "build", "--root", str(root), "--output", "out-islet"],
-                 root, root.parent / f"{root.name}-cache-islet")
+    islet = _islet_build(root, "out-islet", root.parent / f"{root.name}-cache-islet")
     return Compared(kind, root, root / "out-plain", root / "out-islet", {"plain": plain, "islet": islet})
 
 
@@ -258,3 +271,97 @@ def test_report_cold_build_time_and_output_size(compared, capsys):
     with capsys.disabled():
         print(f"\n{compared.kind.name:>12}: plain Pelican {compared.seconds['plain']:.2f} s, {plain:,} bytes; "
               f"islet {compared.seconds['islet']:.2f} s, {islet:,} bytes")
+
+
+# ---------------------------------------------------------------- in Chromium, with islet's extras turned on
+
+ORIGIN = "https://example.org"          # THEMED's SITEURL: the pages are served there by Playwright's router
+WATCH = """window.__violations = [];
+document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"""
+IMAGES = """() => Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0)
+  .map(i => { const box = i.getBoundingClientRect();
+              return {src: i.getAttribute('src'), alt: i.alt, width: box.width, height: box.height,
+                      natural: i.naturalWidth / i.naturalHeight}; })
+  .filter(i => i.width > 0 && i.height > 0)"""
+LOGO = """() => Array.from(document.querySelectorAll('.masthead img')).map(i => i.getBoundingClientRect().width)"""
+
+
+@pytest.fixture(scope="module")
+def enhanced(tmp_path_factory) -> Path:
+    """The third-party-theme site built by islet with ISLET_IMAGES and ISLET_HEADERS on: sized, responsive
+    images and a _headers file whose policy is derived from what the pages load."""
+    kind = next(k for k in KINDS if k.name == "third-party")
+    root = _site(kind, tmp_path_factory.mktemp("compat-enhanced"))
+    (root / "pelicanconf.py").write_text(_settings(kind, ["islet"]) + "ISLET_IMAGES = True\nISLET_HEADERS = True\n",
+                                         encoding="utf-8")
+    _islet_build(root, "out", root.parent / "compat-enhanced-cache")
+    return root / "out"
+
+
+def _serve(context, output: Path, policy: str) -> None:
+    """Serve `output` at ORIGIN with `policy` as its Content-Security-Policy; every other host is unreachable
+    (the policy is checked before a request leaves: a blocked one still reports its violation)."""
+    from islet.output.headers import content_type
+
+    def handle(route):
+        url = route.request.url
+        if not url.startswith(ORIGIN + "/"):
+            return route.abort()
+        path = url[len(ORIGIN) + 1:].split("?")[0].split("#")[0]
+        file = output / (path + "index.html" if path.endswith("/") or not path else path)
+        if not file.is_file():
+            return route.fulfill(status=404, body="not found")
+        route.fulfill(status=200, body=file.read_bytes(),
+                      headers={"Content-Type": content_type(path or "index.html"), "Content-Security-Policy": policy})
+
+    context.route("**/*", handle)
+
+
+def _visit(chromium, output: Path, policy: str) -> dict[str, dict]:
+    """Every page of `output` at 360 px: {page: {"images": [...], "violations": [...]}}."""
+    context = chromium.new_context(viewport={"width": 360, "height": 3000})
+    context.add_init_script(WATCH)
+    _serve(context, output, policy)
+    seen = {}
+    try:
+        page = context.new_page()
+        for name in sorted(_files(output)):
+            if name.endswith(".html"):
+                page.goto(f"{ORIGIN}/{name}", wait_until="load")
+                page.wait_for_timeout(50)          # violations are reported asynchronously
+                seen[name] = {"images": page.evaluate(IMAGES), "violations": page.evaluate("window.__violations"),
+                              "logo": page.evaluate(LOGO)}
+    finally:
+        context.close()
+    return seen
+
+
+def _policy(output: Path) -> str:
+    from islet.output.headers import parse_headers_file
+
+    return parse_headers_file((output / "_headers").read_text(encoding="utf-8"))["/*"]["Content-Security-Policy"]
+
+
+@pytest.mark.browser
+def test_with_images_and_headers_on_no_image_is_stretched_and_nothing_is_blocked(enhanced, chromium):
+    seen = _visit(chromium, enhanced, _policy(enhanced))
+    assert {page: found["violations"] for page, found in seen.items() if found["violations"]} == {}
+    shown = [dict(image, page=page) for page, found in seen.items() for image in found["images"]]
+    screenshots = [i for i in shown if i["alt"] == "The settings screen"]
+    assert screenshots and all(i["width"] < 1243 for i in screenshots)        # scaled down to the column
+    stretched = [i for i in shown if abs(i["width"] / i["height"] - i["natural"]) > 0.02 * i["natural"]]
+    assert stretched == []
+    logos = {round(width) for found in seen.values() for width in found["logo"]}
+    assert logos == {48}                                          # its style attribute applies
+
+
+@pytest.mark.browser
+def test_the_fixed_strict_policy_would_block_this_theme(enhanced, chromium):
+    """The check above can fail: islet's old fixed policy, hashes only, blocks the theme's web font and the
+    logo's style attribute."""
+    from islet.output.headers import content_security_policy
+
+    strict = content_security_policy([], [])
+    seen = _visit(chromium, enhanced, strict)
+    blocked = {v.split()[0] for found in seen.values() for v in found["violations"]}
+    assert {"style-src-elem", "style-src-attr"} <= blocked, blocked

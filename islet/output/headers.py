@@ -3,7 +3,7 @@
 One policy for every way the site leaves the machine: the S3 publisher stores these as object
 metadata, `invoke preview` turns them into nginx configuration, and the build writes them as a
 ``_headers`` file (the Netlify / Cloudflare Pages format) for hosts that read one, when the site sets
-ISLET_HEADERS (its policy blocks what many themes use: other hosts' fonts and images, style attributes).
+ISLET_HEADERS (with a Content-Security-Policy derived from what the pages load: islet.output.csp).
 
 File names decide the cache policy. Everything under a HASHED folder carries a content hash in
 its name (the widget bundles, the resized images), so it can be cached forever: a change gets a
@@ -13,7 +13,10 @@ seen at once.
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
+
+from .csp import merged
 
 HASHED = ("widgets/", "img/")                 # output folders whose file names hold a content hash
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -82,19 +85,27 @@ def compressible(path: str) -> bool:
 EMPTY_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
 
 
-def content_security_policy(script_hashes: list[str], style_hashes: list[str]) -> str:
-    """The site's policy: scripts and styles only from this origin or the exact inline texts hashed here.
+def content_security_policy(script_hashes: list[str], style_hashes: list[str],
+                            needs: Mapping[str, Iterable[str]] | None = None) -> str:
+    """The site's policy: scripts and styles only from this origin or the exact inline texts hashed here,
+    plus what `needs` names (islet.output.csp: {directive: sources} the pages load; none for the islet theme).
 
-    No ``unsafe-inline``: the only inline script is the import map (one text, site-wide) and the
-    theme's pre-paint snippet; the only inline style is the theme CSS. Each is allowed by its hash;
-    the hash of an empty text never is (no inline CSS, no style hash). Written only for a site that
-    sets ISLET_HEADERS: a third-party theme's fonts, avatars and ``style`` attributes would be blocked.
+    No ``unsafe-inline`` for elements: the islet theme's only inline scripts are the import map (one text,
+    site-wide) and the pre-paint snippet; its only inline style is the theme CSS. Each is allowed by its hash;
+    the hash of an empty text never is (no inline CSS, no style hash). Written only for a site that sets
+    ISLET_HEADERS.
     """
-    scripts = " ".join(["'self'", *sorted(set(script_hashes) - {EMPTY_HASH})])
-    styles = " ".join(["'self'", *sorted(set(style_hashes) - {EMPTY_HASH})])
-    return ("default-src 'self'; "
-            f"script-src {scripts}; style-src {styles}; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+    needs = {directive: set(sources) - {EMPTY_HASH} for directive, sources in (needs or {}).items()}
+    needs.setdefault("script-src", set()).update(set(script_hashes) - {EMPTY_HASH})
+    needs.setdefault("style-src", set()).update(set(style_hashes) - {EMPTY_HASH})
+    parts = ["default-src 'self'", merged(needs, "script-src", "'self'")]
+    parts += [merged(needs, "script-src-attr")] if needs.get("script-src-attr") else []
+    parts += [merged(needs, "style-src", "'self'")]
+    parts += [merged(needs, "style-src-attr")] if needs.get("style-src-attr") else []
+    parts += [merged(needs, "img-src", "'self'", "data:")]
+    parts += [merged(needs, name, "'self'") for name in ("font-src", "media-src", "frame-src") if needs.get(name)]
+    parts += ["object-src 'none'", "base-uri 'self'", merged(needs, "form-action", "'self'"), "frame-ancestors 'none'"]
+    return "; ".join(parts)
 
 
 def site_headers(csp: str) -> dict[str, str]:

@@ -6,7 +6,10 @@ Runs over the output folder after Pelican wrote it (so it sees every ``<img>``, 
 Markdown or a template wrote it) and rewrites each page in place:
 
 - every local image gets its intrinsic ``width``/``height`` (SVG: from its width/height or
-  viewBox), so the browser reserves the space before the bytes arrive: no layout shift;
+  viewBox), so the browser reserves the space before the bytes arrive: no layout shift. On a theme
+  without ``img { height: auto }`` that height would stretch an image its CSS makes narrower
+  (``max-width: 100%``), so such images are marked ``data-islet-sized`` and the page gets one rule,
+  SIZED_STYLE, of zero specificity: any height the theme sets still wins;
 - ``decoding="async"``; ``loading="lazy"`` on every image except the first one of ``<main>``,
   which may be the largest paint and stays eager (``fetchpriority="high"`` when little text
   precedes it, i.e. it is probably on the first screen); images before ``<main>`` stay eager;
@@ -19,8 +22,8 @@ the source bytes and the encoder recipe, so any change gives a new name (islet.o
 ``img/`` forever). Encoded files are kept in the cache folder keyed by (source hash, width, format,
 settings, VERSION): a rebuild with unchanged images encodes nothing. Encoding runs in a small process pool.
 
-Only a site that sets ISLET_IMAGES runs this stage (the width/height it adds stretch images on a theme
-without ``img { height: auto }``); otherwise every ``<img>`` and image file stays as Pelican wrote it.
+Only a site that sets ISLET_IMAGES runs this stage; otherwise every ``<img>`` and image file stays as
+Pelican wrote it.
 
 A missing image is not reported here (islet.output.verify reports it); one that exists but cannot be
 decoded is a Problem. Running the stage twice is harmless: wrapped images are left alone.
@@ -49,6 +52,8 @@ from .verify import Source, is_internal
 # ISLET_IMAGE_SIZES's default: the demo theme's content column (islet.settings).
 SIZES = DEFAULT_IMAGE_SIZES
 FIRST_SCREEN_TEXT = 600                          # characters of text in <main> a phone shows above an image, roughly
+SIZED = "data-islet-sized"
+SIZED_STYLE = f"<style>:where(img[{SIZED}]){{height:auto}}</style>"   # (its CSP hash: islet.output.csp)
 
 
 @dataclass
@@ -161,6 +166,7 @@ def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = N
             new = new[:tag.start] + markup + new[tag.end:]
             stats.images += 1
             stats.pictures += variants is not None
+        new = with_sized_style(new)
         if new != text:
             atomic_write(output / page, new.encode("utf-8"))   # a new file: build/ may share this one (a hard link)
             stats.pages += 1
@@ -265,6 +271,8 @@ def render(tag: ImgTag, page: str, size: tuple[int, int] | None, variants: list[
             attrs["height"] = str(round(width * size[1] / size[0]))
         elif width is None and height:
             attrs["width"] = str(round(height * size[0] / size[1]))
+        if width is None or height is None:        # islet chose a height: it must follow the rendered width
+            attrs[SIZED] = None
     attrs.setdefault("decoding", "async")
     if "loading" not in attrs:
         if tag.region == "after" or (tag.region == "main" and not tag.first_in_main):
@@ -285,6 +293,18 @@ def render(tag: ImgTag, page: str, size: tuple[int, int] | None, variants: list[
     sources = "".join(f"<source{_attributes({'type': ENCODINGS[fmt].mime, 'srcset': srcset[fmt], 'sizes': sizes})}"
                       f"{end}" for fmt in modern)
     return f"<picture>{sources}<img{_attributes(attrs)}{end}</picture>"
+
+
+def with_sized_style(page: str) -> str:
+    """`page` with SIZED_STYLE once, at the end of its <head> (before the first marked image without one)."""
+    if f" {SIZED}" not in page or SIZED_STYLE in page:
+        return page
+    at = page.find("</head>")
+    if at < 0:                                 # before the first marked image, or the <picture> around it
+        at = page.rfind("<img", 0, page.find(f" {SIZED}"))
+        wrapper = page.rfind("<picture", 0, at)
+        at = wrapper if wrapper >= 0 and "</picture>" not in page[wrapper:at] else at
+    return page[:at] + SIZED_STYLE + page[at:]
 
 
 def _attributes(attrs: dict) -> str:

@@ -308,3 +308,23 @@ def test_with_islet_images_tags_are_sized_and_sizes_is_the_setting(tmp_path):
     assert (img["width"], img["height"]) == ("1243", "825") and img["src"].startswith("../img/shot-")
     assert img["sizes"] == "100vw" and all(t["sizes"] == "100vw" for t in tags if "srcset" in t)
     assert any(site.path("build/img").iterdir())
+
+
+def test_images_islet_sized_keep_their_ratio_on_any_theme(tmp_path):
+    """A height islet adds must follow the width the theme renders: such images are marked, and the page gets
+    one zero-specificity rule (once, at the end of <head>); images the author sized fully are left alone."""
+    out = tmp_path / "out"
+    photo(out / "images" / "photo.jpg")
+    (out / "index.html").write_text(page('<img alt="a" src="images/photo.jpg"><img alt="b" src="images/photo.jpg" '
+                                         'width="300"><img alt="c" src="images/photo.jpg" width="10" height="10">'))
+    (out / "bare.html").write_text('<p>No head here.</p><img alt="d" src="images/photo.jpg">')
+    images.optimize(out, tmp_path / "cache")
+    html = (out / "index.html").read_text()
+    tags = {t.get("alt"): t for t in img_tags(html) if t["tag"] == "img"}
+    assert images.SIZED in tags["a"] and images.SIZED in tags["b"] and images.SIZED not in tags["c"]
+    assert (tags["a"]["width"], tags["a"]["height"], tags["b"]["height"]) == ("1000", "600", "180")
+    assert html.count(images.SIZED_STYLE) == 1 and html.index(images.SIZED_STYLE) < html.index("</head>")
+    bare = (out / "bare.html").read_text()
+    assert bare.index(images.SIZED_STYLE) < bare.index("<img") and bare.count(images.SIZED_STYLE) == 1
+    images.optimize(out, tmp_path / "cache")                      # a second run adds nothing
+    assert (out / "index.html").read_text() == html
