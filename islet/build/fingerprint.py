@@ -34,8 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from islet.islands.sources import BUILTIN
-
 VERSION = "1"                  # bump when what is hashed or stored changes meaning
 _SKIPPED_DIRS = {"__pycache__", ".git", ".cache", "node_modules", ".venv", ".pytest_cache"}
 _PACKAGES = ("pelican", "markdown", "pygments", "jinja2", "markupsafe", "feedgenerator", "pyyaml", "brotli",
@@ -228,8 +226,10 @@ class Inputs:
         part("widgets", root / "widgets")
         esbuild = root / "node_modules" / "esbuild" / "package.json"
         env = sorted((k, v) for k, v in os.environ.items() if k.startswith("ISLET_") and k not in ("ISLET_CACHE_DIR", "ISLET_PROCESSES"))
-        # islet's built-in widgets count with islet (in a checkout, islet/widgets is a link to widgets/).
-        part("islet", Path(__file__).parents[1], BUILTIN, esbuild, extra=_versions() + repr(env))
+        # islet's built-in widgets (islet.islands.sources.BUILTIN) count with islet; in a checkout islet/widgets is
+        # a link to widgets/, which the walk of islet/ does not follow.
+        engine = Path(__file__).parents[1]
+        part("islet", engine, engine / "widgets", esbuild, extra=_versions() + repr(env))
         if refused:                 # before Pelican opens any of them
             from islet.errors import ContentError
             raise ContentError(sorted({_refusal(r, root) for r in refused}))
