@@ -27,7 +27,7 @@ from .front_matter import front_matter_line
 class Written:
     problems: list[Problem]
     claims: dict[str, list] = field(default_factory=dict)     # normalised output path -> its paths.Output
-    pages: dict[str, tuple[str, Path]] = field(default_factory=dict)   # published page -> (shown source, its path)
+    pages: dict[str, tuple[str, Path]] = field(default_factory=dict)   # page written -> (shown source, its path)
 
 
 # Where Pelican's content objects live once every generator has read: the ones it will write.
@@ -38,7 +38,7 @@ _WRITTEN = ("articles", "translations", "hidden_articles", "hidden_translations"
 def check(generators, config: IsletSettings, claims: dict, search: bool) -> Written:
     """Where the sources are written, from `claims` (save_as -> the content objects islet.plugin.on_content
     saw): the problems (outputs out of the output folder, links out of the content folder, two writers of
-    one file), every output by normalised path, and the published pages. `search`: the site writes search.json."""
+    one file), every output by normalised path, and the pages written from a source (drafts included). `search`: the site writes search.json."""
     content = shown_path(config.content, config.root)
     # What on_content saw (Pelican drops some of them: those are checked too) and what the generators keep.
     save_as = {id(item): path for path, items in claims.items() for item in items}
@@ -79,7 +79,7 @@ def check(generators, config: IsletSettings, claims: dict, search: bool) -> Writ
             if isinstance(url, str) and (reason := paths.url_escape(url)):
                 problems.append(Problem(shown, front_matter_line(text(item.source_path), "url"),
                                         f"URL {url!r} {reason}", paths.escape_fix("url")))
-            if id(item) in written and item.status != "draft" and path:
+            if id(item) in written and path:          # drafts too: their problems name their source
                 pages.setdefault(path, (shown, Path(item.source_path)))
         outputs.append(output)
         if id(item) in written and not paths.escape(output.path):

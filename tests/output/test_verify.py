@@ -215,3 +215,17 @@ def test_a_malformed_link_in_an_article_is_a_warning_naming_it(tmp_path):
     strict = site.build("--strict")
     assert strict.code == 1 and "Traceback" not in strict.stderr
     assert strict.lines[0].startswith("content/articles/odd.md:5: malformed link") and len(strict.lines) == 2, strict.stderr
+
+
+def test_a_broken_link_in_a_draft_names_the_draft_not_the_theme(tmp_path):
+    from support.site import make_site
+
+    site = make_site(tmp_path, {"content/articles/later.md": "Title: Later\nDate: 2026-01-01\nStatus: draft\n\n"
+                                                             "Not written yet: see [the plan](/no-such-plan.html).\n"})
+    conf = site.path("pelicanconf.py")
+    conf.write_text(conf.read_text() + '\nDRAFT_SAVE_AS = DRAFT_URL = "drafts/{slug}.html"\n')   # Pelican's default
+    built = site.build()
+    assert built.code == 0 and site.path("build/drafts/later.html").is_file(), built.stderr
+    assert [line for line in built.lines if "no-such-plan" in line] == [
+        "warning: content/articles/later.md:5: broken link '/no-such-plan.html' — point it at an existing file; "
+        "for another article write [text]({filename}/articles/other.md)"]
