@@ -82,6 +82,7 @@ AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 STATIC_PATHS = ["images", "extra"]
 EXTRA_PATH_METADATA = {"extra/robots.txt": {"path": "robots.txt"}}
+PLUGIN_PATHS = ["plugins"]
 '''
 
 
@@ -91,6 +92,7 @@ class Kind:
     settings: str               # pelicanconf.py without PLUGINS and THEME
     theme: str                  # THEME's value
     extra_content: str = ""     # a folder of tests/fixtures/compat copied over content/
+    plugins: tuple = ()         # the site's own plugins (tests/fixtures/compat/plugins, through PLUGIN_PATHS)
     islet_adds: frozenset = frozenset()     # what islet writes besides Pelican's files
 
 
@@ -105,7 +107,8 @@ KINDS = [
     Kind("notmyidea", QUICKSTART, _pelican_theme("notmyidea")),
     Kind("simple", QUICKSTART, "simple"),
     # The site's robots.txt is its own: islet writes its sitemap.xml but no robots.txt announcing it.
-    Kind("third-party", THEMED, str(FIXTURES / "theme"), "theme-site", frozenset({"sitemap.xml"})),
+    Kind("third-party", THEMED, str(FIXTURES / "theme"), "theme-site", plugins=("stamp",),
+         islet_adds=frozenset({"sitemap.xml"})),
 ]
 
 
@@ -126,7 +129,7 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def _settings(kind: Kind, plugins: list[str]) -> str:
-    return f"{kind.settings}\nTHEME = {kind.theme!r}\nPLUGINS = {plugins!r}\n"
+    return f"{kind.settings}\nTHEME = {kind.theme!r}\nPLUGINS = {[*kind.plugins, *plugins]!r}\n"
 
 
 def _run(command: list[str], cwd: Path, cache: Path) -> float:
@@ -141,6 +144,8 @@ def _run(command: list[str], cwd: Path, cache: Path) -> float:
 def _site(kind: Kind, root: Path) -> Path:
     """The sources of a site of this kind in `root` (a 1243×825 screenshot drawn for the themed one)."""
     _copy(FIXTURES / "content", root / "content")
+    if kind.plugins:
+        _copy(FIXTURES / "plugins", root / "plugins")
     if kind.extra_content:
         _copy(FIXTURES / kind.extra_content, root / "content")
         from PIL import Image, ImageDraw
@@ -220,6 +225,9 @@ def test_islet_adds_only_its_sitemap_where_the_site_has_an_origin(compared):
     assert "front-matter-between-dashes.html" in islet
     if compared.kind.extra_content:
         assert "written-in-restructuredtext.html" in islet
+    if compared.kind.plugins:              # the site's own plugin ran in both builds
+        assert "stamp.txt" in islet and "Stamped by the site's own plugin." in (
+            compared.islet / "first-post.html").read_text(encoding="utf-8")
 
 
 def test_every_page_has_the_same_visible_text(compared):
