@@ -60,3 +60,12 @@ def test_an_output_folder_holding_the_site_is_refused(tmp_path):
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert run.stderr.startswith("pelicanconf.py: the output folder '.' holds the site folder"), run.stderr
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_the_test_task_passes_a_k_expression_and_no_browser_to_pytest_as_given():
+    """`./dev test --no-browser -k "a and b"` (invoke's test task): the expression is one argument."""
+    run = subprocess.run([sys.executable, "-m", "invoke", "test", "--no-browser", "-k",
+                          "test_invoke_list_explains_every_task and not nothing_matches_this"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "-m 'not browser'" in run.stdout + run.stderr and "1 passed" in run.stdout
