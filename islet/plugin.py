@@ -104,8 +104,9 @@ def rewritten_later(html: str) -> bool:
 
 def prepare_widgets(config: islet_settings.IsletSettings, inputs=None) -> dict[str, Widget]:
     """Check every widget module of the site (used or not) and import the widgets, islet's built-in ones too.
-    They are compiled later, and only when a page uses one (hydrate_pages). The check is skipped when the build that wrote the current output
-    checked the very same widgets with the very same islet (`inputs`: islet.build.fingerprint.Inputs)."""
+    They are compiled later, and only when a page uses one (hydrate_pages). The check is skipped when the build
+    that wrote the current output checked the very same widgets with the very same islet (`inputs`:
+    islet.build.fingerprint.Inputs)."""
     checked = inputs is not None and all(inputs.previous.get(part) == inputs.parts.get(part) for part in ("widgets", "islet"))
     if (config.root / "widgets").is_dir() and not checked:    # (islet's own widgets pass it: tests/islands)
         check.check_site(config.root)

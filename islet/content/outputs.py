@@ -38,7 +38,8 @@ _WRITTEN = ("articles", "translations", "hidden_articles", "hidden_translations"
 def check(generators, config: IsletSettings, claims: dict, search: bool) -> Written:
     """Where the sources are written, from `claims` (save_as -> the content objects islet.plugin.on_content
     saw): the problems (outputs out of the output folder, links out of the content folder, two writers of
-    one file), every output by normalised path, and the pages written from a source (drafts included). `search`: the site writes search.json."""
+    one file), every output by normalised path, and the pages written from a source (drafts included).
+    `search`: the site writes search.json."""
     content = shown_path(config.content, config.root)
     # What on_content saw (Pelican drops some of them: those are checked too) and what the generators keep.
     save_as = {id(item): path for path, items in claims.items() for item in items}

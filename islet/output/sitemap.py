@@ -165,8 +165,8 @@ def write(output: Path, origin: str | None, lastmod: dict[str, str], *, generato
     names = (SITEMAP, ROBOTS, FAVICON)
     present = {name: (output / name).read_bytes() for name in names if (output / name).is_file()}
     ours_before = _read_record(record)
-    chosen = plan(present, claimed, ours_before, uses_sitemap_plugin(plugins), favicon is not None and favicon.is_file(),
-                  origin is not None)
+    chosen = plan(present, claimed, ours_before, uses_sitemap_plugin(plugins),
+                  favicon is not None and favicon.is_file(), origin is not None)
     for name in present:
         if name not in chosen.write and _ours(name, present[name], ours_before):
             (output / name).unlink()                  # islet's own, from a build in place that still wrote it
