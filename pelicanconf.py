@@ -75,11 +75,13 @@ ISLET_STRICT = False
 # Off unless asked: a Markdown file's braces are text. An article decides for itself with `Jinja: yes|no`.
 ISLET_CONTENT_JINJA = True
 
-# What islet changes in the output only when a site asks (each would break a theme that does not expect it);
-# this theme expects them all:
-# - _headers with a strict Content-Security-Policy (no inline style attributes, no fonts or images of other hosts);
+# What islet changes in the output only when a site asks; this site asks for all of it:
+# - _headers with a Content-Security-Policy derived from what the pages load (here nothing of other hosts, no
+#   style attributes: a strict one);
 ISLET_HEADERS = True
-# - every <img> sized (the theme has `img { height: auto }`), resized variants, <picture> with ISLET_IMAGE_SIZES;
+# - every <img> sized, resized variants in <picture> for ISLET_IMAGE_SIZES, AVIF as well as WebP (smaller, slower
+#   to encode: a few images here);
 ISLET_IMAGES = True
-# - table alignment as class="align-right" (styled in theme/static/css), which that policy does not block.
+ISLET_IMAGE_FORMATS = ["avif", "webp"]
+# - table alignment as class="align-right" (styled in theme/static/css), so the policy needs no style attributes.
 ISLET_ALIGN_CLASSES = True

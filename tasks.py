@@ -134,6 +134,14 @@ def bench(c, articles=1000, json="", repeat=1):
         raise Exit(f"{error}", code=1)
 
 
+@task(help={"articles": "articles in the corpus", "photos": "photos among them (1600×1067 JPEG)"})
+def bench_images(c, articles=200, photos=40):
+    """What ISLET_IMAGES adds to a cold build and to the output, against plain Pelican."""
+    from islet.dev.bench_images import run, table
+
+    print(table(run(int(articles), int(photos))))
+
+
 @task(help={"target": "s3://bucket/prefix, ssh://user@host:port/path, user@host:/path or git:/repo#branch "
                       "(default: ISLET_PUBLISH_TARGET in publishconf.py)",
             "endpoint_url": "S3 endpoint for non-AWS stores: SeaweedFS, R2, MinIO… (default: ISLET_PUBLISH_ENDPOINT)",
@@ -168,4 +176,5 @@ def test(c, k="", browser=True):
     c.run(shlex.join(args), pty=False, echo=True)       # quoted: `-k "a and b"` stays one argument
 
 
-namespace = Collection(build, rebuild, clean, serve, livereload, preview, audit, test, new_widget, bench, publish)
+namespace = Collection(build, rebuild, clean, serve, livereload, preview, audit, test, new_widget, bench,
+                       bench_images, publish)

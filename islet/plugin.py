@@ -173,7 +173,7 @@ def on_finalized(pelican) -> None:
     if config.images:
         pictures = images.optimize(output, config.cache_dir / "images", current.pages,
                                    pelican.settings.get("SITEURL", ""), memoised=incremental.memoised,
-                                   sizes=config.image_sizes)
+                                   sizes=config.image_sizes, formats=config.image_formats)
         current.findings.errors += pictures.problems
         current.findings.report.append(images.summary(pictures.stats))
     script_hashes = hydrate_pages(output)

@@ -57,6 +57,7 @@ class IsletSettings:
     headers: bool = False         # write _headers (a strict Content-Security-Policy, security and cache headers)
     images: bool = False          # size every <img>, write variants and wrap rasters in <picture>
     image_sizes: str = DEFAULT_IMAGE_SIZES   # the `sizes` of those <picture>s: how wide the theme shows an image
+    image_formats: tuple = ("webp",)         # the formats of their <source>s (AVIF: smaller, slower to encode)
     align_classes: bool = False   # table alignment as class="align-…" instead of Markdown's style="text-align: …"
     limits: Limits = Limits()
 
@@ -114,6 +115,10 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
         switches[name] = settings.get(name, False)
         if not isinstance(switches[name], bool):
             bad(name, switches[name], "True or False")
+    formats = settings.get("ISLET_IMAGE_FORMATS", ["webp"])
+    if not (isinstance(formats, (list, tuple)) and set(formats) <= {"avif", "webp"}):
+        bad("ISLET_IMAGE_FORMATS", formats, 'a list of "avif" and "webp", e.g. ["avif", "webp"] (best first)')
+        formats = ["webp"]
     sizes = settings.get("ISLET_IMAGE_SIZES", DEFAULT_IMAGE_SIZES)
     if not (isinstance(sizes, str) and sizes.strip() and "\n" not in sizes):
         bad("ISLET_IMAGE_SIZES", sizes, "the value of an <img sizes> attribute, e.g. '(min-width: 50rem) 48rem, 100vw'")
@@ -132,7 +137,8 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
                          theme_toggle=toggle, precompress=precompress,
                          content_jinja=content_jinja is True, limits=Limits(**limits),
                          headers=switches["ISLET_HEADERS"] is True, images=switches["ISLET_IMAGES"] is True,
-                         image_sizes=sizes.strip(), align_classes=switches["ISLET_ALIGN_CLASSES"] is True)
+                         image_sizes=sizes.strip(), image_formats=tuple(formats),
+                         align_classes=switches["ISLET_ALIGN_CLASSES"] is True)
 
 
 def processes() -> int:

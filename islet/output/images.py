@@ -13,9 +13,10 @@ Markdown or a template wrote it) and rewrites each page in place:
 - ``decoding="async"``; ``loading="lazy"`` on every image except the first one of ``<main>``,
   which may be the largest paint and stays eager (``fetchpriority="high"`` when little text
   precedes it, i.e. it is probably on the first screen); images before ``<main>`` stay eager;
-- a raster image (PNG, JPEG, WebP) is wrapped in ``<picture>``: AVIF and WebP ``<source>``s
-  and a ``srcset`` in its own format, at WIDTHS capped at its own width. A modern format is
-  offered only when it is actually smaller than the format after it.
+- a raster image (PNG, JPEG, WebP) is wrapped in ``<picture>``: ``<source>``s in the formats of
+  ISLET_IMAGE_FORMATS (WebP by default), at WIDTHS capped at its own width, in front of the
+  ``<img>``, which keeps the original file as the fallback. A format is offered only when it is
+  actually smaller.
 
 Variants (islet.output.variants) are written as ``img/<stem>-<hash>-<width>.<ext>``; the hash covers
 the source bytes and the encoder recipe, so any change gives a new name (islet.output.headers caches
@@ -95,12 +96,14 @@ PAGE_FACTS["has-images"] = _has_images
 
 
 def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = None,
-             site_url: str = "", workers: int = WORKERS, memoised=fresh, sizes: str = SIZES) -> ImageResult:
+             site_url: str = "", workers: int = WORKERS, memoised=fresh, sizes: str = SIZES,
+             formats: tuple[str, ...] = ("webp",)) -> ImageResult:
     """Rewrite every HTML page under `output` as described above; encode missing variants into `cache`.
 
     `sources` maps output pages to the file they came from (for messages); `site_url` is Pelican's
     SITEURL, so absolute image URLs on the site itself count as local and variants use the same style.
-    `sizes` (ISLET_IMAGE_SIZES) is the ``sizes`` of every ``<picture>``: how wide the theme shows an image.
+    `sizes` (ISLET_IMAGE_SIZES) is the ``sizes`` of every ``<picture>``: how wide the theme shows an image;
+    `formats` (ISLET_IMAGE_FORMATS) the formats of its sources.
     `memoised` (islet.build.incremental's) spares reading the pages linked unchanged from the previous build
     to find they have no image.
     """
@@ -132,7 +135,7 @@ def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = N
     pictures = {target: found for target, found in inspected.items() if not isinstance(found, str)}
 
     # 2. Plan variants for every raster image some tag will wrap, encode what the cache lacks.
-    formats = modern_formats()
+    formats = modern_formats(formats)
     plans = {target: plan_variants(pictures[target], formats) for target in sorted(wrapped)}
     missing = [v for variants in plans.values() for v in variants if not (cache / v.key).is_file()]
     failures = encode(missing, cache, workers)
@@ -285,14 +288,11 @@ def render(tag: ImgTag, page: str, size: tuple[int, int] | None, variants: list[
     groups: dict[str, list[Variant]] = {}
     for v in variants:
         groups.setdefault(v.fmt, []).append(v)
-    *modern, own = groups
-    srcset = {fmt: ", ".join(f"{url_for(v.name, page, src, site_url)} {v.width}w" for v in vs)
-              for fmt, vs in groups.items()}
-    attrs["src"] = url_for(groups[own][-1].name, page, src, site_url)
-    attrs["srcset"], attrs["sizes"] = srcset[own], sizes
-    sources = "".join(f"<source{_attributes({'type': ENCODINGS[fmt].mime, 'srcset': srcset[fmt], 'sizes': sizes})}"
-                      f"{end}" for fmt in modern)
-    return f"<picture>{sources}<img{_attributes(attrs)}{end}</picture>"
+    sources = ""
+    for fmt, group in groups.items():
+        srcset = ", ".join(f"{url_for(v.name, page, src, site_url)} {v.width}w" for v in group)
+        sources += f"<source{_attributes({'type': ENCODINGS[fmt].mime, 'srcset': srcset, 'sizes': sizes})}{end}"
+    return f"<picture>{sources}<img{_attributes(attrs)}{end}</picture>"     # the <img>: the original file
 
 
 def with_sized_style(page: str) -> str:
