@@ -83,7 +83,8 @@ def test_the_demo_asks_and_its_policy_allows_its_inline_css_and_scripts(built_de
 
 
 @pytest.mark.parametrize("name, value", [("ISLET_HEADERS", "yes"), ("ISLET_IMAGES", 1), ("ISLET_ALIGN_CLASSES", None),
-                                         ("ISLET_IMAGE_SIZES", ""), ("ISLET_IMAGE_SIZES", ["100vw"])])
+                                         ("ISLET_IMAGE_SIZES", ""), ("ISLET_IMAGE_SIZES", ["100vw"]),
+                                         ("ISLET_IMAGE_FORMATS", "webp"), ("ISLET_IMAGE_FORMATS", ["jpeg"])])
 def test_the_switches_are_checked_once_with_the_build_settings(name, value, tmp_path):
     """ISLET_HEADERS and its siblings (images, table alignment) are read by islet.settings: off unless set."""
     from islet.errors import SettingsError
@@ -92,7 +93,7 @@ def test_the_switches_are_checked_once_with_the_build_settings(name, value, tmp_
     base = {"PATH": str(tmp_path / "content"), "OUTPUT_PATH": str(tmp_path / "build"), "THEME": str(tmp_path / "theme")}
     config = read(base)
     assert (config.headers, config.images, config.align_classes) == (False, False, False)
-    assert config.image_sizes == DEFAULT_IMAGE_SIZES
+    assert config.image_sizes == DEFAULT_IMAGE_SIZES and config.image_formats == ("webp",)
     with pytest.raises(SettingsError) as failed:
         read({**base, name: value})
     assert f"setting {name} = {value!r} is not valid" in str(failed.value)
