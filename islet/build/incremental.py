@@ -120,7 +120,7 @@ class Session:
 
 
 def _still_written(output: Path, call: list) -> bool:
-    files, identities, _ = call
+    files, identities = call[0], call[1]
     try:
         return all(file_identity(output / name) == identity for name, identity in zip(files, identities))
     except OSError:

@@ -8,15 +8,18 @@ up, a whole ``write_file`` call whose key, made the same way from its arguments,
 of the previous build is not made at all: its files are hard-linked from the previous output.
 And a file whose bytes equal the previous build's is hard-linked instead of written.
 
-The contract this relies on: a template shows the *body* (content, derived summary) only of the
-objects it is given (``article``, ``page``, ``articles_page``); everything else it may use of other
-articles is metadata. A value the key cannot describe exactly makes the page render normally.
+What a template shows of *other* objects than those it is given is not assumed to be metadata: while a
+page renders, islet.build.reads records every object it reads more of (a body, a summary, a reading time a
+plugin set), and the cache entry keeps their digests (`_dependency_digest`); the page, or the call that
+wrote it, is reused only while each still has its digest. Context entries a plugin adds are in the global
+fingerprint. A value the key cannot describe exactly makes the page render normally.
 """
 from __future__ import annotations
 
 import hashlib
 import inspect
 import io
+import json
 import os
 from pathlib import Path
 
@@ -26,8 +29,19 @@ from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
 from pelican.writers import Writer
 
-from . import incremental
+from . import incremental, reads
 from .memo import file_identity
+
+FORMAT = "reads-1"           # bump when what a key or an entry holds changes: older entries are not used
+# What Pelican itself puts in the context (derived from the content objects, which the digest covers); an entry
+# a plugin adds is described into the global digest.
+PELICAN_CONTEXT = frozenset({
+    "articles", "authors", "categories", "dates", "draft_pages", "drafts", "generated_content", "hidden_articles",
+    "hidden_pages", "localsiteurl", "pages", "period_archives", "related_posts", "static_content", "static_links",
+    "staticfiles", "tags",
+})
+# Instance attributes a dependency's digest leaves out: the whole context and settings, and what it has already.
+_NOT_DESCRIBED = frozenset({"_context", "settings", "metadata", "_content", "translations"})
 
 
 class Uncacheable(Exception):
@@ -101,9 +115,34 @@ def _describe(value, memo: dict, shown: bool) -> str:
     return text
 
 
+def _dependency_digest(obj, memo: dict) -> str:
+    """All of an object a page may show beyond its metadata: its body (`_content_digest`) and every attribute
+    a plugin set on it (a reading time, related articles). Uncacheable when one cannot be described."""
+    found = memo.get(("dependency", id(obj)))
+    if found is None:
+        parts = [_content_digest(obj, memo)]
+        metadata = obj.metadata
+        for name, value in sorted(vars(obj).items()):
+            if name not in _NOT_DESCRIBED and metadata.get(name, _NOT_DESCRIBED) is not value:   # (never a value)
+                parts.append(f"{name}={_describe(value, memo, shown=False)}")
+        found = memo[("dependency", id(obj))] = hashlib.blake2b("\0".join(parts).encode(), digest_size=20).hexdigest()
+    return found
+
+
+def _pack(dependencies: dict[str, str], text: str) -> bytes:
+    """A render cache entry: the digests of the page's dependencies (by source path), then the page."""
+    return json.dumps(dependencies, sort_keys=True).encode() + b"\n" + text.encode("utf-8")
+
+
+def _unpack(entry: bytes) -> tuple[dict[str, str], str]:
+    head, _, text = entry.partition(b"\n")
+    return json.loads(head), text.decode("utf-8")
+
+
 def _global_digest(context: dict, memo: dict) -> str:
-    """Every article's and page's metadata and URL, and the static files: what any page may list."""
-    digest = hashlib.blake2b(incremental.session.render_key.encode(), digest_size=20)
+    """Every article's and page's metadata and URL, and the static files: what any page may list. And every
+    context entry a plugin added (in Pelican's own there is nothing else)."""
+    digest = hashlib.blake2b(f"{FORMAT}\0{incremental.session.render_key}".encode(), digest_size=20)
     for name in ("articles", "drafts", "pages", "hidden_pages", "draft_pages"):
         for obj in context.get(name, []):
             digest.update(f"{name}\0{obj.source_path}\0{_identity(obj, memo)}\0".encode())
@@ -111,6 +150,8 @@ def _global_digest(context: dict, memo: dict) -> str:
     # Sorted: Pelican adds static files linked with {static} in set order, which varies between runs.
     for source, save_as in sorted((str(o.source_path), str(o.save_as)) for o in context.get("staticfiles", [])):
         digest.update(f"static\0{source}\0{save_as}\0".encode())
+    for name in sorted(k for k in context if isinstance(k, str) and not k.isupper() and k not in PELICAN_CONTEXT):
+        digest.update(f"context\0{name}\0{_describe(context[name], memo, shown=True)}\0".encode())
     return digest.hexdigest()
 
 
@@ -143,14 +184,24 @@ class _CachedTemplate:
         session.used["render"].add(key)
         cached = session.packs["render"].get(key)
         if cached is not None:
-            session.counts["render_cached"] += 1
-            return cached.decode("utf-8")
-        text = self.template.render(localcontext)
+            dependencies, text = _unpack(cached)
+            if writer.still(dependencies):
+                session.counts["render_cached"] += 1
+                writer.depends_on(dependencies)
+                return text
+        with reads.recording() as read:
+            text = self.template.render(localcontext)
         session.counts["rendered"] += 1
+        try:
+            dependencies = writer.dependencies(read.values())
+        except Uncacheable:                            # it read an object the cache cannot describe
+            writer.call_renders = None
+            return text
+        writer.depends_on(dependencies)
         if writer.call_texts is not None:
-            writer.call_texts.append((key, text))         # kept or not once the call is done
+            writer.call_texts.append((key, dependencies, text))   # kept or not once the call is done
         else:
-            session.packs["render"].put(key, text.encode("utf-8"))
+            session.packs["render"].put(key, _pack(dependencies, text))
         return text
 
 
@@ -169,6 +220,8 @@ class CachingWriter(Writer):
         self.call_renders: list[str] | None = None    # and its pages' render keys
         self.call_texts: list | None = None            # and the render cache entries it made
         self.call_written: list | None = None          # and (path, text) of the pages it wrote
+        self.call_dependencies: dict | None = None     # and what its pages read of other objects (islet.build.reads)
+        self.by_source: dict | None = None             # source path -> content object, for dependencies
         self.made: set[str] = set()                   # folders known to exist in the output
         self.settled = False                          # True once Pelican's context no longer changes
 
@@ -176,6 +229,31 @@ class CachingWriter(Writer):
         if self.global_digest is None:
             self.global_digest, self.global_context = _global_digest(context, self.memo), context
         return self.global_digest
+
+    def dependencies(self, objects) -> dict[str, str]:
+        """{source path: digest} of the objects a page read beyond their metadata."""
+        found = {}
+        for obj in objects:
+            if not getattr(obj, "source_path", None):
+                raise Uncacheable("a content object without a source")
+            found[str(obj.source_path)] = _dependency_digest(obj, self.memo)
+        return found
+
+    def still(self, dependencies: dict[str, str]) -> bool:
+        """Whether every dependency of a cached page is still there with the digest it had."""
+        if not dependencies:
+            return True
+        if self.by_source is None:
+            self.by_source = _content_by_source(self.global_context or {})
+        try:
+            return all((obj := self.by_source.get(source)) is not None and _dependency_digest(obj, self.memo) == digest
+                       for source, digest in dependencies.items())
+        except Uncacheable:
+            return False
+
+    def depends_on(self, dependencies: dict[str, str]) -> None:
+        if self.call_dependencies is not None:
+            self.call_dependencies.update(dependencies)
 
     def write_file(self, name, template, context, *args, **kwargs):
         session = incremental.session
@@ -188,20 +266,22 @@ class CachingWriter(Writer):
             session.calls[key] = self.previous_calls[key]
             return None
         self.call_files, self.call_renders, self.call_texts, self.call_written = [], [], [], []
+        self.call_dependencies = {}
         try:
             return super().write_file(name, _CachedTemplate(template, self, context), context, *args, **kwargs)
         finally:
             files, renders, texts, written = self.call_files, self.call_renders, self.call_texts, self.call_written
-            self.call_files = self.call_renders = self.call_texts = self.call_written = None
+            dependencies = self.call_dependencies
+            self.call_files = self.call_renders = self.call_texts = self.call_written = self.call_dependencies = None
             skippable = key is not None and files and renders is not None
             # The page of a one-page call (an article) is not kept in the render cache when the call itself
             # will be remembered: its key then only changes when the page's does (a file less to create per
             # article). Unless a later stage rewrites the page: then the call is not remembered (commit).
-            for page_key, text in texts:
+            for page_key, page_dependencies, text in texts:
                 if not (skippable and len(files) == 1) or session.rewritten_later(text):
-                    session.packs["render"].put(page_key, text.encode("utf-8"))
+                    session.packs["render"].put(page_key, _pack(page_dependencies, text))
             if skippable:
-                self._record_call(key, files, renders)
+                self._record_call(key, files, renders, dependencies)
             incremental.learn_pages(written)
 
     # -- skipping a call whose inputs did not change ----------------------------------------------------
@@ -237,9 +317,9 @@ class CachingWriter(Writer):
     def _link_call(self, entry) -> bool:
         """Link the files `entry` (a call of the previous build) wrote from there; False, having linked
         nothing, when one of them is gone, was replaced since, or is written by this build already."""
-        if not entry:
+        if not entry or len(entry) != 4 or not self.still(entry[3]):
             return False
-        files, identities, renders = entry
+        files, identities, renders, _ = entry
         targets = [os.path.abspath(os.path.join(self.output_path, name)) for name in files]
         if any(t in self._written_files or t in self._overridden_files for t in targets):
             return False
@@ -261,13 +341,14 @@ class CachingWriter(Writer):
         incremental.session.counts["unchanged"] += len(files)
         return True
 
-    def _record_call(self, key: str, files: list[str], renders: list[str]) -> None:
+    def _record_call(self, key: str, files: list[str], renders: list[str], dependencies: dict) -> None:
         """Remember which files the call wrote, and which files they are (a later stage that rewrites a
         page replaces it with a new file, so `Session.commit` can tell those still the writer's own)."""
         if len(set(files)) < len(files) or os.devnull in files:
             return                           # Pelican's rules for writing a file twice were at work
         try:
-            found = [[os.path.relpath(f, self.output_path) for f in files], [file_identity(f) for f in files], renders]
+            found = [[os.path.relpath(f, self.output_path) for f in files], [file_identity(f) for f in files], renders,
+                     dependencies]
         except OSError:
             return
         incremental.session.calls[key] = found
@@ -296,6 +377,18 @@ class CachingWriter(Writer):
 
 
 _WRITE_FILE = inspect.signature(Writer.write_file)
+
+
+def _content_by_source(context: dict) -> dict[str, Content]:
+    """Every article and page of the context (translations too), by source path."""
+    found: dict[str, Content] = {}
+    for value in context.values():
+        if isinstance(value, list):
+            for obj in value:
+                if isinstance(obj, Content) and obj.source_path:
+                    for one in (obj, *getattr(obj, "translations", ())):
+                        found.setdefault(str(one.source_path), one)
+    return found
 
 
 class _SameOrNew(io.StringIO):
