@@ -1,0 +1,172 @@
+"""Randomized differential test of incremental builds: a theme made of realistic template accesses, a random
+sequence of edits, and after every step the incremental output must equal a clean build's, byte for byte.
+
+The theme: the islet theme with a few snippets, drawn from `VOCABULARY`, at the end of every page (summaries and
+bodies of other articles, `selectattr`, a tag cloud with counts, `dates`, `pages`, a data file, the paginated
+list). The edits (`EDITS`): bodies, summaries, titles, dates, tags, slugs, status, new and deleted articles, the
+data file, a template, a setting and a widget. In CI: a fixed seed and `STEPS` steps. A longer run on request:
+``ISLET_DIFFERENTIAL_STEPS=200 ISLET_DIFFERENTIAL_SEED=7 pytest tests/build/test_differential.py``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+
+from support.site import Site, make_site
+
+SEED = int(os.environ.get("ISLET_DIFFERENTIAL_SEED", "2026"))
+STEPS = int(os.environ.get("ISLET_DIFFERENTIAL_STEPS", "8"))
+
+VOCABULARY = [
+    "{% for a in articles[:2] %}<aside>{{ a.summary }}</aside>{% endfor %}",
+    "<p>{% for a in articles|selectattr('tags') %}{{ a.title }};{% endfor %}</p>",
+    "<p>{% for tag, items in tags %}{{ tag }} ({{ items|length }}) {% endfor %}</p>",
+    "<p>{% for a in dates[:3] %}{{ a.date.year }}-{{ a.slug }} {% endfor %}</p>",
+    "<p>{% for p in pages %}{{ p.title }}: {{ p.content|striptags|truncate(24) }}{% endfor %}</p>",
+    "<p>{{ data.facts.motto }}</p>",
+    "<p>{% if articles_page %}{{ articles_page.number }}/{{ articles_page.paginator.num_pages }}{% endif %}</p>",
+    "<p>{% if article %}{% for o in articles if o.category == article.category %}"
+    "{{ o.content|striptags|wordcount }} {% endfor %}{% endif %}</p>",
+]
+WORDS = "island harbour tide lantern ferry gull reef shell pier sail cove dune".split()
+
+
+def sentence(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 9))).capitalize() + "."
+
+
+def article(rng: random.Random, number: int, **meta: str) -> str:
+    head = {"Title": f"Note {number} on {rng.choice(WORDS)}", "Date": f"2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+            "Category": rng.choice(["Sea", "Land"]), "Tags": ", ".join(rng.sample(WORDS, rng.randint(0, 2))), **meta}
+    lines = [f"{k}: {v}" for k, v in head.items() if v]
+    return "\n".join(lines) + f"\n\n{sentence(rng)}\n\n{sentence(rng)}\n"
+
+
+def articles(site: Site) -> list:
+    return sorted(site.path("content/articles").glob("*.md"))
+
+
+def set_meta(path, key: str, value: str | None) -> None:
+    text = path.read_text(encoding="utf-8")
+    head, _, body = text.partition("\n\n")
+    lines = [line for line in head.splitlines() if not line.startswith(f"{key}:")]
+    if value is not None:
+        lines.append(f"{key}: {value}")
+    path.write_text("\n".join(lines) + "\n\n" + body, encoding="utf-8")
+
+
+# Each edit: (site, rng) -> what it did, for the failure message.
+def edit_body(site, rng):
+    path = rng.choice(articles(site))
+    head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+    path.write_text(f"{head}\n\n{sentence(rng)}\n\n{body}", encoding="utf-8")
+    return f"body of {path.name}"
+
+
+# Front matter edits: key -> its new value (None: the line goes).
+META = {
+    "Summary": lambda rng, path: rng.choice([None, sentence(rng)]),
+    "Title": lambda rng, path: f"Retitled {rng.choice(WORDS)} {rng.randint(1, 99)}",
+    "Date": lambda rng, path: f"2025-1{rng.randint(0, 2)}-0{rng.randint(1, 9)}",
+    "Tags": lambda rng, path: ", ".join(rng.sample(WORDS, rng.randint(0, 3))) or None,
+    "Slug": lambda rng, path: f"moved-{rng.randint(1, 999)}-{path.stem}",
+}
+
+
+def edit_meta(site, rng):
+    path, key = rng.choice(articles(site)), rng.choice(list(META))
+    set_meta(path, key, META[key](rng, path))
+    return f"{key} of {path.name}"
+
+
+def edit_status(site, rng):
+    path = rng.choice(articles(site))
+    draft = "Status: draft" in path.read_text(encoding="utf-8")
+    set_meta(path, "Status", None if draft else "draft")
+    return f"status of {path.name}"
+
+
+def new_article(site, rng):
+    number = 100 + len(articles(site)) + rng.randint(0, 10_000)
+    site.path(f"content/articles/n{number}.md").write_text(article(rng, number), encoding="utf-8")
+    return f"new article n{number}"
+
+
+def delete_article(site, rng):
+    published = [p for p in articles(site) if "Status: draft" not in p.read_text(encoding="utf-8")]
+    if len(published) <= 3:
+        return new_article(site, rng)
+    path = rng.choice(published)
+    path.unlink()
+    return f"deleted {path.name}"
+
+
+def edit_data(site, rng):
+    site.path("content/data/facts.json").write_text(json.dumps({"motto": sentence(rng)}), encoding="utf-8")
+    return "data file"
+
+
+def edit_template(site, rng):
+    base = site.path("theme/templates/base.html")
+    base.write_text(re.sub(r"<!-- edition \d+ -->", f"<!-- edition {rng.randint(1, 999)} -->", base.read_text()))
+    return "template"
+
+
+def edit_setting(site, rng):
+    conf = site.path("pelicanconf.py")
+    text = re.sub(r"\nDEFAULT_PAGINATION = \d+\n", "\n", conf.read_text())
+    conf.write_text(text + f"\nDEFAULT_PAGINATION = {rng.choice([2, 3, 10])}\n")
+    return "setting DEFAULT_PAGINATION"
+
+
+def edit_widget(site, rng):
+    tabs = site.path("widgets/tabs.py")
+    tabs.write_text(tabs.read_text() + f"\n# edit {rng.randint(1, 999)}\n")
+    return "widget"
+
+
+EDITS = [edit_body, edit_body, *[edit_meta] * 5, edit_status, new_article, delete_article, edit_data, edit_template,
+         edit_setting, edit_widget]
+
+
+def themed_site(folder, rng: random.Random) -> Site:
+    files = {f"content/articles/a{n}.md": article(rng, n) for n in range(1, 7)}
+    files["content/pages/about.md"] = f"Title: About\n\n{sentence(rng)}\n"
+    files["content/data/facts.json"] = json.dumps({"motto": sentence(rng)})
+    site = make_site(folder, files)
+    snippets = rng.sample(VOCABULARY, 4)
+    base = site.path("theme/templates/base.html")
+    base.write_text(base.read_text().replace("</main>", "</main><!-- edition 0 -->" + "".join(snippets), 1))
+    conf = site.path("pelicanconf.py")
+    conf.write_text(conf.read_text() + "\nDEFAULT_PAGINATION = 2\n")
+    return site
+
+
+def clean_output(site: Site, folder) -> dict[str, bytes]:
+    shutil.copytree(site.root, folder, symlinks=True, ignore=shutil.ignore_patterns("build", ".cache", ".build-*"))
+    twin = Site(folder)
+    built = twin.build()
+    assert built.code == 0, built.stderr
+    return tree(twin)
+
+
+def tree(site: Site) -> dict[str, bytes]:
+    root = site.path("build")
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_incremental_builds_equal_clean_builds_after_random_edits(tmp_path):
+    rng = random.Random(SEED)
+    site = themed_site(tmp_path / "site", rng)
+    assert site.build().code == 0
+    done = []
+    for step in range(STEPS):
+        done.append(rng.choice(EDITS)(site, rng))
+        built = site.build()
+        assert built.code == 0, f"after {done}: {built.stderr}"
+        expected, got = clean_output(site, tmp_path / f"clean-{step}"), tree(site)
+        wrong = sorted(n for n in expected.keys() | got.keys() if expected.get(n) != got.get(n))
+        assert wrong == [], f"seed {SEED}, after {done}: {len(wrong)} files differ from a clean build: {wrong[:10]}"
