@@ -29,6 +29,7 @@ from islet.build.swap import recover_locked, site_lock
 from islet.errors import IsletError, Problem, print_problems
 
 from .plan import (
+    DEFAULT_MAX_DELETE_SHARE,
     DEFAULT_MAX_DELETES,
     TARGET_FORMS,
     PublishError,
@@ -54,6 +55,7 @@ class PublishRequest:
     invalidate: bool | None = None      # CloudFront invalidation; None → when a distribution is configured
     settings_file: str = "publishconf.py"
     output: str = "build"
+    max_delete_share: float | None = None   # None → ISLET_PUBLISH_MAX_DELETE_SHARE, else 0.25; < 0: no fence
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class PublishSettings:
     max_deletes: int = DEFAULT_MAX_DELETES
     cloudfront_distribution: str = ""
     origin: str = ""                    # SITE_ORIGIN/SITEURL: what a production build's sitemap points at
+    max_delete_share: float = DEFAULT_MAX_DELETE_SHARE
 
 
 def read_settings(root: Path, settings_file: str) -> PublishSettings:
@@ -80,13 +83,14 @@ def read_settings(root: Path, settings_file: str) -> PublishSettings:
     checked = {}
     for name, kind, default in (("ISLET_PUBLISH_TARGET", str, ""), ("ISLET_PUBLISH_ENDPOINT", str, ""),
                                 ("ISLET_PUBLISH_MAX_DELETES", int, DEFAULT_MAX_DELETES),
-                                ("ISLET_PUBLISH_CLOUDFRONT_DISTRIBUTION", str, "")):
+                                ("ISLET_PUBLISH_CLOUDFRONT_DISTRIBUTION", str, ""),
+                                ("ISLET_PUBLISH_MAX_DELETE_SHARE", (int, float), DEFAULT_MAX_DELETE_SHARE)):
         value = values.get(name, default)
         if value is None:
             value = default
         if not isinstance(value, kind) or isinstance(value, bool):
             problems.append(Problem(settings_file, 0, f"setting {name} = {value!r} is not valid",
-                                    f"use a {'number' if kind is int else 'string'}"))
+                                    f"use a {'string' if kind is str else 'number'}"))
         checked[name] = value
     if problems:
         raise PublishError(problems)
@@ -94,7 +98,7 @@ def read_settings(root: Path, settings_file: str) -> PublishSettings:
     origin = str(values.get("SITE_ORIGIN") or (siteurl if siteurl.startswith("http") else ""))
     return PublishSettings(checked["ISLET_PUBLISH_TARGET"], checked["ISLET_PUBLISH_ENDPOINT"],
                            checked["ISLET_PUBLISH_MAX_DELETES"], checked["ISLET_PUBLISH_CLOUDFRONT_DISTRIBUTION"],
-                           origin.rstrip("/"))
+                           origin.rstrip("/"), float(checked["ISLET_PUBLISH_MAX_DELETE_SHARE"]))
 
 
 @contextmanager
@@ -171,8 +175,9 @@ def _send(output: Path, target: Target, request: PublishRequest, settings: Publi
         if request.invalidate and not distribution:
             raise PublishError(Problem(request.settings_file, 0, "--invalidate needs a CloudFront distribution",
                                        "set ISLET_PUBLISH_CLOUDFRONT_DISTRIBUTION = 'E123…' in publishconf.py"))
+        share = request.max_delete_share if request.max_delete_share is not None else settings.max_delete_share
         s3.publish(output, target, request.endpoint_url or settings.endpoint_url, request.dry_run, max_deletes,
-                   distribution)
+                   distribution, share)
     elif isinstance(target, RsyncTarget):
         from .rsync import publish_rsync
 
@@ -196,13 +201,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint-url", default="", help="S3 endpoint for non-AWS stores (SeaweedFS, R2, MinIO…)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     parser.add_argument("--max-deletes", type=int, default=None, help="most files to delete (default 256; -1: any)")
+    parser.add_argument("--max-delete-share", type=float, default=None,
+                        help="S3: refuse to delete more than this share of the live files or pages "
+                             "(default 0.25; -1: any)")
     parser.add_argument("--no-build", action="store_true", help="publish the existing build (refused when stale)")
     parser.add_argument("--invalidate", action=argparse.BooleanOptionalAction, default=None,
                         help="invalidate changed HTML on CloudFront (default: when a distribution is configured)")
     args = parser.parse_args(argv)
     output = args.output or settings_output(Path(args.root), args.settings)
     request = PublishRequest(Path(args.root), args.target, args.endpoint_url, args.dry_run, args.max_deletes,
-                             not args.no_build, args.invalidate, args.settings, output)
+                             not args.no_build, args.invalidate, args.settings, output, args.max_delete_share)
     try:
         run(request)
     except IsletError as error:

@@ -22,6 +22,11 @@ from islet.errors import IsletError, Problem
 from islet.output import headers
 
 DEFAULT_MAX_DELETES = 256
+# The relative fence: a publish may delete at most this share of the files live at the target, nor leave out more
+# than this share of its live pages (a wrong prefix, a gutted build). Up to FENCE_FLOOR deletions always pass:
+# a small site's ordinary edit.
+DEFAULT_MAX_DELETE_SHARE = 0.25
+FENCE_FLOOR = 5
 DEFAULT_BRANCH = "gh-pages"
 VARIANTS = (".gz", ".br")        # precompressed copies the build writes next to a text file
 
@@ -236,6 +241,46 @@ def plan(local: dict[str, LocalFile], remote: dict[str, RemoteFile], max_deletes
     if 0 <= max_deletes < len(deletes):
         return Plan(uploads, [], deletes, max_deletes)
     return Plan(uploads, deletes, [], max_deletes)
+
+
+@dataclass(frozen=True)
+class Shares:
+    """How much of the live site a plan removes: files deleted, and live pages the build no longer has."""
+    deletes: int
+    live: int
+    pages_lost: int
+    live_pages: int
+
+    @staticmethod
+    def of(the_plan: Plan, local: dict, remote: dict) -> "Shares":
+        live_pages = [key for key in remote if key.endswith(".html")]
+        return Shares(len(the_plan.deletes) + len(the_plan.held_back), len(remote),
+                      sum(1 for key in live_pages if key not in local), len(live_pages))
+
+    def over(self, max_share: float) -> bool:
+        """Whether the relative fence refuses it (`max_share` < 0: no fence)."""
+        if max_share < 0 or self.deletes <= FENCE_FLOOR:
+            return False
+        return self.deletes > max_share * self.live or self.pages_lost > max_share * self.live_pages
+
+    def line(self, max_share: float) -> str:
+        fence = "no fence" if max_share < 0 else f"fence {max_share:.0%}"
+        return (f"Live site: {self.deletes} of its {self.live} files to delete ({_share(self.deletes, self.live)}), "
+                f"{self.pages_lost} of its {self.live_pages} pages not in this build "
+                f"({_share(self.pages_lost, self.live_pages)}); {fence}.")
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "0%"
+
+
+def fence_problem(shares: Shares, max_share: float, target: Target) -> Problem:
+    return Problem(str(target), 0, f"refused before any change: this publish would delete {shares.deletes} of the "
+                   f"{shares.live} files live there ({_share(shares.deletes, shares.live)}) and leave out "
+                   f"{shares.pages_lost} of its {shares.live_pages} pages, more than {max_share:.0%}: a wrong "
+                   "target or prefix, or a build that lost pages?",
+                   "check --target and the build; if that is what you want, run again with --max-delete-share=1 "
+                   "(or set ISLET_PUBLISH_MAX_DELETE_SHARE)")
 
 
 def describe(the_plan: Plan, local: dict[str, LocalFile], target: Target) -> list[str]:

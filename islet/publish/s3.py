@@ -20,8 +20,8 @@ from pathlib import Path
 
 from islet.errors import Problem
 
-from .plan import (LocalFile, Plan, PublishError, RemoteFile, S3Target, describe, held_back_message, local_files, plan,
-                   size_text)
+from .plan import (DEFAULT_MAX_DELETE_SHARE, LocalFile, Plan, PublishError, RemoteFile, S3Target, Shares, describe,
+                   fence_problem, held_back_message, local_files, plan, size_text)
 
 WORKERS = 8                         # parallel requests within one upload group
 ATTEMPTS = 4                        # tries per request on a transient error, with exponential backoff
@@ -34,19 +34,27 @@ TRANSIENT = {"RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable"
 
 
 def publish(output: Path, target: S3Target, endpoint_url: str, dry_run: bool, max_deletes: int,
-            distribution: str = "") -> None:
-    """List, plan, print the plan, then (unless a dry run) upload group by group, delete, invalidate."""
+            distribution: str = "", max_share: float = DEFAULT_MAX_DELETE_SHARE) -> None:
+    """List, plan, print the plan, then (unless a dry run, or the relative fence refuses it) upload group by
+    group, delete, invalidate."""
     started = time.perf_counter()
     where = endpoint_url or "AWS S3"
     client = connect(endpoint_url, target)
     local = local_files(output)
     remote = list_remote(client, target, where)
     the_plan = plan(local, remote, max_deletes)
+    shares = Shares.of(the_plan, local, remote)
     for line in describe(the_plan, local, target):
         print(line)
+    if remote:
+        print(shares.line(max_share))
     if dry_run:
+        if shares.over(max_share):
+            print(f"warning: {fence_problem(shares, max_share, target).what}")
         print("Dry run: nothing was changed.")
         return
+    if shares.over(max_share):
+        raise PublishError(fence_problem(shares, max_share, target))
     if the_plan.empty:
         return
     upload(client, target, the_plan, local, where)

@@ -9,13 +9,16 @@ import pytest
 
 from islet.output import headers
 from islet.publish.plan import (
+    DEFAULT_MAX_DELETE_SHARE,
     GitTarget,
     LocalFile,
     PublishError,
     RemoteFile,
     RsyncTarget,
     S3Target,
+    Shares,
     describe,
+    fence_problem,
     group_of,
     local_files,
     parse_target,
@@ -178,3 +181,35 @@ def test_the_plan_printout_lists_reasons_sizes_and_the_way_out_of_the_fence():
     assert "--max-deletes=5" in text and "none of them will be deleted" in text
     lines = describe(plan(local, remote), local, S3Target("b"))
     assert sum(line.strip().startswith("delete") for line in lines) == 5
+
+
+# The relative fence: a share of the live site, not a fixed count.
+def live_site(pages: int, assets: int = 0) -> dict:
+    return {**{f"p{i}.html": rf(str(i)) for i in range(pages)}, **{f"a{i}.css": rf(str(i)) for i in range(assets)}}
+
+
+@pytest.mark.parametrize("local_pages, remote_pages, over", [
+    (100, 100, False),          # nothing deleted
+    (80, 100, False),           # 20 % of the site gone: an ordinary clean-up
+    (19, 100, True),            # a gutted build: 81 % of the pages
+    (0, 5, False),              # at most FENCE_FLOOR deletions always pass: a small site's edit
+    (2, 9, True),               # a small site mostly gone
+])
+def test_the_relative_fence_counts_the_share_of_the_live_site(local_pages, remote_pages, over):
+    local, remote = {k: lf("x") for k in live_site(local_pages)}, live_site(remote_pages)
+    shares = Shares.of(plan(local, remote, max_deletes=-1), local, remote)
+    assert shares.over(DEFAULT_MAX_DELETE_SHARE) is over
+    assert shares.over(-1) is False and shares.over(1.0) is False
+
+
+def test_a_wrong_prefix_is_a_site_deleted_and_the_message_says_what_and_how_to_override():
+    local = {f"p{i}.html": lf("x") for i in range(90)}
+    remote = {f"live/p{i}.html": rf("x") for i in range(101)}          # the bucket root, the site below live/
+    the_plan = plan(local, remote)
+    shares = Shares.of(the_plan, local, remote)
+    assert (shares.deletes, shares.live, shares.pages_lost, shares.live_pages) == (101, 101, 101, 101)
+    assert shares.over(DEFAULT_MAX_DELETE_SHARE)
+    problem = fence_problem(shares, DEFAULT_MAX_DELETE_SHARE, S3Target("b"))
+    assert "delete 101 of the 101 files live there (100%)" in problem.what and "--max-delete-share=1" in problem.fix
+    assert shares.line(0.25) == ("Live site: 101 of its 101 files to delete (100%), 101 of its 101 pages not in this "
+                                 "build (100%); fence 25%.")

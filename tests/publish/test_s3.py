@@ -135,6 +135,34 @@ def test_deletes_are_fenced_and_nothing_outside_the_prefix_is_touched(site, seaw
     assert set(remote_objects(client, bucket, "www-two")) == {"keep.html"}
 
 
+def test_a_wrong_prefix_or_a_gutted_build_is_refused_before_any_change(site, seaweedfs):
+    """The relative fence: the bucket root given for a site published under live/, then a build that lost most of
+    its pages. Both refused before any change, with the figures and the flag; the flag lets the second through."""
+    bucket = seaweedfs.new_bucket()
+    client = seaweedfs.client()
+    assert publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket, "live")).returncode == 0
+    live = remote_state(client, bucket, "live")
+
+    wrong = publish(site.root, seaweedfs.env(), "--target", f"s3://{bucket}", "--endpoint-url", seaweedfs.endpoint)
+    assert wrong.returncode == 1 and "refused before any change" in wrong.stderr, wrong.stdout + wrong.stderr
+    assert "--max-delete-share=1" in wrong.stderr and "Traceback" not in wrong.stderr
+    assert set(remote_objects(client, bucket)) == {f"live/{key}" for key in live}    # nothing uploaded or deleted
+
+    build = site.root / "build"
+    pages = sorted(p for p in build.rglob("*.html") if p.name != "index.html")
+    for page in pages[: len(pages) * 3 // 4]:
+        page.unlink()
+    dry = publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket, "live"), "--dry-run")
+    assert dry.returncode == 0 and "Live site: " in dry.stdout and "warning: refused before any change" in dry.stdout
+    gutted = publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket, "live"))
+    assert gutted.returncode == 1 and "refused before any change" in gutted.stderr
+    assert remote_state(client, bucket, "live") == live
+    meant = publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket, "live"), "--max-delete-share", "-1",
+                    "--max-deletes", "-1")
+    assert meant.returncode == 0, meant.stderr
+    assert set(remote_objects(client, bucket, "live")) == set(local_files(build))
+
+
 # --------------------------------------------------------------------------------------------- order
 
 class Recording:
