@@ -151,10 +151,15 @@ def site_keys(output: Path) -> list[str]:
     return sorted(k for k in every if not is_variant(k, every))
 
 
+# Files for hosts that read them (Netlify, Cloudflare Pages), which S3 cannot use: its headers are object metadata
+# (islet.output.headers), and a public `_headers` object would only show the policy to anyone.
+NOT_FOR_S3 = frozenset({"_headers", "_redirects"})
+
+
 def local_files(output: Path) -> dict[str, LocalFile]:
     """The build as S3 would store it: {key: LocalFile}. Compressible text goes up gzip-encoded when smaller."""
     found: dict[str, LocalFile] = {}
-    for key in site_keys(output):
+    for key in (k for k in site_keys(output) if k not in NOT_FOR_S3):
         path = output / key
         data = path.read_bytes()
         head = {"Content-Type": headers.content_type(key), "Cache-Control": headers.cache_control(key)}

@@ -59,9 +59,12 @@ def remote_state(client, bucket: str, prefix: str = "") -> dict[str, str]:
 
 
 def local_state(build: Path) -> dict[str, str]:
+    """{key: md5} of what an S3 publish of `build` must leave in the bucket (no variants, no `_headers`)."""
+    from islet.publish.plan import NOT_FOR_S3
+
     every = {p.relative_to(build).as_posix(): p for p in build.rglob("*") if p.is_file()}
     return {key: hashlib.md5(path.read_bytes()).hexdigest() for key, path in every.items()
-            if not (key.endswith((".gz", ".br")) and key[:-3] in every)}
+            if not (key.endswith((".gz", ".br")) and key[:-3] in every) and key not in NOT_FOR_S3}
 
 
 # What a page needs to render: scripts, styles, images, icons, preloads and import-map entries. Links to
