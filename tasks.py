@@ -148,10 +148,11 @@ def bench_images(c, articles=200, photos=40):
             "dry_run": "print the plan, change nothing",
             "max_deletes": "delete at most this many files (default 256; --max-deletes=-1: no limit)",
             "max_delete_share": "S3: refuse to delete more than this share of the live files or pages (default 0.25)",
+            "claim_target": "S3: publish even where the target holds another site or objects of unknown origin",
             "no_build": "publish build/ as it is (refused if stale or not a production build)",
             "invalidate": "require a CloudFront invalidation (done anyway when a distribution is configured)"})
 def publish(c, target="", endpoint_url="", dry_run=False, max_deletes=None, no_build=False, invalidate=False,
-            max_delete_share=None):
+            max_delete_share=None, claim_target=False):
     """Build with publishconf.py and publish: S3-compatible storage, rsync over SSH, or a git branch."""
     from islet.publish.command import PublishError, PublishRequest, run
 
@@ -162,7 +163,7 @@ def publish(c, target="", endpoint_url="", dry_run=False, max_deletes=None, no_b
         raise Exit(f"--max-deletes {max_deletes!r} or --max-delete-share {max_delete_share!r} is not a number: "
                    "give a whole number, a share such as 0.5, or -1 for no limit", code=1)
     request = PublishRequest(ROOT, target, endpoint_url, dry_run, limit, not no_build, True if invalidate else None,
-                             "publishconf.py", OUTPUT, share)
+                             "publishconf.py", OUTPUT, share, claim_target)
     try:
         run(request)
     except PublishError as error:

@@ -56,6 +56,7 @@ class PublishRequest:
     settings_file: str = "publishconf.py"
     output: str = "build"
     max_delete_share: float | None = None   # None → ISLET_PUBLISH_MAX_DELETE_SHARE, else 0.25; < 0: no fence
+    claim_target: bool = False          # publish even where the target looks like another site's (owner.py)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class PublishSettings:
     cloudfront_distribution: str = ""
     origin: str = ""                    # SITE_ORIGIN/SITEURL: what a production build's sitemap points at
     max_delete_share: float = DEFAULT_MAX_DELETE_SHARE
+    site: str = ""                      # which site this is, in its manifest: the origin, else SITENAME
 
 
 def read_settings(root: Path, settings_file: str) -> PublishSettings:
@@ -98,7 +100,8 @@ def read_settings(root: Path, settings_file: str) -> PublishSettings:
     origin = str(values.get("SITE_ORIGIN") or (siteurl if siteurl.startswith("http") else ""))
     return PublishSettings(checked["ISLET_PUBLISH_TARGET"], checked["ISLET_PUBLISH_ENDPOINT"],
                            checked["ISLET_PUBLISH_MAX_DELETES"], checked["ISLET_PUBLISH_CLOUDFRONT_DISTRIBUTION"],
-                           origin.rstrip("/"), float(checked["ISLET_PUBLISH_MAX_DELETE_SHARE"]))
+                           origin.rstrip("/"), float(checked["ISLET_PUBLISH_MAX_DELETE_SHARE"]),
+                           origin.rstrip("/") or str(values.get("SITENAME") or root.name))
 
 
 @contextmanager
@@ -177,7 +180,7 @@ def _send(output: Path, target: Target, request: PublishRequest, settings: Publi
                                        "set ISLET_PUBLISH_CLOUDFRONT_DISTRIBUTION = 'E123…' in publishconf.py"))
         share = request.max_delete_share if request.max_delete_share is not None else settings.max_delete_share
         s3.publish(output, target, request.endpoint_url or settings.endpoint_url, request.dry_run, max_deletes,
-                   distribution, share)
+                   distribution, share, settings.site, request.claim_target)
     elif isinstance(target, RsyncTarget):
         from .rsync import publish_rsync
 
@@ -204,13 +207,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-delete-share", type=float, default=None,
                         help="S3: refuse to delete more than this share of the live files or pages "
                              "(default 0.25; -1: any)")
+    parser.add_argument("--claim-target", action="store_true",
+                        help="S3: publish even where the target holds another site or objects of unknown origin")
     parser.add_argument("--no-build", action="store_true", help="publish the existing build (refused when stale)")
     parser.add_argument("--invalidate", action=argparse.BooleanOptionalAction, default=None,
                         help="invalidate changed HTML on CloudFront (default: when a distribution is configured)")
     args = parser.parse_args(argv)
     output = args.output or settings_output(Path(args.root), args.settings)
     request = PublishRequest(Path(args.root), args.target, args.endpoint_url, args.dry_run, args.max_deletes,
-                             not args.no_build, args.invalidate, args.settings, output, args.max_delete_share)
+                             not args.no_build, args.invalidate, args.settings, output, args.max_delete_share,
+                             args.claim_target)
     try:
         run(request)
     except IsletError as error:

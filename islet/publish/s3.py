@@ -19,7 +19,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from islet.errors import Problem
+from islet.output import headers
 
+from .owner import MANIFEST, ancestors, from_json, manifest_of, ownership_problem, to_json
 from .plan import (DEFAULT_MAX_DELETE_SHARE, LocalFile, Plan, PublishError, RemoteFile, S3Target, Shares, describe,
                    fence_problem, held_back_message, local_files, plan, size_text)
 
@@ -34,14 +36,24 @@ TRANSIENT = {"RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable"
 
 
 def publish(output: Path, target: S3Target, endpoint_url: str, dry_run: bool, max_deletes: int,
-            distribution: str = "", max_share: float = DEFAULT_MAX_DELETE_SHARE) -> None:
-    """List, plan, print the plan, then (unless a dry run, or the relative fence refuses it) upload group by
-    group, delete, invalidate."""
+            distribution: str = "", max_share: float = DEFAULT_MAX_DELETE_SHARE, site: str = "",
+            claim: bool = False) -> None:
+    """List, plan, print the plan, then (unless a dry run, or the ownership check or the relative fence refuses
+    it) upload group by group, delete, invalidate, and leave this site's manifest (islet.publish.owner)."""
     started = time.perf_counter()
     where = endpoint_url or "AWS S3"
     client = connect(endpoint_url, target)
     local = local_files(output)
     remote = list_remote(client, target, where)
+    own = None
+    if remote.pop(MANIFEST, None) is not None:
+        own = from_json(read_object(client, target.bucket, target.key(MANIFEST), where) or b"")
+    above = {key: found for key in ancestors(target)
+             if (found := from_json(read_object(client, target.bucket, key, where) or b"")) is not None}
+    manifest = manifest_of(site or str(target), local)
+    refusal = None if claim else ownership_problem(target, manifest.site, remote, own, above, local)
+    if refusal is not None and not dry_run:
+        raise PublishError(refusal)
     the_plan = plan(local, remote, max_deletes)
     shares = Shares.of(the_plan, local, remote)
     for line in describe(the_plan, local, target):
@@ -49,16 +61,19 @@ def publish(output: Path, target: S3Target, endpoint_url: str, dry_run: bool, ma
     if remote:
         print(shares.line(max_share))
     if dry_run:
-        if shares.over(max_share):
-            print(f"warning: {fence_problem(shares, max_share, target).what}")
+        for problem_found in (refusal, fence_problem(shares, max_share, target) if shares.over(max_share) else None):
+            if problem_found is not None:
+                print(f"warning: {problem_found.what}")
         print("Dry run: nothing was changed.")
         return
     if shares.over(max_share):
         raise PublishError(fence_problem(shares, max_share, target))
-    if the_plan.empty:
+    if the_plan.empty and own == manifest:
         return
     upload(client, target, the_plan, local, where)
     delete(client, target, the_plan.deletes, where)
+    if own != manifest:        # last: until then the previous manifest (or none) describes the target
+        write_manifest(client, target, manifest, where)
     if distribution and (paths := invalidation_paths(the_plan)):
         invalidate(distribution, paths)
         print(f"Invalidated {len(paths)} path{'s' * (len(paths) != 1)} on CloudFront distribution {distribution}.")
@@ -112,6 +127,27 @@ def list_remote(client, target: S3Target, where: str) -> dict[str, RemoteFile]:
         raise PublishError(problem(error, target, where)) from None
     return {key[len(prefix):]: RemoteFile(answer.get("Metadata", {}).get("md5", ""), stored_headers(answer))
             for key, answer in answers}
+
+
+def read_object(client, bucket: str, key: str, where: str) -> bytes | None:
+    """An object's bytes, or None when there is none."""
+    try:
+        return with_retries(lambda: client.get_object(Bucket=bucket, Key=key))["Body"].read()
+    except Exception as error:
+        if _code(error) in ("NoSuchKey", "404"):
+            return None
+        raise PublishError(problem(error, S3Target(bucket), where)) from None
+
+
+def write_manifest(client, target: S3Target, manifest, where: str) -> None:
+    try:
+        with_retries(lambda: client.put_object(Bucket=target.bucket, Key=target.key(MANIFEST),
+                                               Body=to_json(manifest), ContentType="application/json",
+                                               CacheControl=headers.REVALIDATE))
+    except Exception as error:
+        cause = problem(error, target, where)
+        raise PublishError(Problem(str(target), 0, f"writing the site's manifest failed: {cause.what}",
+                                   f"{cause.fix}; the site itself is published — publish again to finish")) from None
 
 
 def stored_headers(answer: dict) -> dict[str, str]:

@@ -143,9 +143,13 @@ def test_a_wrong_prefix_or_a_gutted_build_is_refused_before_any_change(site, sea
     assert publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket, "live")).returncode == 0
     live = remote_state(client, bucket, "live")
 
-    wrong = publish(site.root, seaweedfs.env(), "--target", f"s3://{bucket}", "--endpoint-url", seaweedfs.endpoint)
-    assert wrong.returncode == 1 and "refused before any change" in wrong.stderr, wrong.stdout + wrong.stderr
-    assert "--max-delete-share=1" in wrong.stderr and "Traceback" not in wrong.stderr
+    root = ["--target", f"s3://{bucket}", "--endpoint-url", seaweedfs.endpoint]
+    wrong = publish(site.root, seaweedfs.env(), *root)
+    assert wrong.returncode == 1 and "holds another islet site under live/" in wrong.stderr, wrong.stderr
+    assert "--claim-target" in wrong.stderr and "Traceback" not in wrong.stderr
+    claimed = publish(site.root, seaweedfs.env(), *root, "--claim-target")     # the share fence still holds
+    assert claimed.returncode == 1 and "refused before any change" in claimed.stderr
+    assert "--max-delete-share=1" in claimed.stderr
     assert set(remote_objects(client, bucket)) == {f"live/{key}" for key in live}    # nothing uploaded or deleted
 
     build = site.root / "build"
@@ -161,6 +165,41 @@ def test_a_wrong_prefix_or_a_gutted_build_is_refused_before_any_change(site, sea
                     "--max-deletes", "-1")
     assert meant.returncode == 0, meant.stderr
     assert set(remote_objects(client, bucket, "live")) == set(local_files(build))
+
+
+def manifest_at(client, bucket: str, key: str):
+    from islet.publish.owner import from_json
+
+    return from_json(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def test_a_site_owns_its_prefix_and_another_site_above_below_or_there_is_refused(site, seaweedfs):
+    from islet.publish.owner import MANIFEST, Manifest, to_json
+
+    bucket = seaweedfs.new_bucket()
+    client = seaweedfs.client()
+    assert publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket, "www")).returncode == 0
+    manifest = manifest_at(client, bucket, f"www/{MANIFEST}")
+    assert manifest.site == "https://islet.example" and set(manifest.keys) == set(local_files(site.root / "build"))
+
+    inside = publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket, "www/blog"))
+    assert inside.returncode == 1 and "is inside the site 'https://islet.example'" in inside.stderr, inside.stderr
+
+    stranger = Manifest("https://someone.else", "0", ("index.html",))
+    client.put_object(Bucket=bucket, Key=f"shop/{MANIFEST}", Body=to_json(stranger))
+    theirs = publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket, "shop"))
+    assert theirs.returncode == 1 and "holds the site 'https://someone.else'" in theirs.stderr
+    assert "--claim-target" in theirs.stderr
+    assert set(remote_objects(client, bucket, "shop")) == set()                # nothing was uploaded
+
+    for i in range(8):                                                          # files someone else put there
+        client.put_object(Bucket=bucket, Key=f"docs/manual-{i}.pdf", Body=b"%PDF")
+    unknown = publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket, "docs"))
+    assert unknown.returncode == 1 and "8 objects at" in unknown.stderr and "not published by this site" in unknown.stderr
+    taken = publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket, "docs"), "--claim-target",
+                    "--max-delete-share", "-1")                                 # (all 8 live files go: say so)
+    assert taken.returncode == 0, taken.stderr
+    assert manifest_at(client, bucket, f"docs/{MANIFEST}").site == "https://islet.example"
 
 
 # --------------------------------------------------------------------------------------------- order

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from islet.publish.owner import MANIFEST
 from support.site import copy_site
 
 ORIGIN = "https://islet.example"
@@ -42,7 +43,9 @@ def remote_objects(client, bucket: str, prefix: str = "") -> dict[str, dict]:
     lead = f"{prefix}/" if prefix else ""
     keys = [item["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=lead)
             for item in page.get("Contents", [])]
-    return {key[len(lead):]: client.head_object(Bucket=bucket, Key=key) for key in keys}
+    # The site's manifest (islet.publish.owner) is the publisher's record, not a file of the site.
+    return {key[len(lead):]: client.head_object(Bucket=bucket, Key=key) for key in keys
+            if not key.endswith(MANIFEST)}
 
 
 def remote_state(client, bucket: str, prefix: str = "") -> dict[str, str]:
