@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,6 +194,7 @@ class Upload(NamedTuple):
 # not uploaded yet, so what HTML refers to goes first and the entry points (home page, feeds, sitemap)
 # go last. Each group finishes before the next starts.
 GROUPS = ("hashed assets", "other assets", "pages", "feeds, sitemap and home page")
+SEARCH_INDEX = "search.json"    # islet.output.search_index.FILENAME (publish may not import output's stages)
 LAST = ("index.html", "sitemap.xml", "robots.txt")
 
 
@@ -202,28 +204,31 @@ def group_of(key: str) -> int:
         return 0
     if key in LAST or key.startswith("feeds/") or name.endswith((".atom.xml", ".rss.xml")):
         return 3
-    if name.endswith(".html"):
+    if name.endswith(".html") or key == SEARCH_INDEX:     # the search index lists pages: it goes with them
         return 2
     return 1
 
 
 @dataclass
 class Plan:
-    uploads: list[Upload] = field(default_factory=list)       # in upload order: by group, then by key
+    uploads: list[Upload] = field(default_factory=list)       # in upload order: by group, wave, then key
     deletes: list[str] = field(default_factory=list)          # run only after every upload succeeded
     held_back: list[str] = field(default_factory=list)        # deletes over the limit: not run
     max_deletes: int = DEFAULT_MAX_DELETES
+    waves: dict[str, int] = field(default_factory=dict)       # page -> its wave (link_waves); 0 when absent
 
     @property
     def empty(self) -> bool:
         return not (self.uploads or self.deletes or self.held_back)
 
     def groups(self) -> list[tuple[str, list[Upload]]]:
-        """The uploads split into their ordered groups (empty groups left out)."""
-        split: list[list[Upload]] = [[] for _ in GROUPS]
+        """The uploads split into their ordered groups (empty groups left out); pages in waves, each finished
+        before the next starts, so that a page goes up after every new page it links to."""
+        split: dict[tuple[int, int], list[Upload]] = {}
         for upload in self.uploads:
-            split[group_of(upload.key)].append(upload)
-        return [(GROUPS[i], uploads) for i, uploads in enumerate(split) if uploads]
+            split.setdefault((group_of(upload.key), self.waves.get(upload.key, 0)), []).append(upload)
+        return [(GROUPS[group] + (f" (wave {wave + 1}: after the new pages they link to)" if wave else ""), uploads)
+                for (group, wave), uploads in sorted(split.items())]
 
 
 def plan(local: dict[str, LocalFile], remote: dict[str, RemoteFile], max_deletes: int = DEFAULT_MAX_DELETES) -> Plan:
@@ -241,11 +246,68 @@ def plan(local: dict[str, LocalFile], remote: dict[str, RemoteFile], max_deletes
             uploads.append(Upload(key, "content differs"))
         elif there.headers != file.headers:
             uploads.append(Upload(key, "headers differ"))
-    uploads.sort(key=lambda u: (group_of(u.key), u.key))
+    waves = link_waves([u.key for u in uploads], local, remote)
+    uploads.sort(key=lambda u: (group_of(u.key), waves.get(u.key, 0), u.key))
     deletes = sorted(set(remote) - set(local))
     if 0 <= max_deletes < len(deletes):
-        return Plan(uploads, [], deletes, max_deletes)
-    return Plan(uploads, deletes, [], max_deletes)
+        return Plan(uploads, [], deletes, max_deletes, waves)
+    return Plan(uploads, deletes, [], max_deletes, waves)
+
+
+_HREF = re.compile(r"""<a\b[^>]*?\shref\s*=\s*["']([^"'#?]+)""", re.I)
+_SEARCH_URL = re.compile(r'"([^"#?\s]+\.html)"')      # the search index's page paths (any JSON string)
+
+
+def linked_pages(key: str, text: str, keys) -> set[str]:
+    """The pages of the site (among `keys`) that the page or search index `key` links to."""
+    found = set()
+    for url in (_SEARCH_URL if key == SEARCH_INDEX else _HREF).findall(text):
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc:
+            continue                      # another site (or this one by its full URL: left alone)
+        path = parts.path.lstrip("/") if parts.path.startswith("/") else \
+            posixpath.normpath(posixpath.join(posixpath.dirname(key), parts.path))
+        path = path + "index.html" if path.endswith("/") or path in ("", ".") else path
+        path = path.removeprefix("./")
+        if path in keys and path != key:
+            found.add(path)
+    return found
+
+
+def link_waves(uploads: list[str], local: dict[str, "LocalFile"], remote) -> dict[str, int]:
+    """{page: wave} for the pages (and search index) among `uploads` that link to *new* pages (not live yet):
+    a page's wave is one more than the highest wave of the new pages it links to, so each goes up after them.
+    Pages already live need no wait (their old version is there); a cycle of new pages is cut where found. A
+    target without a home page has no readers yet: no waves."""
+    if "index.html" not in remote:
+        return {}
+    new = {key for key in uploads if key not in remote and group_of(key) == 2}
+    needs = {}
+    for key in uploads:
+        if group_of(key) == 2 and local[key].path is not None:
+            try:
+                text = Path(local[key].path).read_text(encoding="utf-8", errors="replace")
+            except OSError:            # gone since it was listed: the upload will say so
+                continue
+            needs[key] = sorted(linked_pages(key, text, new))
+    waves: dict[str, int] = {}
+    for start in sorted(needs):               # depth first, without recursion: chains of new pages may be long
+        if start in waves:
+            continue
+        stack, visiting = [(start, 0)], {start}
+        while stack:
+            key, index = stack[-1]
+            deps = [d for d in needs.get(key, ()) if d not in visiting]
+            pending = next((d for d in deps[index:] if d not in waves), None)
+            if pending is not None:
+                stack[-1] = (key, deps.index(pending) + 1)
+                stack.append((pending, 0))
+                visiting.add(pending)
+                continue
+            waves[key] = 1 + max((waves[d] for d in deps if d in waves), default=-1)
+            stack.pop()
+            visiting.discard(key)
+    return {key: n for key, n in waves.items() if n}
 
 
 @dataclass(frozen=True)

@@ -214,3 +214,21 @@ def test_a_wrong_prefix_is_a_site_deleted_and_the_message_says_what_and_how_to_o
     assert "delete 101 of the 101 files live there (100%)" in problem.what and "--max-delete-share=1" in problem.fix
     assert shares.line(0.25) == ("Live site: 101 of its 101 files to delete (100%), 101 of its 101 pages not in this "
                                  "build (100%); fence 25%.")
+
+
+def test_pages_go_up_after_the_new_pages_they_link_to(tmp_path):
+    """Links before linkers: the new article first, then the pages that link to it (a tag page, an older article,
+    the search index), each wave done before the next; the home page last as always. A cycle of new pages is cut."""
+    files = {"index.html": '<a href="articles/new.html">new</a>',
+             "articles/new.html": '<a href="../tag/t.html">t</a> <a href="newer.html">newer</a>',
+             "articles/newer.html": '<a href="new.html">back</a>',
+             "tag/t.html": '<a href="/articles/new.html">new</a>',
+             "articles/old.html": '<a href="new.html#top">new</a> <a href="https://else.where/new.html">x</a>',
+             "search.json": '{"docs": [["Newer", "articles/newer.html", "2026-01-01"]]}'}
+    out = write(tmp_path, files)
+    local = {key: LocalFile(out / key, key, 1, {}) for key in files}
+    live = {key: rf("old") for key in ("index.html", "tag/t.html", "articles/old.html", "search.json")}
+    waves = [[u.key for u in uploads] for _, uploads in plan(local, live).groups()]
+    assert waves == [["articles/newer.html"], ["articles/new.html", "search.json"],   # search lists newer only
+                     ["articles/old.html", "tag/t.html"], ["index.html"]]
+    assert len(plan(local, {}).groups()) == 2            # nobody reads a site without a home page: no waves

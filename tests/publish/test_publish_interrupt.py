@@ -16,6 +16,7 @@ from pathlib import Path
 from islet.publish.plan import RemoteFile, group_of, local_files, plan
 from support.publish import (
     ORIGIN,
+    broken_links,
     broken_references,
     local_state,
     page_assets,
@@ -46,8 +47,17 @@ def make_version(site_root: Path, version: str) -> Path:
 
 
 def second_version(site_root: Path) -> Path:
-    """v2: new asset names (old ones gone), a changed stylesheet, a page removed and one added."""
+    """v2: new asset names (old ones gone), a changed stylesheet, a page removed (and the links to it) and one
+    added, which an existing article, the tag page and the search index link to."""
     shutil.copy(site_root / "build/about.html", site_root / "build/articles/new-in-v2.html")
+    for page in (site_root / "build").rglob("*.html"):
+        page.write_text(re.sub(r'href="[^"]*tag/webassembly\.html"', 'href="#"', page.read_text()))
+    for page in ("articles/compile-dont-ship-runtime.html", "tag/python.html"):
+        path = site_root / "build" / page
+        link = posixpath.relpath("articles/new-in-v2.html", posixpath.dirname(page))
+        path.write_text(path.read_text().replace("</main>", f'<a href="{link}">New in v2</a></main>', 1))
+    search = site_root / "build" / "search.json"
+    search.write_text(search.read_text().replace('{"docs":[', '{"docs":[["New in v2","articles/new-in-v2.html"],', 1))
     build = make_version(site_root, "v2bbbb")
     css = next((build / "theme/css").glob("*.css"))
     css.write_text(css.read_text() + "\n/* v2 */\n")
@@ -69,8 +79,15 @@ def remote_pages(client, bucket: str, prefix: str) -> tuple[dict[str, str], set[
 
 
 def assert_not_broken(client, bucket: str, prefix: str) -> set[str]:
+    """No page misses an asset, and no link a reader can follow (or search result) leads to a missing page."""
     pages, keys = remote_pages(client, bucket, prefix)
     assert broken_references(pages, keys) == []
+    search = None
+    if "search.json" in keys:
+        answer = client.get_object(Bucket=bucket, Key=f"{prefix}/search.json")
+        body = answer["Body"].read()
+        search = (gzip.decompress(body) if answer.get("ContentEncoding") == "gzip" else body).decode()
+    assert broken_links(pages, keys, search) == []
     return keys
 
 
@@ -88,6 +105,17 @@ def test_the_reference_check_can_fail():
                                                     "favicon.ico", "widgets/x.1.js"}
     assert broken_references({"articles/p.html": page}, {"a.css", "favicon.ico", "img/b.1.webp", "img/b.2.webp",
                                                          "widgets/x.1.js"}) == ["articles/p.html → widgets/app.1.js"]
+
+
+def test_the_link_check_can_fail():
+    pages = {"index.html": '<a href="articles/a.html">a</a> <a href="https://else.where/b.html">b</a>',
+             "articles/a.html": '<a href="../tag/t.html#x">t</a> <a href="/articles/">all</a>'}
+    keys = {"index.html", "articles/a.html"}
+    assert broken_links(pages, keys) == ["articles/a.html → articles/index.html", "articles/a.html → tag/t.html"]
+    assert broken_links(pages, keys, '{"docs": [["A", "articles/a.html"], ["C", "articles/c.html"]]}')[0] == \
+        "articles/a.html → articles/index.html"
+    assert "search.json → articles/c.html" in broken_links(pages, keys, '[["C", "articles/c.html"]]')
+    assert broken_links({"articles/a.html": pages["articles/a.html"]}, keys) == []     # no home page: no reader yet
 
 
 def test_killed_publishes_never_break_the_site_and_a_rerun_converges(production_site, seaweedfs, tmp_path):
@@ -158,3 +186,29 @@ def test_html_first_would_have_been_caught(production_site, seaweedfs, tmp_path)
     client.put_object(Bucket=bucket, Key="www/index.html", Body=(build / "index.html").read_bytes())
     pages, keys = remote_pages(client, bucket, "www")
     assert "index.html → widgets/app.c0ffee.js" in broken_references(pages, keys)
+
+
+def test_killed_after_every_upload_no_link_or_search_result_leads_to_a_missing_page(production_site, seaweedfs,
+                                                                                    tmp_path):
+    """v2 adds an article that an older article, a tag page and the search index link to: published over v1 and
+    killed after each upload in turn, the live site never has a link (from the home page on) or a search result
+    into a page that is not there yet, and the publishes that follow finish the job."""
+    client = seaweedfs.client()
+    bucket = seaweedfs.new_bucket()
+    args = ["--target", f"s3://{bucket}/www", "--endpoint-url", seaweedfs.endpoint]
+    one = site_copy(production_site, tmp_path / "v1")
+    make_version(one.root, "v1aaaa")
+    assert publish(one.root, seaweedfs.env(), *args).returncode == 0
+    two = site_copy(production_site, tmp_path / "v2")
+    second_version(two.root)
+    planned = planned_uploads(publish(two.root, seaweedfs.env(), *args, "--dry-run").stdout)
+    kills = 0
+    while True:
+        done = publish(two.root, seaweedfs.env(ISLET_PUBLISH_STOP_AFTER="1"), *args)
+        assert_not_broken(client, bucket, "www")
+        if done.returncode != -9:
+            break
+        kills += 1
+    assert done.returncode == 0, done.stderr
+    # (a kill may land after several parallel uploads of one group finished: not one kill per upload)
+    assert 10 < kills <= planned and remote_state(client, bucket, "www") == local_state(two.root / "build")

@@ -109,6 +109,33 @@ def _key(page_key: str, url: str) -> str | None:
     return key + "index.html" if key.endswith("/") or key == "" else key
 
 
+_ANCHOR = re.compile(r'<a\b[^>]*?\shref="([^"]+)"', re.I)
+
+
+def broken_links(pages: dict[str, str], keys: set[str], search: str | None = None) -> list[str]:
+    """'page → page' for every link a reader can follow to a page that is not among `keys`: from the home page
+    on, through the pages there, and every page the search index lists. [] also while there is no home page (a
+    first publish: nobody can reach the site yet)."""
+    if "index.html" not in pages:
+        return []
+    broken, seen, todo = set(), {"index.html"}, ["index.html"]
+    while todo:
+        page = todo.pop()
+        for url in _ANCHOR.findall(pages[page]):
+            target = _key(page, url.split("#")[0].split("?")[0])
+            if target is None or not target.endswith(".html"):
+                continue
+            if target not in keys:
+                broken.add(f"{page} → {target}")
+            elif target in pages and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    for url in re.findall(r'"([^"\s]+\.html)"', search or ""):
+        if (target := _key("", url)) not in keys:
+            broken.add(f"search.json → {target}")
+    return sorted(broken)
+
+
 def broken_references(pages: dict[str, str], keys: set[str]) -> list[str]:
     """'page → asset' for every asset a page needs that is not among `keys`. [] means nothing is broken."""
     return sorted(f"{page} → {asset}" for page, html in pages.items() for asset in page_assets(page, html)
