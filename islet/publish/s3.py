@@ -288,6 +288,7 @@ def problem(error: BaseException, target: S3Target, where: str) -> Problem:
         PartialCredentialsError,
         ProfileNotFound,
     )
+    from botocore.parsers import ResponseParserError
 
     place = str(target)
     if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
@@ -298,11 +299,18 @@ def problem(error: BaseException, target: S3Target, where: str) -> Problem:
     if isinstance(error, (ConnectionError, HTTPClientError)):
         return Problem(place, 0, f"cannot reach {where} ({type(error).__name__})",
                        "check --endpoint-url (or ISLET_PUBLISH_ENDPOINT) and the network, then publish again")
+    not_s3 = Problem(place, 0, f"{where} does not answer like an S3 server (no S3 error or listing came back)",
+                     "check --endpoint-url (or ISLET_PUBLISH_ENDPOINT): it must be the S3 API's address, not the "
+                     "website's")
+    if isinstance(error, ResponseParserError):
+        return not_s3
     if isinstance(error, ClientError):
         code = _code(error)
-        if code in ("NoSuchBucket", "404"):
+        if code == "NoSuchBucket":
             return Problem(place, 0, f"bucket {target.bucket!r} does not exist at {where}",
                            "create it, or correct the bucket name in --target / ISLET_PUBLISH_TARGET")
+        if code.isdigit() and getattr(error, "operation_name", "") == "ListObjectsV2":
+            return not_s3            # a listing answered by a bare HTTP status, no S3 error document: no S3 server
         if code == "InvalidAccessKeyId":
             return Problem(place, 0, f"{where} does not know the access key", CREDENTIALS)
         if code == "SignatureDoesNotMatch":

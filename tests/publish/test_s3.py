@@ -14,6 +14,7 @@ from botocore.stub import ANY, Stubber
 from islet.publish import s3
 from islet.publish.plan import GROUPS, Plan, PublishError, S3Target, Upload, group_of, local_files, plan
 from support.publish import local_state, publish, remote_objects, remote_state, site_copy
+from support.browser import LocalServer
 from support.servers import free_ports
 
 
@@ -280,8 +281,12 @@ def test_problems_are_one_clear_line_without_credentials(site, seaweedfs):
         ({k: v for k, v in seaweedfs.env().items() if not k.startswith("AWS_ACCESS") and "SECRET" not in k},
          target_args(seaweedfs, bucket), "no S3 credentials found"),
     ]
-    for env, args, says in cases:
-        done = publish(site.root, env, *args)
+    web = LocalServer(site.root / "build")          # a website, not an S3 API: its address given by mistake
+    cases.append((seaweedfs.env(), ["--target", f"s3://{bucket}/www", "--endpoint-url", web.url.rstrip("/")],
+                  "does not answer like an S3 server"))
+    with web:
+        checked = [(env, args, says, publish(site.root, env, *args)) for env, args, says in cases]
+    for env, args, says, done in checked:
         assert done.returncode == 1, (args, done.stdout)
         assert says in done.stderr, done.stderr
         assert "Traceback" not in done.stderr + done.stdout
