@@ -157,10 +157,23 @@ def site_keys(output: Path) -> list[str]:
 NOT_FOR_S3 = frozenset({"_headers", "_redirects"})
 
 
+def unreferenced_styles(output: Path, keys: list[str]) -> set[str]:
+    """The stylesheets no page, stylesheet or script of the build names (a theme's CSS that islet inlines into
+    every page, which Pelican copies anyway): nothing would ever request them."""
+    styles = {key for key in keys if key.endswith(".css")}
+    if not styles:
+        return set()
+    texts = [(output / key).read_text(encoding="utf-8", errors="replace") for key in keys
+             if key.endswith((".html", ".css", ".js", ".mjs", ".json", ".xml"))]
+    return {key for key in styles if not any(posixpath.basename(key) in text for text in texts)}
+
+
 def local_files(output: Path) -> dict[str, LocalFile]:
     """The build as S3 would store it: {key: LocalFile}. Compressible text goes up gzip-encoded when smaller."""
     found: dict[str, LocalFile] = {}
-    for key in (k for k in site_keys(output) if k not in NOT_FOR_S3):
+    keys = [k for k in site_keys(output) if k not in NOT_FOR_S3]
+    unused = unreferenced_styles(output, keys)
+    for key in (k for k in keys if k not in unused):
         path = output / key
         data = path.read_bytes()
         head = {"Content-Type": headers.content_type(key), "Cache-Control": headers.cache_control(key)}

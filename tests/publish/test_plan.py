@@ -232,3 +232,12 @@ def test_pages_go_up_after_the_new_pages_they_link_to(tmp_path):
     assert waves == [["articles/newer.html"], ["articles/new.html", "search.json"],   # search lists newer only
                      ["articles/old.html", "tag/t.html"], ["index.html"]]
     assert len(plan(local, {}).groups()) == 2            # nobody reads a site without a home page: no waves
+
+
+def test_stylesheets_nothing_names_are_not_uploaded(tmp_path):
+    """A theme's CSS that islet inlines into every page is copied by Pelican all the same: S3 gets only the
+    stylesheets a page, stylesheet or script names."""
+    out = write(tmp_path, {"index.html": '<link rel="stylesheet" href="theme/css/used.css">',
+                           "theme/css/used.css": '@import "fonts.css";', "theme/css/fonts.css": "a{}",
+                           "theme/css/inlined.css": "b{}"})
+    assert set(local_files(out)) == {"index.html", "theme/css/used.css", "theme/css/fonts.css"}

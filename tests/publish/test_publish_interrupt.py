@@ -27,6 +27,7 @@ from support.publish import (
 )
 
 HASHED = ("widgets/app.{v}.js", "widgets/chunk.{v}.js", "img/photo.{v}.webp")
+STYLESHEET = "theme/css/20-base.css"
 
 
 def make_version(site_root: Path, version: str) -> Path:
@@ -40,7 +41,8 @@ def make_version(site_root: Path, version: str) -> Path:
         key = page.relative_to(build).as_posix()
         photo = posixpath.relpath(f"img/photo.{version}.webp", posixpath.dirname(key) or ".")
         head = (f'<script type="module" src="/widgets/app.{version}.js"></script>'
-                f'<link rel="modulepreload" href="{ORIGIN}/widgets/chunk.{version}.js">')
+                f'<link rel="modulepreload" href="{ORIGIN}/widgets/chunk.{version}.js">'
+                f'<link rel="stylesheet" href="/{STYLESHEET}">')      # a stylesheet the pages load
         page.write_text(page.read_text().replace("</head>", head + "</head>", 1)
                         .replace("</body>", f'<img src="{photo}" alt=""></body>', 1))
     return build
@@ -59,7 +61,7 @@ def second_version(site_root: Path) -> Path:
     search = site_root / "build" / "search.json"
     search.write_text(search.read_text().replace('{"docs":[', '{"docs":[["New in v2","articles/new-in-v2.html"],', 1))
     build = make_version(site_root, "v2bbbb")
-    css = next((build / "theme/css").glob("*.css"))
+    css = build / STYLESHEET
     css.write_text(css.read_text() + "\n/* v2 */\n")
     for gone in build.glob("tag/webassembly.html*"):     # the page and its .gz/.br variants
         gone.unlink()

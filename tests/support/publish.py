@@ -62,12 +62,14 @@ def remote_state(client, bucket: str, prefix: str = "") -> dict[str, str]:
 
 
 def local_state(build: Path) -> dict[str, str]:
-    """{key: md5} of what an S3 publish of `build` must leave in the bucket (no variants, no `_headers`)."""
-    from islet.publish.plan import NOT_FOR_S3
+    """{key: md5} of what an S3 publish of `build` must leave in the bucket (no variants, no `_headers`, no
+    stylesheet nothing names)."""
+    from islet.publish.plan import NOT_FOR_S3, unreferenced_styles
 
     every = {p.relative_to(build).as_posix(): p for p in build.rglob("*") if p.is_file()}
-    return {key: hashlib.md5(path.read_bytes()).hexdigest() for key, path in every.items()
-            if not (key.endswith((".gz", ".br")) and key[:-3] in every) and key not in NOT_FOR_S3}
+    keys = [key for key in every if not (key.endswith((".gz", ".br")) and key[:-3] in every) and key not in NOT_FOR_S3]
+    unused = unreferenced_styles(build, keys)
+    return {key: hashlib.md5(every[key].read_bytes()).hexdigest() for key in keys if key not in unused}
 
 
 # What a page needs to render: scripts, styles, images, icons, preloads and import-map entries. Links to
