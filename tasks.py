@@ -147,7 +147,7 @@ def bench_images(c, articles=200, photos=40):
             "endpoint_url": "S3 endpoint for non-AWS stores: SeaweedFS, R2, MinIO… (default: ISLET_PUBLISH_ENDPOINT)",
             "dry_run": "print the plan, change nothing",
             "max_deletes": "delete at most this many files (default 256; --max-deletes=-1: no limit)",
-            "max_delete_share": "S3: refuse to delete more than this share of the live files or pages (default 0.25)",
+            "max_delete_share": "refuse to delete more than this share of the live files or pages (default 0.25)",
             "claim_target": "S3: publish even where the target holds another site or objects of unknown origin",
             "no_build": "publish build/ as it is (refused if stale or not a production build)",
             "invalidate": "require a CloudFront invalidation (done anyway when a distribution is configured)"})

@@ -178,17 +178,20 @@ def _send(output: Path, target: Target, request: PublishRequest, settings: Publi
         if request.invalidate and not distribution:
             raise PublishError(Problem(request.settings_file, 0, "--invalidate needs a CloudFront distribution",
                                        "set ISLET_PUBLISH_CLOUDFRONT_DISTRIBUTION = 'E123…' in publishconf.py"))
-        share = request.max_delete_share if request.max_delete_share is not None else settings.max_delete_share
         s3.publish(output, target, request.endpoint_url or settings.endpoint_url, request.dry_run, max_deletes,
-                   distribution, share, settings.site, request.claim_target)
+                   distribution, _share(request, settings), settings.site, request.claim_target)
     elif isinstance(target, RsyncTarget):
         from .rsync import publish_rsync
 
-        publish_rsync(output, target, request.dry_run, max_deletes)
+        publish_rsync(output, target, request.dry_run, max_deletes, _share(request, settings))
     else:
         from .git import publish_git
 
         publish_git(output, target, request.dry_run)
+
+
+def _share(request: PublishRequest, settings: PublishSettings) -> float:
+    return request.max_delete_share if request.max_delete_share is not None else settings.max_delete_share
 
 
 # -------------------------------------------------------------------------------------------------- CLI
@@ -205,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     parser.add_argument("--max-deletes", type=int, default=None, help="most files to delete (default 256; -1: any)")
     parser.add_argument("--max-delete-share", type=float, default=None,
-                        help="S3: refuse to delete more than this share of the live files or pages "
+                        help="S3, rsync: refuse to delete more than this share of the live files or pages "
                              "(default 0.25; -1: any)")
     parser.add_argument("--claim-target", action="store_true",
                         help="S3: publish even where the target holds another site or objects of unknown origin")

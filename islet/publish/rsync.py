@@ -9,10 +9,11 @@ from pathlib import Path
 
 from islet.errors import Problem
 
-from .plan import PublishError, RsyncTarget, group_of, is_variant
+from .plan import DEFAULT_MAX_DELETE_SHARE, PublishError, RsyncTarget, Shares, fence_problem, group_of, is_variant
 
 
-def publish_rsync(output: Path, target: RsyncTarget, dry_run: bool, max_deletes: int) -> None:
+def publish_rsync(output: Path, target: RsyncTarget, dry_run: bool, max_deletes: int,
+                  max_share: float = DEFAULT_MAX_DELETE_SHARE) -> None:
     """Two rsync passes over SSH: assets first (nothing deleted), then everything, deleting last.
 
     --delay-updates puts each pass's files in place together at its end, and --checksum skips files
@@ -30,15 +31,39 @@ def publish_rsync(output: Path, target: RsyncTarget, dry_run: bool, max_deletes:
     limit = [f"--max-delete={max_deletes}"] if max_deletes >= 0 else []
     full = [*common, "--delete-after", *limit, f"{output}/", target.destination]
     started = time.perf_counter()
+    # The relative fence (islet.publish.plan.Shares): what the whole publish would delete, against what is live.
+    planned = _rsync([*common, "--dry-run", "--delete-after", f"{output}/", target.destination], target)
+    shares = _shares(planned, _rsync_listing(common, target))
     if dry_run:
-        changes = _rsync(full[:1] + ["--dry-run"] + full[1:], target)
-        _print_rsync_plan(changes, target, dry_run=True)
+        _print_rsync_plan(planned, target, dry_run=True)
+        print(shares.line(max_share))
+        if shares.over(max_share):
+            print(f"warning: {fence_problem(shares, max_share, target).what}")
         return
+    if shares.over(max_share):
+        raise PublishError(fence_problem(shares, max_share, target))
     first = _rsync([*common, "--files-from=-", f"{output}/", target.destination], target, "\n".join(assets))
     second = _rsync(full, target)
     changes = first + [line for line in second if line not in first]
     _print_rsync_plan(changes, target, dry_run=False)
     print(f"Published to {target} in {time.perf_counter() - started:.1f} s.")
+
+
+def _rsync_listing(common: list[str], target: RsyncTarget) -> list[str]:
+    """The files live at the target (`rsync --list-only`), as paths below it."""
+    done = subprocess.run([*common[:1], "--recursive", "--list-only", "--rsh", common[common.index("--rsh") + 1],
+                           target.destination], capture_output=True, text=True)
+    if done.returncode != 0:            # nothing there yet, or the check below reports the connection
+        return []
+    return [line.split(None, 4)[4] for line in done.stdout.splitlines()
+            if line.startswith("-") and len(line.split(None, 4)) == 5]
+
+
+def _shares(planned: list[str], live: list[str]) -> Shares:
+    gone = [line.split(" ", 1)[1].strip() for line in planned if line.startswith("*deleting")]
+    gone = [name for name in gone if not name.endswith("/")]
+    live_pages = [name for name in live if name.endswith(".html")]
+    return Shares(len(gone), len(live), sum(1 for name in gone if name.endswith(".html")), len(live_pages))
 
 
 def _rsync(args: list[str], target: RsyncTarget, stdin: str | None = None) -> list[str]:

@@ -43,3 +43,26 @@ def test_rsync_target_reports_a_refused_connection(production_copy, tmp_path):
     done = publish_cli(production_copy.root, "--target", f"ssh://127.0.0.1:{port}{tmp_path}", "--no-build",
                        env={**os.environ, "RSYNC_RSH": "ssh -o BatchMode=yes -o StrictHostKeyChecking=no"})
     assert done.returncode == 1 and "rsync failed" in done.stderr and "ssh" in done.stderr
+
+
+def test_rsync_refuses_a_gutted_build_before_any_change(production_copy, sshd, tmp_path):
+    root = production_copy.root
+    build = root / "build"
+    served = tmp_path / "www"
+    served.mkdir()
+    target = f"ssh://{sshd.user}@127.0.0.1:{sshd.port}{served}"
+    assert publish_cli(root, "--target", target, "--no-build", env=sshd.env()).returncode == 0
+    live = folder_files(served)
+    pages = sorted(p for p in build.rglob("*.html") if p.name != "index.html")
+    for page in pages[: len(pages) * 3 // 4]:
+        page.unlink()
+    dry = publish_cli(root, "--target", target, "--no-build", "--dry-run", env=sshd.env())
+    assert dry.returncode == 0 and "Live site: " in dry.stdout and "warning: refused before any change" in dry.stdout
+    gutted = publish_cli(root, "--target", target, "--no-build", env=sshd.env())
+    assert gutted.returncode == 1 and "refused before any change" in gutted.stderr
+    assert "--max-delete-share" in gutted.stderr
+    assert folder_files(served) == live                                       # nothing sent, nothing deleted
+    meant = publish_cli(root, "--target", target, "--no-build", "--max-delete-share", "-1", "--max-deletes", "-1",
+                        env=sshd.env())
+    assert meant.returncode == 0, meant.stderr
+    assert folder_files(served) == folder_files(build)
