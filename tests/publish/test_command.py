@@ -88,3 +88,16 @@ def test_ctrl_c_is_one_line_saying_the_site_still_works(production_copy, monkeyp
     monkeypatch.setattr(s3, "publish", interrupted)
     with pytest.raises(PublishError, match="interrupted — the remote site still works"):
         publish.run(publish.PublishRequest(production_copy.root, "s3://bucket/site", build=False))
+
+
+def test_a_publish_clears_what_a_killed_build_left(production_copy, bare_repo):
+    """A build killed while Pelican wrote its staging folder leaves `.build-build.new-…` beside build/: the next
+    publish (here of the existing build) removes it before sending anything, and publishes the build."""
+    root = production_copy.root
+    left = root / ".build-build.new-k1ll3d00"
+    (left / "articles").mkdir(parents=True)
+    (left / "articles" / "half.html").write_text("<p>half a page</p>")
+    fresh(root / "build")
+    done = publish_cli(root, "--target", f"git:{bare_repo}", "--no-build")
+    assert done.returncode == 0, done.stderr
+    assert not left.exists() and not list(root.glob(".build-*"))
