@@ -286,7 +286,7 @@ def test_problems_are_one_clear_line_without_credentials(site, seaweedfs):
                   "does not answer like an S3 server"))
     with web:
         checked = [(env, args, says, publish(site.root, env, *args)) for env, args, says in cases]
-    for env, args, says, done in checked:
+    for _, args, says, done in checked:
         assert done.returncode == 1, (args, done.stdout)
         assert says in done.stderr, done.stderr
         assert "Traceback" not in done.stderr + done.stdout
