@@ -36,7 +36,7 @@ def test_every_published_article_has_a_page_and_drafts_have_none(built_demo, art
     assert len(published) >= 10 and drafts
     for meta in published.values():
         page = html(built_demo, f"articles/{meta['slug']}.html")
-        assert f"<h1" in page and meta["title"].split()[0] in page
+        assert "<h1" in page and meta["title"].split()[0] in page
     for meta in drafts.values():
         assert not built_demo.path(f"build/articles/{meta['slug']}.html").exists()
         assert not built_demo.path(f"build/drafts/{meta['slug']}.html").exists()
