@@ -34,7 +34,7 @@ from pathlib import Path
 
 from islet.errors import IsletError, Problem, ToolMissingError, shown_path
 
-from .check import CheckError, check_named
+from .check import check_sources
 from .rewrite import for_transcrypt
 from .runtime_fixes import INT_ROUND, PYJSON, RUNTIME_FIXES, STRING_HELPERS, ZERO, import_extra_exports, undo_keycheck
 from .sources import widget_files
@@ -113,9 +113,7 @@ def cache_key(sources: dict[str, Path], stems: list[str], version: str) -> str:
 def precheck(sources: dict[str, Path]) -> None:
     """CPython's parser plus islet.islands.check's rules for the constructs Transcrypt compiles wrongly
     (often without any error), so the author gets file:line:col and a fix instead. Raises CheckError."""
-    problems = check_named({f"widgets/{name}": path for name, path in sources.items()})
-    if problems:
-        raise CheckError(problems)
+    check_sources(sources)
 
 
 def _transcrypt(stems: list[str], sources: dict[str, Path], work: Path) -> Path:

@@ -47,11 +47,13 @@ def install_package(site_root: Path) -> None:
     for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
         del sys.modules[name]
     places = folders(site_root)
+    paths = [str(p) for p in places]
     init = next((p / "__init__.py" for p in places if (p / "__init__.py").is_file()), None)
-    spec = importlib.util.spec_from_file_location(PACKAGE, init, submodule_search_locations=[str(p) for p in places])
-    if init is None:            # a namespace-like package: only the search path
+    if init is not None:
+        spec = importlib.util.spec_from_file_location(PACKAGE, init, submodule_search_locations=paths)
+    else:                       # a namespace-like package: only the search path
         spec = importlib.util.spec_from_loader(PACKAGE, None, is_package=True)
-        spec.submodule_search_locations = [str(p) for p in places]
+        spec.submodule_search_locations = paths
     package = importlib.util.module_from_spec(spec)
     sys.modules[PACKAGE] = package
     if spec.loader is not None:

@@ -60,8 +60,15 @@ def check_or_raise(widgets_dir: Path, site_root: Path) -> None:
 
 def check_site(site_root: Path) -> None:
     """Raise CheckError for the widget modules a site can use: its own and islet's built-in ones, which its own
-    may import or replace. (A built-in module is named ``widgets/x.py`` as well: the check names modules so.)"""
-    problems = check_named({f"widgets/{name}": path for name, path in widget_files(site_root).items()})
+    may import or replace."""
+    check_sources(widget_files(site_root))
+
+
+def check_sources(sources: dict[str, Path]) -> None:
+    """Raise CheckError for modules given as {name inside the package (``table.py``): file}, as
+    islet.islands.sources lists them. (A built-in module is named ``widgets/x.py`` too: the check names
+    modules so.)"""
+    problems = check_named({f"widgets/{name}": path for name, path in sources.items()})
     if problems:
         raise CheckError(problems)
 
