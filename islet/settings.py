@@ -16,6 +16,11 @@ from islet.errors import Problem, SettingsError
 # ISLET_IMAGE_SIZES by default: the demo theme's content column (at most about 42rem wide; below that the image
 # spans the viewport minus padding). Another theme's column needs its own value.
 DEFAULT_IMAGE_SIZES = "(min-width: 44rem) 42rem, calc(100vw - 2rem)"
+DEFAULT_IMAGE_FORMATS = ("webp",)   # ISLET_IMAGE_FORMATS: AVIF is smaller, but several times slower to encode
+# The True/False settings, by the IsletSettings field each sets.
+SWITCHES = {"ISLET_STRICT": "strict", "ISLET_THEME_TOGGLE": "theme_toggle", "ISLET_PRECOMPRESS": "precompress",
+            "ISLET_CONTENT_JINJA": "content_jinja", "ISLET_HEADERS": "headers", "ISLET_IMAGES": "images",
+            "ISLET_ALIGN_CLASSES": "align_classes"}
 
 
 @dataclass(frozen=True)
@@ -54,10 +59,10 @@ class IsletSettings:
     precompress: bool      # write .br/.gz beside each text file (for a CDN or the nginx preview)
     content_jinja: bool = False   # article and page bodies go through Jinja (with `data`) before Markdown
     # What islet changes in a site's output only when the site asks (a third-party theme is left as it was):
-    headers: bool = False         # write _headers (a strict Content-Security-Policy, security and cache headers)
+    headers: bool = False         # write _headers (security and cache headers, a CSP derived from the pages)
     images: bool = False          # size every <img>, write variants and wrap rasters in <picture>
     image_sizes: str = DEFAULT_IMAGE_SIZES   # the `sizes` of those <picture>s: how wide the theme shows an image
-    image_formats: tuple = ("webp",)         # the formats of their <source>s (AVIF: smaller, slower to encode)
+    image_formats: tuple = DEFAULT_IMAGE_FORMATS   # the formats of their <source>s
     align_classes: bool = False   # table alignment as class="align-…" instead of Markdown's style="text-align: …"
     limits: Limits = Limits()
 
@@ -91,9 +96,6 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
     parts = urlsplit(str(origin))
     if origin and (parts.scheme not in ("http", "https") or not parts.netloc or str(origin).endswith("/")):
         bad("SITE_ORIGIN", origin, "an absolute URL without a trailing slash, e.g. 'https://example.org'")
-    strict = settings.get("ISLET_STRICT", False)
-    if not isinstance(strict, bool):
-        bad("ISLET_STRICT", strict, "True or False")
     cache = Path(os.environ.get("ISLET_CACHE_DIR") or settings.get("ISLET_CACHE_DIR") or root / ".cache")
     node_modules = Path(settings.get("ISLET_NODE_MODULES") or root / "node_modules")
     budget = settings.get("ISLET_JS_BUDGET", {})
@@ -101,24 +103,15 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
             and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in budget.values())):
         bad("ISLET_JS_BUDGET", budget, 'a dict like {"first": 8192, "each_more": 1536} (gzip bytes)')
         budget = {}
-    toggle = settings.get("ISLET_THEME_TOGGLE", False)
-    if not isinstance(toggle, bool):
-        bad("ISLET_THEME_TOGGLE", toggle, "True or False")
-    precompress = settings.get("ISLET_PRECOMPRESS", False)
-    if not isinstance(precompress, bool):
-        bad("ISLET_PRECOMPRESS", precompress, "True or False")
-    content_jinja = settings.get("ISLET_CONTENT_JINJA", False)
-    if not isinstance(content_jinja, bool):
-        bad("ISLET_CONTENT_JINJA", content_jinja, "True or False")
     switches = {}
-    for name in ("ISLET_HEADERS", "ISLET_IMAGES", "ISLET_ALIGN_CLASSES"):
-        switches[name] = settings.get(name, False)
-        if not isinstance(switches[name], bool):
-            bad(name, switches[name], "True or False")
-    formats = settings.get("ISLET_IMAGE_FORMATS", ["webp"])
+    for name, field in SWITCHES.items():
+        switches[field] = settings.get(name, False)
+        if not isinstance(switches[field], bool):
+            bad(name, switches[field], "True or False")
+    formats = settings.get("ISLET_IMAGE_FORMATS", DEFAULT_IMAGE_FORMATS)
     if not (isinstance(formats, (list, tuple)) and set(formats) <= {"avif", "webp"}):
         bad("ISLET_IMAGE_FORMATS", formats, 'a list of "avif" and "webp", e.g. ["avif", "webp"] (best first)')
-        formats = ["webp"]
+        formats = DEFAULT_IMAGE_FORMATS
     sizes = settings.get("ISLET_IMAGE_SIZES", DEFAULT_IMAGE_SIZES)
     if not (isinstance(sizes, str) and sizes.strip() and "\n" not in sizes):
         bad("ISLET_IMAGE_SIZES", sizes, "the value of an <img sizes> attribute, e.g. '(min-width: 50rem) 48rem, 100vw'")
@@ -132,13 +125,9 @@ def read(settings: Mapping[str, Any]) -> IsletSettings:
     if problems:
         raise SettingsError(problems)
     return IsletSettings(content=content, output=Path(settings["OUTPUT_PATH"]), theme=Path(settings["THEME"]),
-                         data_dir=content / data, root=root, origin=str(origin), strict=strict,
-                         cache_dir=cache, node_modules=node_modules, js_budget=JsBudget(**budget),
-                         theme_toggle=toggle, precompress=precompress,
-                         content_jinja=content_jinja is True, limits=Limits(**limits),
-                         headers=switches["ISLET_HEADERS"] is True, images=switches["ISLET_IMAGES"] is True,
-                         image_sizes=sizes.strip(), image_formats=tuple(formats),
-                         align_classes=switches["ISLET_ALIGN_CLASSES"] is True)
+                         data_dir=content / data, root=root, origin=str(origin), cache_dir=cache,
+                         node_modules=node_modules, js_budget=JsBudget(**budget), limits=Limits(**limits),
+                         image_sizes=sizes.strip(), image_formats=tuple(formats), **switches)
 
 
 def processes() -> int:

@@ -45,7 +45,7 @@ from islet.build.fingerprint import atomic_write
 from islet.build.memo import PAGE_FACTS, fresh
 from islet.errors import Problem
 from islet.islands.hydrate import html_pages
-from islet.settings import DEFAULT_IMAGE_SIZES
+from islet.settings import DEFAULT_IMAGE_FORMATS, DEFAULT_IMAGE_SIZES
 
 from .variants import ENCODINGS, WORKERS, Picture, Variant, choose, encode, inspect, modern_formats, plan_variants
 from .verify import Source, is_internal
@@ -97,7 +97,7 @@ PAGE_FACTS["has-images"] = _has_images
 
 def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = None,
              site_url: str = "", workers: int = WORKERS, memoised=fresh, sizes: str = SIZES,
-             formats: tuple[str, ...] = ("webp",)) -> ImageResult:
+             formats: tuple[str, ...] = DEFAULT_IMAGE_FORMATS) -> ImageResult:
     """Rewrite every HTML page under `output` as described above; encode missing variants into `cache`.
 
     `sources` maps output pages to the file they came from (for messages); `site_url` is Pelican's
