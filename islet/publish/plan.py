@@ -363,6 +363,17 @@ def fence_problem(shares: Shares, max_share: float, target: Target) -> Problem:
                    "(or set ISLET_PUBLISH_MAX_DELETE_SHARE)")
 
 
+def apply_fence(shares: Shares, max_share: float, target: Target, dry_run: bool) -> None:
+    """Print the live site's figures (when there is one); past the fence, a warning in a dry run, else
+    PublishError: refused before any change. For every target that can list what is live (S3, rsync)."""
+    if shares.live:
+        print(shares.line(max_share))
+    if shares.over(max_share):
+        if not dry_run:
+            raise PublishError(fence_problem(shares, max_share, target))
+        print(f"warning: {fence_problem(shares, max_share, target).what}")
+
+
 def describe(the_plan: Plan, local: dict[str, LocalFile], target: Target) -> list[str]:
     """The plan as lines to print: each upload with its reason, each delete, and a summary."""
     if the_plan.empty:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from islet.errors import Problem
 
-from .plan import DEFAULT_MAX_DELETE_SHARE, PublishError, RsyncTarget, Shares, fence_problem, group_of, is_variant
+from .plan import DEFAULT_MAX_DELETE_SHARE, PublishError, RsyncTarget, Shares, apply_fence, group_of, is_variant
 
 
 def publish_rsync(output: Path, target: RsyncTarget, dry_run: bool, max_deletes: int,
@@ -33,15 +33,12 @@ def publish_rsync(output: Path, target: RsyncTarget, dry_run: bool, max_deletes:
     started = time.perf_counter()
     # The relative fence (islet.publish.plan.Shares): what the whole publish would delete, against what is live.
     planned = _rsync([*common, "--dry-run", "--delete-after", f"{output}/", target.destination], target)
-    shares = _shares(planned, _rsync_listing(common, target))
+    shares = _shares(planned, _rsync_listing(rsh, target))
     if dry_run:
         _print_rsync_plan(planned, target, dry_run=True)
-        print(shares.line(max_share))
-        if shares.over(max_share):
-            print(f"warning: {fence_problem(shares, max_share, target).what}")
+    apply_fence(shares, max_share, target, dry_run)
+    if dry_run:
         return
-    if shares.over(max_share):
-        raise PublishError(fence_problem(shares, max_share, target))
     first = _rsync([*common, "--files-from=-", f"{output}/", target.destination], target, "\n".join(assets))
     second = _rsync(full, target)
     changes = first + [line for line in second if line not in first]
@@ -49,10 +46,10 @@ def publish_rsync(output: Path, target: RsyncTarget, dry_run: bool, max_deletes:
     print(f"Published to {target} in {time.perf_counter() - started:.1f} s.")
 
 
-def _rsync_listing(common: list[str], target: RsyncTarget) -> list[str]:
+def _rsync_listing(rsh: str, target: RsyncTarget) -> list[str]:
     """The files live at the target (`rsync --list-only`), as paths below it."""
-    done = subprocess.run([*common[:1], "--recursive", "--list-only", "--rsh", common[common.index("--rsh") + 1],
-                           target.destination], capture_output=True, text=True)
+    done = subprocess.run(["rsync", "--recursive", "--list-only", "--rsh", rsh, target.destination],
+                          capture_output=True, text=True)
     if done.returncode != 0:            # nothing there yet, or the check below reports the connection
         return []
     return [line.split(None, 4)[4] for line in done.stdout.splitlines()

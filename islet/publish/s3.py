@@ -22,8 +22,8 @@ from islet.errors import Problem
 from islet.output import headers
 
 from .owner import MANIFEST, ancestors, from_json, manifest_of, ownership_problem, to_json
-from .plan import (DEFAULT_MAX_DELETE_SHARE, LocalFile, Plan, PublishError, RemoteFile, S3Target, Shares, describe,
-                   fence_problem, held_back_message, local_files, plan, size_text)
+from .plan import (DEFAULT_MAX_DELETE_SHARE, LocalFile, Plan, PublishError, RemoteFile, S3Target, Shares, apply_fence,
+                   describe, held_back_message, local_files, plan, size_text)
 
 WORKERS = 8                         # parallel requests within one upload group
 ATTEMPTS = 4                        # tries per request on a transient error, with exponential backoff
@@ -58,16 +58,12 @@ def publish(output: Path, target: S3Target, endpoint_url: str, dry_run: bool, ma
     shares = Shares.of(the_plan, local, remote)
     for line in describe(the_plan, local, target):
         print(line)
-    if remote:
-        print(shares.line(max_share))
+    apply_fence(shares, max_share, target, dry_run)
     if dry_run:
-        for problem_found in (refusal, fence_problem(shares, max_share, target) if shares.over(max_share) else None):
-            if problem_found is not None:
-                print(f"warning: {problem_found.what}")
+        if refusal is not None:
+            print(f"warning: {refusal.what}")
         print("Dry run: nothing was changed.")
         return
-    if shares.over(max_share):
-        raise PublishError(fence_problem(shares, max_share, target))
     if the_plan.empty and own == manifest:
         return
     upload(client, target, the_plan, local, where)
