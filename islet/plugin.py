@@ -28,7 +28,7 @@ from islet.content.embed import Islands
 from islet.content.reader import IsletMarkdownReader, quicker_pelican
 from islet.content.sandbox import ContentSandbox
 from islet.errors import ContentError
-from islet.islands import check, hydrate, scripts, theme_script
+from islet.islands import check, hydrate, scripts
 from islet.islands.registry import Widget, discover
 from islet.output import compress, csp, headers, images, search_index, sitemap, verify
 
@@ -176,12 +176,11 @@ def on_finalized(pelican) -> None:
                                    sizes=config.image_sizes, formats=config.image_formats)
         current.findings.errors += pictures.problems
         current.findings.report.append(images.summary(pictures.stats))
-    script_hashes = hydrate_pages(output)
-    if config.headers:
+    hydrate_pages(output)
+    if config.headers:          # after every stage that writes a script, a style or a URL into a page
         own = (pelican.settings.get("SITEURL", ""), config.origin)
-        needs = csp.site_needs(output, own, incremental.memoised)   # what the theme's and authors' pages load
-        policy = headers.content_security_policy(script_hashes, [hydrate.csp_hash(current.css)] if current.css else [],
-                                                 needs)
+        # What the pages load, inline scripts and styles (islet's own among them) by hash: islet.output.csp.
+        policy = headers.content_security_policy(needs=csp.site_needs(output, own, incremental.memoised))
         (output / "_headers").write_text(headers.headers_file(policy), encoding="utf-8")
     # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.
     # Only when asked (publishconf.py, preview, audit): while writing, the browser compresses nothing it opens
@@ -191,14 +190,13 @@ def on_finalized(pelican) -> None:
                                                            previous=incremental.previous_output())))
 
 
-def hydrate_pages(output: Path) -> list[str]:
-    """Give each page with widgets its scripts (and what some widgets need); return the CSP hashes of the
-    inline scripts this put in pages."""
+def hydrate_pages(output: Path) -> None:
+    """Give each page with widgets its scripts (and what some widgets need)."""
     pages = hydrate.pages_with_islands(output, incremental.memoised)
     if not pages:
         current.findings.report.append(f"Widgets: no page uses one of the {len(current.widgets)}; nothing compiled.")
         current.findings.report.append(hydrate.format_table([]))
-        return []
+        return
     config = current.settings
     compiled = scripts.build_scripts(config.root, sorted(current.widgets), config.cache_dir, config.node_modules)
     how = "unchanged, taken from the cache" if compiled.cached else "compiled and bundled"
@@ -211,8 +209,6 @@ def hydrate_pages(output: Path) -> list[str]:
     used = {name for row in table for name in row.widgets}
     if "search" in used:
         current.findings.report.append(search_index.size_line(search_index.write_index(output, current.articles, incremental.memoised)))
-    inline = [hydrate.import_map(manifest, base), hydrate.BOOTSTRAP] + ([theme_script.PREPAINT] if "theme_toggle" in used else [])
-    return [hydrate.csp_hash(text) for text in inline]
 
 
 def theme_css(directory: Path) -> str:

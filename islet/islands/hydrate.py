@@ -44,7 +44,7 @@ LOADER = "islet-loader"
 
 # Hand-minified; one block (no globals). Importing a module twice runs it once, so whichever of the
 # paint and the timeout comes first starts the loader and the other does nothing. Its exact text is
-# allowed by the CSP through its hash (islet.plugin), so it is a constant.
+# allowed by the CSP through its hash (islet.output.csp finds it in the pages), so it is a constant.
 BOOTSTRAP = ('{let g=()=>import("' + LOADER + '");setTimeout(g,2e3);new PerformanceObserver('
              'l=>l.getEntriesByName("first-contentful-paint")[0]&&g()).observe({type:"paint",buffered:!0})}')
 BOOTSTRAP_GZIP = len(gzip.compress(BOOTSTRAP.encode(), compresslevel=9, mtime=0))

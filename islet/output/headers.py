@@ -85,7 +85,7 @@ def compressible(path: str) -> bool:
 EMPTY_HASH = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
 
 
-def content_security_policy(script_hashes: list[str], style_hashes: list[str],
+def content_security_policy(script_hashes: Iterable[str] = (), style_hashes: Iterable[str] = (),
                             needs: Mapping[str, Iterable[str]] | None = None) -> str:
     """The site's policy: scripts and styles only from this origin or the exact inline texts hashed here,
     plus what `needs` names (islet.output.csp: {directive: sources} the pages load; none for the islet theme).
