@@ -53,8 +53,12 @@ def _covered(obj, name: str, value) -> bool:
         names = _class_names[kind] = frozenset(n for n in dir(kind) if n not in BODY)
     if name in names:
         return True
-    metadata = object.__getattribute__(obj, "__dict__").get("metadata", {})
-    return metadata.get(name, _MISSING) is value          # set from the metadata and not replaced since
+    return from_metadata(object.__getattribute__(obj, "__dict__").get("metadata", {}), name, value)
+
+
+def from_metadata(metadata: dict, name: str, value) -> bool:
+    """Whether attribute `name` holds the very value the metadata gave it (and no plugin replaced it since)."""
+    return metadata.get(name, _MISSING) is value
 
 
 @contextmanager

@@ -123,7 +123,7 @@ def _dependency_digest(obj, memo: dict) -> str:
         parts = [_content_digest(obj, memo)]
         metadata = obj.metadata
         for name, value in sorted(vars(obj).items()):
-            if name not in _NOT_DESCRIBED and metadata.get(name, _NOT_DESCRIBED) is not value:   # (never a value)
+            if name not in _NOT_DESCRIBED and not reads.from_metadata(metadata, name, value):
                 parts.append(f"{name}={_describe(value, memo, shown=False)}")
         found = memo[("dependency", id(obj))] = hashlib.blake2b("\0".join(parts).encode(), digest_size=20).hexdigest()
     return found
