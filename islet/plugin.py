@@ -208,7 +208,8 @@ def hydrate_pages(output: Path) -> None:
     current.findings.report.append(hydrate.format_table(table))
     used = {name for row in table for name in row.widgets}
     if "search" in used:
-        current.findings.report.append(search_index.size_line(search_index.write_index(output, current.articles, incremental.memoised)))
+        written = search_index.write_index(output, current.articles, incremental.memoised, incremental.previous_output())
+        current.findings.report.append(search_index.size_line(written))
 
 
 def theme_css(directory: Path) -> str:

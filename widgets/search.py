@@ -1,22 +1,24 @@
-"""Site search: a search form that works without JavaScript, searching a build-time index once it does.
+"""Site search: a search form that works without JavaScript, searching a sharded build-time index once it does.
 
 Without JavaScript it is a real search form (role="search") whose action is the archives page, so
 submitting it lands on the list of every article, where the browser's find-in-page does the rest.
-mount() downloads the index (search.json, written by islet/search_index.py at build time) the first
-time the box is used, never on page load, then searches as the reader types:
+mount() downloads the index's small manifest (search.json, written by islet/output/search_index.py at build
+time) the first time the box is used, never on page load, then searches as the reader types. A query
+downloads only the shards of its words (islet/output/search_shards.py), then the doc tables and fragments of
+the results it shows:
 
     ```widget search
     trigger: interaction
     ```
 
-Results are links (title, date, snippet) in a list under the box; a polite live region says how many
-there are. Arrow Down moves from the box into the results, Up/Down move between them, Escape clears,
-Enter goes to the first result. Nothing is sent anywhere: the whole search runs in the page.
+Results are links (title, date, the text around the words found) in a list under the box; a polite live
+region says how many there are. Arrow Down moves from the box into the results, Up/Down move between them,
+Escape clears, Enter goes to the first result. Nothing is sent anywhere but requests for the index's files.
 
-Tokenizing, folding, scoring and the results HTML are pure functions without DOM access, so tests
-run them under CPython and compiled to JavaScript and compare the results. `fold` and `tokenize`
-mirror islet/search_index.py, which builds the index with them (tests check they agree); the
-stopwords and the dates as the site prints them come in the index, to keep this script small.
+Tokenizing, folding, decoding, ranking, snippets and the results HTML are pure functions without DOM access,
+so tests run them under CPython and compiled to JavaScript and compare the results. `fold` and `tokenize`
+mirror islet/output/search_index.py, which builds the index with them (tests check they agree); the
+stopwords come in the manifest, to keep this script small.
 """
 from widgets.html import attrs, escape, slug, tag
 
@@ -31,8 +33,11 @@ PROPS = {
 }
 # __pragma__('noskip')
 
-FORMAT_VERSION = 1
-DEBOUNCE_MS = 120
+FORMAT_VERSION = 2
+DEBOUNCE_MS = 80
+PREFIX_SHARDS = 3       # a last word that starts the words of more shards than this is matched whole
+SNIPPET_WORDS = 30
+SNIPPET_BEFORE = 8      # words shown before the first one found
 # Per query word, the best field it matches decides its points: [exact word, start of a word].
 TITLE_POINTS = [12, 8]
 TAG_POINTS = [6, 4]
@@ -88,30 +93,6 @@ def tokenize(text: str) -> list[str]:
 
 # ---------------------------------------------------------------- searching
 
-def field_text(words: list[str]) -> str:
-    """Words as one string with a space on each side, so ' ' + w is a word start and ' ' + w + ' ' a whole word."""
-    return " " + " ".join(words) + " "
-
-
-def prepare(index: "dict[str, Any]") -> "dict[str, Any]":
-    """The parsed search.json (see islet/search_index.py) → {"docs": one record per article, what is shown and
-    the three texts to match; "stop": the stopwords, as one text}."""
-    rows: "list[list[Any]]" = index["docs"]
-    stopwords: str = index["stopwords"]
-    docs: list[dict[str, str]] = []
-    for row in rows:
-        category: str = row[4]
-        tags: list[str] = row[5]
-        terms: str = row[7]
-        docs.append({
-            "title": row[0], "url": row[1], "date": row[2], "day": row[3], "snippet": row[6],
-            "t": field_text(tokenize(row[0])),
-            "g": field_text(tokenize(category + " " + " ".join(tags))),
-            "b": field_text(tokenize(row[6])) + terms + " ",
-        })
-    return {"docs": docs, "stop": " " + stopwords + " "}
-
-
 def query_words(query: str, stop: str) -> list[str]:
     """The words to look for. Every word but the last must be a whole word of two letters or more that is not a
     stopword (the index has none of those); the last may be the start of a longer word, so it is always kept."""
@@ -124,52 +105,137 @@ def query_words(query: str, stop: str) -> list[str]:
     return out
 
 
-def points(text: str, word: str, table: list[int]) -> int:
-    """What `word` earns in one field: table[0] as a whole word, table[1] as the start of one, else 0."""
-    if (" " + word + " ") in text:
-        return table[0]
-    if (" " + word) in text:
-        return table[1]
-    return 0
+def shard_of(firsts: list[str], term: str) -> int:
+    """The shard that would hold `term`: the last whose first term is not after it; -1 when none is."""
+    low = 0
+    high = len(firsts)
+    while low < high:
+        middle = (low + high) // 2
+        if term < firsts[middle]:
+            high = middle
+        else:
+            low = middle + 1
+    return low - 1
 
 
-def score(doc: dict[str, str], words: list[str]) -> int:
-    """Sum over the words of the best field each matches; 0 unless every word matches somewhere."""
-    total = 0
+def plan(firsts: list[str], words: list[str]) -> "list[Any]":
+    """[shards to fetch, whether the last word matches the words it starts]: the shard of every word, and for
+    the last, each shard that may hold a word starting with it, unless that is more than PREFIX_SHARDS (a
+    word of a letter or two): then it is matched whole until the reader types more."""
+    wanted: list[int] = []
     for word in words:
-        best = max(points(doc["t"], word, TITLE_POINTS), points(doc["g"], word, TAG_POINTS),
-                   points(doc["b"], word, BODY_POINTS))
-        if best == 0:
-            return 0
-        total = total + best
-    return total
+        found = shard_of(firsts, word)
+        if found >= 0 and found not in wanted:
+            wanted.append(found)
+    last = words[len(words) - 1]
+    start = max(shard_of(firsts, last), 0)
+    end = start + 1
+    while end < len(firsts) and firsts[end].startswith(last):
+        end = end + 1
+    prefixed = end - start <= PREFIX_SHARDS
+    if prefixed:
+        for shard in range(start, end):
+            if shard not in wanted:
+                wanted.append(shard)
+    return [wanted, prefixed]
 
 
-def best_first(found: list[list[int]]) -> list[list[int]]:
-    """[[score, position], …] → the same, higher score first, then lower position (the index is newest first)."""
+def names_of(table: "dict[str, Any]") -> list[str]:
+    """The keys of a parsed JSON object (a plain object in JavaScript, a dict in CPython)."""
     # __pragma__('skip')
-    return sorted(found, key=lambda hit: (0 - hit[0], hit[1]))
+    return list(table.keys())
     # __pragma__('noskip')
-    # Array.prototype.sort: a comparator, so no key tuples (which Transcrypt would compare as strings).
     # __pragma__('ecom')
-    #?def higher_then_earlier(a: list[int], b: list[int]) -> int:
-    #?    return (b[0] - a[0]) or (a[1] - b[1])
-    #?return found["sort"](higher_then_earlier)
+    #?return Object.js_keys(table)
     # __pragma__('noecom')
 
 
-def search(index: "dict[str, Any]", query: str) -> list[int]:
-    """Positions in index["docs"] of every match, best first. A query of no words matches nothing."""
-    words = query_words(query, index["stop"])
-    if len(words) == 0:
-        return []
-    docs: list[dict[str, str]] = index["docs"]
+def decode(postings: str) -> list[int]:
+    """A term's postings (islet/output/search_shards.py) → [doc, weight, doc, weight, …]."""
+    out: list[int] = []
+    value = 0
+    doc = -1
+    gap = True
+    for position in range(len(postings)):
+        digit = ord(postings[position]) - 48
+        if digit >= 32:
+            value = value * 32 + digit - 32
+        else:
+            value = value * 32 + digit
+            if gap:
+                doc = doc + value
+                out.append(doc)
+            else:
+                out.append(value)
+            gap = not gap
+            value = 0
+    return out
+
+
+def points(weight: int, exact: bool) -> int:
+    """What a word earns in a doc from one term's weight: its best field, whole word or start of one."""
+    table = BODY_POINTS
+    if weight & 2:
+        table = TITLE_POINTS
+    elif weight & 1:
+        table = TAG_POINTS
+    elif weight < 4:
+        return 0
+    return table[0] if exact else table[1]
+
+
+def zeros(count: int) -> list[int]:
+    out: list[int] = []
+    for position in range(count):
+        out.append(0)
+    return out
+
+
+def best_first(found: list[list[int]]) -> list[list[int]]:
+    """[[score, level, doc], …] → higher score first, then the body saying it more often, then the newer doc."""
+    # __pragma__('skip')
+    return sorted(found, key=lambda hit: (0 - hit[0], 0 - hit[1], 0 - hit[2]))
+    # __pragma__('noskip')
+    # Array.prototype.sort: a comparator, so no key tuples (which Transcrypt would compare as strings).
+    # __pragma__('ecom')
+    #?def higher_then_newer(a: list[int], b: list[int]) -> int:
+    #?    return (b[0] - a[0]) or (b[1] - a[1]) or (b[2] - a[2])
+    #?return found["sort"](higher_then_newer)
+    # __pragma__('noecom')
+
+
+def rank(shards: "list[dict[str, str]]", words: list[str], prefixed: bool, count: int) -> list[int]:
+    """The docs (of `count`) that match every word, best first. A word's points in a doc are those of its best
+    field (title, then category and tags, then body), for the word itself or, if it is the last and
+    `prefixed`, any word of the shards it starts; ties go to the doc whose body says the words most often."""
+    total = zeros(count)
+    level = zeros(count)
+    hits = zeros(count)
+    for index in range(len(words)):
+        word = words[index]
+        prefix = prefixed and index == len(words) - 1
+        best = zeros(count)
+        often = zeros(count)
+        for shard in shards:
+            for term in names_of(shard):
+                exact = term == word
+                if exact or (prefix and term.startswith(word)):
+                    pairs = decode(shard[term])
+                    for at in range(0, len(pairs), 2):
+                        doc = pairs[at]
+                        earned = points(pairs[at + 1], exact)
+                        best[doc] = max(best[doc], earned)
+                        often[doc] = max(often[doc], pairs[at + 1] >> 2)
+        for doc in range(count):
+            if best[doc] > 0:
+                total[doc] = total[doc] + best[doc]
+                level[doc] = level[doc] + often[doc]
+                hits[doc] = hits[doc] + 1
     found: list[list[int]] = []
-    for position in range(len(docs)):
-        total = score(docs[position], words)
-        if total > 0:
-            found.append([total, position])
-    return [hit[1] for hit in best_first(found)]
+    for doc in range(count):
+        if hits[doc] == len(words):
+            found.append([total[doc], level[doc], doc])
+    return [hit[2] for hit in best_first(found)]
 
 
 # ---------------------------------------------------------------- text shown
@@ -185,23 +251,46 @@ def status_text(count: int, shown: int, query: str) -> str:
     return text
 
 
-def result_html(doc: dict[str, str], site: str) -> str:
-    link = tag("a", [["href", site + doc["url"]]], escape(doc["title"]))
+def found_in(raw: str, words: list[str], prefixed: bool) -> bool:
+    """Whether a word of the text as written (with its punctuation) is one of the query's words."""
+    for token in tokenize(raw):
+        for index in range(len(words)):
+            if token == words[index] or (prefixed and index == len(words) - 1 and token.startswith(words[index])):
+                return True
+    return False
+
+
+def snippet_html(text: str, fallback: str, words: list[str], prefixed: bool) -> str:
+    """About SNIPPET_WORDS words of `text` around the first query word it holds, each such word in <mark>;
+    the start of `fallback` (the summary) or of the text when none is there. Escaped."""
+    parts = text.split()
+    start = -1
+    for position in range(len(parts)):
+        if found_in(parts[position], words, prefixed):
+            start = max(0, position - SNIPPET_BEFORE)
+            break
+    if start < 0:
+        if len(fallback.strip()) > 0:
+            parts = fallback.split()
+        start = 0
+    end = min(len(parts), start + SNIPPET_WORDS)
+    shown: list[str] = []
+    for position in range(start, end):
+        word = escape(parts[position])
+        shown.append("<mark>" + word + "</mark>" if found_in(parts[position], words, prefixed) else word)
+    return ("\u2026 " if start > 0 else "") + " ".join(shown) + (" \u2026" if end < len(parts) else "")
+
+
+def result_html(fragment: "list[str]", words: list[str], prefixed: bool, site: str) -> str:
+    """One result from its fragment [title, url, date, day, summary, body]; the link is `site` + url."""
+    link = tag("a", [["href", site + fragment[1]]], escape(fragment[0]))
     when = ""
-    if len(doc["date"]) > 0:
-        when = " " + tag("time", [["datetime", doc["date"]]], escape(doc["day"]))
-    text = ""
-    if len(doc["snippet"]) > 0:
-        text = tag("p", [], escape(doc["snippet"]))
+    if len(fragment[2]) > 0:
+        when = " " + tag("time", [["datetime", fragment[2]]], escape(fragment[3]))
+    text = snippet_html(fragment[5], fragment[4], words, prefixed)
+    if len(text) > 0:
+        text = tag("p", [], text)
     return "<li>" + link + when + text + "</li>"
-
-
-def results_html(index: "dict[str, Any]", hits: list[int], site: str, limit: int) -> str:
-    """The <li> items for the first `limit` hits; links are `site` + the url in the index."""
-    out = ""
-    for position in range(min(limit, len(hits))):
-        out = out + result_html(index["docs"][hits[position]], site)
-    return out
 
 
 # ---------------------------------------------------------------- HTML without JavaScript
@@ -237,44 +326,104 @@ def mount(root, props: "Props", site: str) -> None:
     results = document.getElementById(ident + "-results")
     limit: int = props["limit"]
     index_path: str = props["index"]
-    # "index": prepare(search.json) once loaded; "shown": the query whose results are on the page
-    state: "dict[str, Any]" = {"index": None, "loading": False, "timer": 0, "shown": None}
+    # "index": the manifest once loaded; "files": each index file fetched, by path (a promise of its JSON);
+    # "shown": the query whose results are on the page; "ticket": the latest query (older answers are dropped)
+    state: "dict[str, Any]" = {"index": None, "loading": False, "timer": 0, "shown": None, "ticket": 0,
+                               "files": {}}
 
     def links() -> "list[Any]":
         return list(results.querySelectorAll("a"))
 
+    def parsed(response: "Any") -> "Any":
+        """The JSON of a fetch response; an error status is a failure."""
+        ok: bool = response.ok
+        if not ok:
+            raise Exception(index_path)
+        return response.json()
+
+    def get(path: str) -> "Any":
+        files: "dict[str, Any]" = state["files"]
+        if path not in files:
+            files[path] = fetch(site + path).then(parsed)
+        return files[path]
+
+    def get_all(folder: str, names: list[str]) -> "Any":
+        return Promise.all([get("search/" + folder + "/" + name + ".json") for name in names])
+
+    def clear() -> None:
+        results.innerHTML = ""
+        status.textContent = ""
+        results.hidden = True
+
+    def draw(ticket: int, html: str, count: int, shown: int, query: str) -> None:
+        latest: int = state["ticket"]
+        if ticket == latest:
+            results.innerHTML = html
+            results.hidden = shown == 0
+            status.textContent = status_text(count, shown, query)
+
     def show() -> None:
         query: str = box.value
+        index = state["index"]
         drawn: "str | None" = state["shown"]
-        if state["index"] is not None and query == drawn:
+        if index is not None and query == drawn:
             return      # the same results: drawing them again would take the focus from the one the reader is on
-        state["shown"] = None if state["index"] is None else query
-        if len(query.strip()) == 0 or state["index"] is None:
-            results.innerHTML = ""
-            status.textContent = ""
-            results.hidden = True
+        state["shown"] = None if index is None else query
+        ticket: int = state["ticket"]
+        ticket = ticket + 1
+        state["ticket"] = ticket
+        words = [] if index is None else query_words(query, index["stop"])
+        if len(words) == 0:
+            if index is not None and len(query.strip()) > 0:
+                draw(ticket, "", 0, 0, query)
+            else:
+                clear()
             return
-        hits = search(state["index"], query)
-        shown = min(limit, len(hits))
-        results.innerHTML = results_html(state["index"], hits, site, limit)
-        results.hidden = shown == 0
-        status.textContent = status_text(len(hits), shown, query)
+        wanted = plan(index["firsts"], words)
+        needed: list[int] = wanted[0]
+        prefixed: bool = wanted[1]
 
-    def loaded(index: "dict[str, Any] | None") -> None:
-        version: int | None = None if index is None else index["version"]
-        if index is None or version != FORMAT_VERSION:
+        def ranked(shards: "list[dict[str, str]]") -> None:
+            hits = rank(shards, words, prefixed, index["docs"])
+            top = hits[:limit]
+            size: int = index["table"]
+            tables: list[str] = []
+            for doc in top:
+                name: str = index["tables"][doc // size]
+                if name not in tables:
+                    tables.append(name)
+
+            def fragments(loaded: "list[list[str]]") -> None:
+                names: list[str] = []
+                for doc in top:
+                    table = loaded[tables.indexOf(index["tables"][doc // size])]
+                    names.append(table[doc % size])
+
+                def shown(found: "list[list[str]]") -> None:
+                    html = ""
+                    for fragment in found:
+                        html = html + result_html(fragment, words, prefixed, site)
+                    draw(ticket, html, len(hits), len(top), query)
+
+                return get_all("f", names).then(shown)
+
+            return get_all("d", tables).then(fragments)
+
+        get_all("t", [index["shards"][shard][1] for shard in needed]).then(ranked).catch(failed)
+
+    def loaded(manifest: "Any") -> None:
+        version: int | None = None if manifest is None else manifest["version"]
+        if manifest is None or version != FORMAT_VERSION:
             failed(None)
             return
-        state["index"] = prepare(index)
+        shards: "list[list[str]]" = manifest["shards"]
+        state["index"] = {"docs": manifest["docs"], "stop": " " + manifest["stopwords"] + " ",
+                          "table": manifest["table"], "tables": manifest["tables"], "shards": shards,
+                          "firsts": [shard[0] for shard in shards]}
         show()
 
     def failed(error: "Any") -> None:
         status.textContent = "Search is unavailable; Search lists all articles."
-
-    def parsed(response: "Any") -> "Any":
-        """The index from a fetch response, or None when the server answered with an error status."""
-        ok: bool = response.ok
-        return response.json() if ok else None
 
     def load() -> None:
         loading: bool = state["loading"]

@@ -1,43 +1,30 @@
-"""Search-index stage: every published article → ``search.json``, the only file site search downloads.
+"""Search-index stage: every published article → the sharded index the search widget reads.
 
-The browser side is ``widgets/search.py``; this module and that widget agree on one format:
-
-    {"version": 1,
-     "fields": ["title", "url", "date", "day", "category", "tags", "snippet", "terms"],
-     "docs": [["Title", "articles/x.html", "2026-06-30", "30 June 2026", "Category", ["tag", …], "First 40 words…",
-               "term term …"], …],
-     "stopwords": "a about after …"}
-
-  - `url` is relative to the site root; `date` is ISO (YYYY-MM-DD), `day` the date as the site shows it.
-  - docs are newest first, then by url: the widget breaks ties between equal scores by this order.
-  - `snippet` is the summary (or the start of the body) as plain text, at most SNIPPET_WORDS words.
-  - `terms` holds the body's other words, for matching only: folded (lower case, accents removed, see `fold`),
-    deduplicated, sorted, without stopwords, one-letter words or any word the title, tags, category or snippet
-    already contain (the widget tokenizes those itself), and at most MAX_TERMS of them (the most frequent).
-  - Arrays rather than objects, one string of terms rather than a list: the key names and quotes would
-    otherwise be a third of the file. The result is compact JSON, the same bytes for the same articles.
+The format (a small manifest, ``search.json``; shards of terms, doc tables and one fragment per article, all
+named by the hash of their bytes) is islet.output.search_shards'; this module turns Pelican's articles into its
+docs and writes the files. The browser side is ``widgets/search.py``.
 
 `fold` and `tokenize` are mirrored in widgets/search.py (which must compile to JavaScript, so it cannot import
 this module); tests/output/test_search_index.py and tests/test_widget_search.py check that the two agree, in CPython
-and in node. The stopwords travel in the index, so the widget's JavaScript does not carry them on every page.
+and in node. The stopwords travel in the manifest, so the widget's JavaScript does not carry them on every page.
 """
 from __future__ import annotations
 
 import gzip
-import json
+import os
+import re
+import time
 import unicodedata
-from collections import Counter
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterable
 
 from islet.build.memo import fresh
 
-FORMAT_VERSION = 1
-FIELDS = ["title", "url", "date", "day", "category", "tags", "snippet", "terms"]
-SNIPPET_WORDS = 40
-MAX_TERMS = 100
-FILENAME = "search.json"
+from . import search_shards
+
+FILENAME = "search.json"     # the manifest; the rest is under search/
 
 # Words too common to tell articles apart. Kept short: every query word must match somewhere, so a query word
 # in this list (other than the last, which may still be the start of a longer word) is ignored by the widget,
@@ -50,45 +37,31 @@ the their theirs them then there these they this those through to too under unti
 when where which while who whom why will with would you your yours
 """.split())
 
-# Apostrophes join ("reader's" → "readers"); every other character is a letter/digit or a separator.
-APOSTROPHES = "'\u2019"
+
+
+_COMBINING = re.compile("[\u0300-\u036f]")
+# What `is_word_char` says, as one pattern (tokenize runs on every word of every article: a loop per character
+# took most of the index's time). Apostrophes are removed before, so they join.
+_WORD = re.compile("[a-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff\u2c00-\u2fff\u3040-\ud7ff\ue000-\uffff]+")
+_APOSTROPHE = re.compile("['\u2019]")
 
 
 def fold(text: str) -> str:
     """Lower case without accents: 'Été' → 'ete'. Only combining marks U+0300–U+036F are dropped, which
     is exactly what the widget's JavaScript does with String.prototype.normalize."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(char for char in decomposed if not "\u0300" <= char <= "\u036f")
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.lower()))
 
 
 def is_word_char(char: str) -> bool:
     """For folded text: letters and digits of any script count; ASCII/Latin-1 punctuation, general punctuation
     and symbols (U+2000–U+2BFF), CJK punctuation and anything outside the BMP separate words. (Fullwidth and
     small-form punctuation need no rule: NFKD in `fold` has turned them into ASCII.)"""
-    code = ord(char)
-    if code < 0xC0:
-        return ("a" <= char <= "z") or ("0" <= char <= "9")
-    if code == 0xD7 or code == 0xF7:
-        return False
-    if 0x2000 <= code <= 0x2BFF or 0x3000 <= code <= 0x303F or 0xD800 <= code <= 0xDFFF or code > 0xFFFF:
-        return False
-    return True
+    return _WORD.fullmatch(char) is not None
 
 
 def tokenize(text: str) -> list[str]:
     """Folded words in order, duplicates kept: "Don't panic — it's Été!" → ['dont', 'panic', 'its', 'ete']."""
-    words, word = [], ""
-    for char in fold(text):
-        if char in APOSTROPHES:
-            continue
-        if is_word_char(char):
-            word += char
-        elif word:
-            words.append(word)
-            word = ""
-    if word:
-        words.append(word)
-    return words
+    return _WORD.findall(_APOSTROPHE.sub("", fold(text)))
 
 
 class _Text(HTMLParser):
@@ -125,45 +98,21 @@ def plain_text(html: str) -> str:
     return " ".join("".join(parser.parts).split())
 
 
-def snippet(text: str, words: int = SNIPPET_WORDS) -> str:
-    """The first `words` words of plain text, with '…' when something was cut."""
-    parts = text.split()
-    return " ".join(parts[:words]) + ("\u2026" if len(parts) > words else "")
+def analyse(title: str, labels: str, text: str) -> dict[str, int]:
+    """A doc's terms and their weights (search_shards.weights) from its title, its category and tags, and its
+    summary and body: the costly part of the index, remembered per article across builds."""
+    return search_shards.weights(tokenize(title), tokenize(labels), tokenize(text), STOPWORDS)
 
 
-def body_terms(body: str, known: Iterable[str], limit: int | None = None) -> str:
-    """The body's searchable words not already in `known`: the `limit` most frequent (ties: alphabetical),
-    then sorted, space-separated. Frequency decides only which words are kept when there are too many."""
-    seen = set(known)
-    counts = Counter(w for w in tokenize(body) if len(w) > 1 and w not in STOPWORDS and w not in seen)
-    kept = sorted(counts, key=lambda w: (-counts[w], w))[:MAX_TERMS if limit is None else limit]
-    kept.sort()
-    # A word that starts another kept word adds nothing to prefix matching ("key" is found through
-    # "keyboard"); dropping it only turns an exact match into a prefix match, one point less.
-    return " ".join(w for w, after in zip(kept, kept[1:] + [""]) if not after.startswith(w))
-
-
-def make_doc(entry: dict[str, Any], terms=body_terms) -> list:
-    """One entry → one doc row. Entries have title, url, date (ISO), category, tags, summary and body (plain
-    text); optionally day, the date as the site shows it (default: the ISO date)."""
+def make_doc(entry: dict[str, Any], terms=analyse) -> search_shards.Doc:
+    """An entry (title, url, date as ISO, category, tags, summary and body as plain text; optionally day, the
+    date as the site shows it) → the index's doc. `terms` is `analyse`, or a memo of it."""
     title = " ".join(str(entry["title"]).split())
-    tags = [" ".join(str(t).split()) for t in entry.get("tags") or []]
-    category = str(entry.get("category") or "")
-    body = entry.get("body") or ""
-    short = snippet(entry.get("summary") or body)
-    known = tokenize(" ".join([title, category, short] + tags))
+    labels = [str(entry.get("category") or "")] + [" ".join(str(t).split()) for t in entry.get("tags") or []]
+    summary, body = " ".join(str(entry.get("summary") or "").split()), " ".join(str(entry.get("body") or "").split())
     date = str(entry.get("date") or "")
-    return [title, str(entry["url"]), date, str(entry.get("day") or date), category, tags, short,
-            terms(body, known)]
-
-
-def build_index(entries: Iterable[dict[str, Any]], terms=body_terms) -> str:
-    """Entries → the index as compact JSON text (module docstring). Deterministic: newest first, then by url."""
-    docs = [make_doc(e, terms) for e in entries]
-    docs.sort(key=lambda d: d[1])
-    docs.sort(key=lambda d: d[2], reverse=True)   # stable: equal dates keep url order
-    return json.dumps({"version": FORMAT_VERSION, "fields": FIELDS, "docs": docs, "stopwords": " ".join(sorted(STOPWORDS))},
-                      ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return search_shards.Doc(title, str(entry["url"]), date, str(entry.get("day") or date), summary, body,
+                             terms(title, " ".join(labels), summary + " " + body))
 
 
 def entries_from_articles(articles: Iterable[Any], plain_text=plain_text) -> list[dict[str, Any]]:
@@ -190,21 +139,54 @@ def entries_from_articles(articles: Iterable[Any], plain_text=plain_text) -> lis
     return entries
 
 
-def write_index(output_dir: Path, articles: Iterable[Any], memoised=fresh) -> Path:
-    """Write ``output_dir/search.json`` for the published `articles`; returns its path. `memoised(name,
-    function)` may remember the costly parts, text and terms of each article, across builds
+def build_index(entries: Iterable[dict[str, Any]], terms=analyse) -> search_shards.Index:
+    """Entries → the index's files (islet.output.search_shards). Same entries, same bytes."""
+    return search_shards.build([make_doc(e, terms) for e in entries], STOPWORDS)
+
+
+@dataclass
+class Written:
+    index: search_shards.Index
+    linked: int          # files the previous build had under the same name: linked, not written
+    seconds: float
+
+
+def write_index(output_dir: Path, articles: Iterable[Any], memoised=fresh, previous: Path | None = None) -> Written:
+    """Write the index of the published `articles` into `output_dir`. A file the `previous` build's output
+    has (same name, so same bytes) is hard-linked from there: an edit writes only the files it changed.
+    `memoised(name, function)` may remember each article's text and terms across builds
     (islet.build.incremental.memoised)."""
-    text = memoised("search-text", plain_text)
-    terms = memoised("search-terms", lambda body, known: body_terms(body, known.split()))
-    path = Path(output_dir) / FILENAME
-    index = build_index(entries_from_articles(articles, text), lambda body, known: terms(body, " ".join(known)))
-    path.write_text(index, encoding="utf-8")
-    return path
+    started = time.perf_counter()
+    entries = entries_from_articles(articles, memoised("search-text", plain_text))
+    index = build_index(entries, memoised("search-terms", analyse))
+    output_dir, linked = Path(output_dir), 0
+    for folder in {str(Path(path).parent) for path in index.files}:
+        (output_dir / folder).mkdir(parents=True, exist_ok=True)
+    for path, body in index.files.items():
+        target = output_dir / path
+        if previous is not None and path != FILENAME:
+            try:
+                os.link(previous / path, target)
+                linked += 1
+                continue
+            except OSError:
+                pass
+        target.write_bytes(body)
+    return Written(index, linked, time.perf_counter() - started)
 
 
-def size_line(path: Path) -> str:
-    """For the build report: 'Search index: search.json, 15 articles, 14,012 B (5,790 B gzipped).'"""
-    body = Path(path).read_bytes()
-    count = len(json.loads(body)["docs"])
-    return (f"Search index: {Path(path).name}, {count} article{'s' if count != 1 else ''}, {len(body):,} B "
-            f"({len(gzip.compress(body, 9, mtime=0)):,} B gzipped).")
+def _gzipped(body: bytes) -> int:
+    return len(gzip.compress(body, 6, mtime=0))
+
+
+def size_line(written: Written) -> str:
+    """For the build report: 'Search index: 15 articles, 4 shards (largest 1,210 B gzipped), …'."""
+    index = written.index
+    shards = sorted(_gzipped(b) for p, b in index.files.items() if p.startswith("search/t/"))
+    fragments = sorted(len(b) for p, b in index.files.items() if p.startswith("search/f/"))
+    count = index.docs
+    return (f"Search index: {count:,} article{'s' if count != 1 else ''}, {len(shards):,} shard"
+            f"{'s' if len(shards) != 1 else ''} (largest {max(shards, default=0):,} B gzipped), manifest "
+            f"{_gzipped(index.files[FILENAME]):,} B gzipped, fragments of {fragments[len(fragments) // 2] if fragments else 0:,} B "
+            f"(median); {len(index.files) - written.linked:,} files written, {written.linked:,} unchanged; "
+            f"{written.seconds:.2f} s.")

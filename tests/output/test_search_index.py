@@ -1,5 +1,6 @@
-"""The search index: text extraction, folding, the word lists, the JSON format (deterministic, escaped),
-Pelican Article objects in, and its size for a thousand synthetic articles."""
+"""The search index stage: text extraction, folding, docs from entries and from Pelican Article objects,
+the files written (unchanged ones linked from the previous build), the report line, and the sizes a query
+downloads from a thousand synthetic articles. The format itself: test_search_shards.py."""
 from __future__ import annotations
 
 import bisect
@@ -10,6 +11,7 @@ import random
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from islet.output import search_index as si
 from widgets import search
@@ -38,8 +40,15 @@ def test_tokenize_folds_case_and_accents_and_splits_on_punctuation(text, words):
     assert search.tokenize(text) == words      # the widget's copy agrees (compiled: test_widget_search.py)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30) |
+       st.text(alphabet="aZ09 'é\u2019\u0301\u00d7\u00f7\u2000\u2bff\u2c00\u303f\u3040\ufb01-.", max_size=20))
+def test_tokenize_agrees_with_the_widgets_character_loop(text):
+    """The index tokenizes with one regular expression (speed); the widget walks the characters."""
+    assert si.tokenize(text) == search.tokenize(text)
+
+
 def test_widget_and_index_share_the_word_rules():
-    assert search.APOSTROPHES == si.APOSTROPHES
     for code in list(range(0, 0x3100)) + [0xD7FF, 0xE000, 0xFE10, 0xFE6F, 0xFF00, 0xFF10, 0xFF1A, 0xFF21, 0xFFFF]:
         assert search.is_word_char(chr(code)) == si.is_word_char(chr(code)), hex(code)
 
@@ -52,50 +61,20 @@ def test_plain_text_strips_markup_scripts_and_entities():
     assert si.plain_text("") == ""
 
 
-def test_snippet_keeps_the_first_words_and_marks_a_cut():
-    assert si.snippet("one two three", 3) == "one two three"
-    assert si.snippet("one two three four", 3) == "one two three\u2026"
-    assert si.snippet("  spaced\n\nout  ", 5) == "spaced out"
-
-
-def test_body_terms_are_unique_sorted_without_stopwords_known_words_or_covered_prefixes():
-    body = "The widgets and the widget: Keyboard keys, key. Zebra zebra a b static Static STATIC caf\u00e9"
-    assert si.body_terms(body, ["zebra"]) == "cafe keyboard keys static widgets"
-    assert si.body_terms(body, [], 2) == "static zebra"      # the most frequent two, then sorted
-
-
-# ---------------------------------------------------------------- the index
-
-def test_index_is_compact_versioned_json_with_documented_rows():
-    text = si.build_index([entry(title="Static search", tags=["search", "static hosting"],
-                                 summary="Search in the browser.", body="Search in the browser. Index built once.")])
-    data = json.loads(text)
-    assert text == json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    assert data["version"] == si.FORMAT_VERSION == search.FORMAT_VERSION
-    assert data["fields"] == ["title", "url", "date", "day", "category", "tags", "snippet", "terms"]
-    assert data["docs"] == [["Static search", "articles/a.html", "2026-01-01", "2026-01-01", "Notes",
-                             ["search", "static hosting"], "Search in the browser.", "built index"]]
-    assert data["stopwords"].split(" ") == sorted(si.STOPWORDS)
-
-
-def test_index_is_deterministic_newest_first_then_by_url():
-    entries = [entry(url=f"articles/{name}.html", date=date, body=f"body {name}")
-               for name, date in [("b", "2026-01-02"), ("a", "2026-01-02"), ("c", "2025-12-31"), ("d", "2026-03-01")]]
-    first = si.build_index(entries)
-    for seed in range(5):
-        shuffled = entries[:]
-        random.Random(seed).shuffle(shuffled)
-        assert si.build_index(shuffled) == first
-    assert [d[1] for d in json.loads(first)["docs"]] == \
-        ["articles/d.html", "articles/a.html", "articles/b.html", "articles/c.html"]
+def test_docs_collapse_whitespace_and_weigh_title_labels_and_body():
+    doc = si.make_doc(entry(title="  Static\n search ", tags=["static hosting"], summary="Short.",
+                            body="Search the search index, twice: search. A b the"))
+    assert (doc.title, doc.summary, doc.body) == ("Static search", "Short.", "Search the search index, twice: search. A b the")
+    assert doc.terms == {"static": 3, "search": 4 * 3 + 2, "hosting": 1, "notes": 1, "short": 4, "index": 4,
+                         "twice": 4}            # no stopwords, no one-letter words; level 3: said three times
 
 
 def test_hostile_text_survives_as_data():
-    text = si.build_index([entry(title=HOSTILE, tags=[HOSTILE], summary=HOSTILE + "\n\u2028line", body=HOSTILE)])
-    doc = json.loads(text)["docs"][0]
-    assert doc[0] == HOSTILE and doc[5] == [HOSTILE]
-    assert doc[6] == HOSTILE + " line"       # whitespace (U+2028 too) collapsed, the text itself unchanged
-    assert "\n" not in text
+    index = si.build_index([entry(title=HOSTILE, tags=[HOSTILE], summary=HOSTILE + "\n\u2028line", body=HOSTILE)])
+    fragment = json.loads(next(b for p, b in index.files.items() if p.startswith("search/f/")))
+    assert fragment[0] == HOSTILE
+    assert fragment[4] == HOSTILE + " line"       # whitespace (U+2028 too) collapsed, the text itself unchanged
+    assert all(b"\n" not in body for body in index.files.values())
 
 
 def test_entries_from_real_pelican_articles():
@@ -114,21 +93,35 @@ def test_entries_from_real_pelican_articles():
                         "day": "Sat 14 March 2026",
                         "category": "Architecture", "tags": ["static hosting", "search"], "summary": "Short summary .",
                         "body": "Searching & linking the caf\u00e9. Search"}]
-    row = json.loads(si.build_index(entries))["docs"][0]
-    assert row[3] == "Sat 14 March 2026"
-    assert row[6] == "Short summary ." and row[7] == "cafe linking searching"
+    doc = si.make_doc(entries[0])
+    assert doc.day == "Sat 14 March 2026" and doc.terms["cafe"] == 4 and doc.terms["static"] == 3
 
 
-def test_write_index_writes_search_json(tmp_path):
+def pelican_articles(count: int, settings=None) -> list:
     from pelican.contents import Article
     from pelican.settings import DEFAULT_CONFIG
 
-    article = Article("<p>Body words here.</p>", metadata={"title": "T", "slug": "t", "date": datetime(2026, 1, 1)},
-                      settings={**DEFAULT_CONFIG})
-    path = si.write_index(tmp_path, [article])
-    assert path == tmp_path / "search.json"
-    assert json.loads(path.read_text(encoding="utf-8"))["docs"][0][:3] == ["T", "t.html", "2026-01-01"]
-    assert si.size_line(path).startswith("Search index: search.json, 1 article, ")
+    return [Article(f"<p>Body words here, article {n} of many.</p>",
+                    metadata={"title": f"T{n}", "slug": f"t{n}", "date": datetime(2026, 1, 1 + n)},
+                    settings={**DEFAULT_CONFIG}) for n in range(count)]
+
+
+def test_write_index_writes_the_files_and_links_the_unchanged_ones(tmp_path):
+    articles = pelican_articles(3)
+    first = si.write_index(tmp_path / "one", articles)
+    assert json.loads((tmp_path / "one" / "search.json").read_text())["docs"] == 3
+    assert sorted(p.relative_to(tmp_path / "one").as_posix() for p in (tmp_path / "one").rglob("*.json")) == \
+        sorted(first.index.files)
+    assert first.linked == 0
+    articles[1]._content = "<p>Other words entirely now.</p>"
+    second = si.write_index(tmp_path / "two", articles, previous=tmp_path / "one")
+    changed = set(second.index.files) - set(first.index.files)
+    assert second.linked == len(second.index.files) - len(changed) - ("search.json" not in changed)
+    assert {p.split("/")[1] for p in changed if p != "search.json"} >= {"f", "d", "t"}   # its fragment, table, shards
+    for path in set(second.index.files) & set(first.index.files) - {"search.json"}:
+        assert (tmp_path / "two" / path).stat().st_ino == (tmp_path / "one" / path).stat().st_ino
+    line = si.size_line(second)
+    assert line.startswith("Search index: 3 articles, ") and f"{second.linked:,} unchanged" in line
 
 
 # ---------------------------------------------------------------- size
@@ -165,14 +158,16 @@ def synthetic_entries(count: int, seed: int = 1) -> list[dict]:
     return entries
 
 
-def sizes(text: str) -> tuple[int, int]:
-    body = text.encode()
-    return len(body), len(gzip.compress(body, 9, mtime=0))
+def test_a_query_downloads_a_few_kilobytes_of_a_thousand_articles():
+    """What the widget fetches for typical queries (islet.dev.bench_search.downloads, the widget's own functions
+    under CPython), gzipped: the index's size hardly matters, only its shards' and the shown results'."""
+    from islet.dev.bench_search import downloads
 
-
-def test_a_thousand_articles_stay_under_half_a_kilobyte_each_gzipped():
-    raw, gz = sizes(si.build_index(synthetic_entries(1000)))
-    print(f"\n1000 synthetic articles: search.json {raw:,} B raw, {gz:,} B gzipped")
-    assert gz < 1000 * 450
-    docs = json.loads(si.build_index(synthetic_entries(3)))["docs"]
-    assert all(len(d[7].split()) <= si.MAX_TERMS for d in docs)
+    index = si.build_index(synthetic_entries(1000))
+    total = sum(len(gzip.compress(b, 6, mtime=0)) for b in index.files.values())
+    common = max((t for d in [si.make_doc(e) for e in synthetic_entries(50)] for t in d.terms), key=len)
+    for query in ("software", common, f"{common} software network", common[:3]):
+        fetched = downloads(index.files, query, 8)
+        gz = sum(len(gzip.compress(index.files[p], 6, mtime=0)) for p in fetched)
+        print(f"\n{query!r}: {len(fetched)} files, {gz:,} B gzipped of {total:,} B")
+        assert gz < 60_000 and gz < total / 10
