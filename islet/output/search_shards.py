@@ -31,6 +31,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -74,13 +75,12 @@ def decode(postings: str) -> list[tuple[int, int]]:
 
 def weights(title: list[str], labels: list[str], body: list[str], stop: frozenset) -> dict[str, int]:
     """One doc's terms → weight, from the folded words of its title, category and tags (`labels`) and body."""
-    counts: dict[str, int] = {}
-    for word in body:
-        counts[word] = counts.get(word, 0) + 1
+    counts = Counter(body)
+    titled, labelled = set(title), set(labels)
     found = {}
-    for word in {*title, *labels, *counts}:
+    for word in titled.union(labelled, counts):
         if len(word) > 1 and word not in stop:
-            found[word] = level(counts.get(word, 0)) * 4 + (2 if word in title else 0) + (1 if word in labels else 0)
+            found[word] = level(counts[word]) * 4 + (2 if word in titled else 0) + (1 if word in labelled else 0)
     return found
 
 
