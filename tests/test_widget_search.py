@@ -11,6 +11,7 @@ import sys
 import markdown
 import pytest
 
+from islet.dev.bench_search import answer
 from islet.islands.testing import run_js_many
 from islet.output import search_index as si
 from support import browser
@@ -39,9 +40,9 @@ def demo_entries() -> list[dict]:
     return entries
 
 
-INDEX = json.loads(si.build_index(demo_entries()))
+INDEX = si.build_index(demo_entries()).files
 # Ties and unicode: equal titles on different dates, accents in every field, hostile text.
-EXTRA = json.loads(si.build_index([
+EXTRA = si.build_index([
     {"title": "Caching twice", "url": "articles/old.html", "date": "2025-01-01", "category": "Notes",
      "tags": [], "summary": "Same words.", "body": "cache cache"},
     {"title": "Caching twice", "url": "articles/new.html", "date": "2026-01-01", "category": "Notes",
@@ -52,15 +53,23 @@ EXTRA = json.loads(si.build_index([
      "tags": ["Ελληνικά", "naïve"], "summary": "Ünïcödé everywhere — “quoted”.", "body": "smörgåsbord Ωmega"},
     {"title": HOSTILE, "url": "articles/x.html?a=1&b=\"2\"", "date": "2023-03-03", "category": HOSTILE,
      "tags": [HOSTILE], "summary": HOSTILE, "body": HOSTILE},
-]))
+]).files
 QUERIES = ["", "   ", "—!?", "budget", "Budget", "BUDG", "islands", "static hosting", "the static", "static the",
            "cache", "caching", "caching twice", "creme", "Crème Brûlée", "zurich", "ελληνικα", "naive", "smorg",
            "cafe", "onerror", "script", "quoted", "zqxjv wvutk", "a", "python widgets", "transcrypt", "web"]
 
 
-def titles(index, query):
-    prepared = search.prepare(index)
-    return [prepared["docs"][hit]["title"] for hit in search.search(prepared, query)]
+def found(files, query, limit=1000):
+    """What the widget finds for `query` in the index `files`, with its own functions under CPython."""
+    return answer(files, query, limit, ROOT)
+
+
+def titles(files, query, limit=1000):
+    return [fragment[0] for fragment in found(files, query, limit)["fragments"]]
+
+
+def urls(files, query):
+    return [fragment[1] for fragment in found(files, query)["fragments"]]
 
 
 # ---------------------------------------------------------------- render under CPython
@@ -97,24 +106,42 @@ def test_the_widget_declares_its_props_for_the_build():
 
 # ---------------------------------------------------------------- searching under CPython
 
-def test_results_rank_title_over_tags_over_body():
-    docs = search.prepare(json.loads(si.build_index([
+def test_results_rank_title_over_tags_over_body_then_how_often_the_body_says_it():
+    files = si.build_index([
         {"title": "Nothing here", "url": "body.html", "date": "2026-03-01", "category": "Notes", "tags": [],
          "summary": "", "body": "zebras live here"},
+        {"title": "Nothing there", "url": "often.html", "date": "2026-01-01", "category": "Notes", "tags": [],
+         "summary": "", "body": "zebras zebras zebras everywhere"},
         {"title": "Zebras", "url": "title.html", "date": "2020-01-01", "category": "Notes", "tags": [],
          "summary": "", "body": ""},
         {"title": "Other", "url": "tag.html", "date": "2025-01-01", "category": "Notes", "tags": ["zebras"],
          "summary": "", "body": ""},
-    ])))
-    ranked = [docs["docs"][hit]["url"] for hit in search.search(docs, "zebras")]
-    assert ranked == ["title.html", "tag.html", "body.html"]
-    assert [docs["docs"][hit]["url"] for hit in search.search(docs, "zeb")] == ranked     # prefixes too
+    ]).files
+    assert urls(files, "zebras") == ["title.html", "tag.html", "often.html", "body.html"]
+    assert urls(files, "zeb") == urls(files, "zebras")     # prefixes too
 
 
-def test_ties_go_to_the_newer_article_then_index_order():
-    prepared = search.prepare(EXTRA)
-    urls = [prepared["docs"][hit]["url"] for hit in search.search(prepared, "caching")]
-    assert urls == ["articles/also-new.html", "articles/new.html", "articles/old.html"]
+def test_ties_go_to_the_newer_article_then_by_url():
+    assert urls(EXTRA, "caching") == ["articles/also-new.html", "articles/new.html", "articles/old.html"]
+
+
+def test_snippets_show_the_words_found_in_their_place():
+    words = " ".join(f"w{n}" for n in range(200))
+    files = si.build_index([{"title": "Long", "url": "long.html", "date": "2026-01-01", "category": "", "tags": [],
+                             "summary": "The summary.", "body": words.replace("w150", "Needle,")}]).files
+    html = found(files, "needle")["html"]
+    assert "\u2026 w142 w143" in html and "<mark>Needle,</mark> w151" in html and html.count("<mark>") == 1
+    assert "<p>The summary.</p>" in found(files, "long")["html"]      # found in the title only: the summary
+    assert "<mark>Needle,</mark>" in found(files, "nee")["html"]      # a prefix is marked too
+
+
+def test_a_query_fetches_the_shards_of_its_words_and_the_shown_results_only():
+    got = found(INDEX, "static hosting", 3)
+    assert len(got["hits"]) > 3 and len(got["fragments"]) == 3
+    manifest = json.loads(INDEX["search.json"])
+    shards = [p for p in got["fetched"] if p.startswith("search/t/")]
+    assert 1 <= len(shards) <= 2 + search.PREFIX_SHARDS < len(manifest["shards"])
+    assert len([p for p in got["fetched"] if p.startswith("search/f/")]) == 3
 
 
 def test_every_word_must_match_and_the_last_may_be_unfinished():
@@ -134,7 +161,7 @@ def test_accents_and_case_are_folded_in_queries_and_index():
 
 def test_an_empty_query_matches_nothing():
     for query in ["", "   ", "—!?"]:
-        assert search.search(search.prepare(INDEX), query) == []
+        assert found(INDEX, query)["hits"] == []
 
 
 def test_status_text():
@@ -145,14 +172,12 @@ def test_status_text():
 
 
 def test_results_html_links_relative_to_the_site_and_escapes():
-    prepared = search.prepare(EXTRA)
-    hits = search.search(prepared, "onerror")
-    out = search.results_html(prepared, hits, "https://example.org/blog/", 8)
+    fragment = found(EXTRA, "onerror")["fragments"][0]
+    out = search.result_html(fragment, ["onerror"], True, "https://example.org/blog/")
     assert out.startswith('<li><a href="https://example.org/blog/articles/x.html?a=1&amp;b=&quot;2&quot;">')
     assert "<img" not in out and "<script" not in out
     assert '<time datetime="2023-03-03">2023-03-03</time>' in out
-    many = search.search(prepared, "caching")
-    assert search.results_html(prepared, many, "/", 2).count("<li>") == 2
+    assert "<mark>onerror=alert(1)&gt;</mark>" in out
 
 
 # ---------------------------------------------------------------- CPython vs compiled JavaScript
@@ -200,20 +225,31 @@ def test_text_folding_matches_the_index_builder_in_javascript(compiled):
 
 
 def test_search_is_identical_in_javascript(compiled):
+    """Every step of a query (words, plan, decoding, ranking, results HTML) for real and hostile indexes."""
     calls, expected = [], []
-    for index in (INDEX, EXTRA):
-        prepared = search.prepare(index)
-        calls.append(["prepare", [index]])
-        expected.append(prepared)
+
+    def call(name, *args):
+        calls.append([name, list(args)])
+        expected.append(getattr(search, name)(*args))
+        return expected[-1]
+
+    for files in (INDEX, EXTRA):
+        manifest = json.loads(files["search.json"])
+        firsts = [shard[0] for shard in manifest["shards"]]
         for query in QUERIES:
-            hits = search.search(prepared, query)
-            calls.append(["search", [prepared, query]])
-            expected.append(hits)
-            calls.append(["results_html", [prepared, hits, "../", 8]])
-            expected.append(search.results_html(prepared, hits, "../", 8))
-            calls.append(["status_text", [len(hits), min(8, len(hits)), query]])
-            expected.append(search.status_text(len(hits), min(8, len(hits)), query))
-    assert any(len(hits) > 3 for hits in expected if isinstance(hits, list))   # the queries do find things
+            words = call("query_words", query, " " + manifest["stopwords"] + " ")
+            if not words:
+                continue
+            wanted, prefixed = call("plan", firsts, words)
+            shards = [json.loads(files[f"search/t/{manifest['shards'][n][1]}.json"]) for n in wanted]
+            for shard in shards[:1]:
+                for postings in list(shard.values())[:5]:
+                    call("decode", postings)
+            hits = call("rank", shards, words, prefixed, manifest["docs"])
+            for fragment in found(files, query, 3)["fragments"]:
+                call("result_html", fragment, words, prefixed, "../")
+            call("status_text", len(hits), min(8, len(hits)), query)
+    assert any(isinstance(hits, list) and len(hits) > 3 and isinstance(hits[0], int) for hits in expected)
     assert in_js(compiled, calls) == expected
 
 
@@ -237,7 +273,7 @@ if __name__ == "__main__":
     build(BuildPlan(root, strict=True))
     path = root / "build" / "search.json"
     written = path.exists()
-    same = written and path.read_text(encoding="utf-8") == build_index(entries_from_articles(articles))
+    same = written and path.read_bytes() == build_index(entries_from_articles(articles)).files["search.json"]
     if not written:
         write_index(root / "build", articles)
     print(json.dumps({"written_by_build": written, "same": same, "articles": len(articles)}))
@@ -259,10 +295,13 @@ def searchable(tmp_path_factory):
 def test_the_build_index_covers_every_article(searchable):
     if searchable.report["written_by_build"]:
         assert searchable.report["same"]          # islet/plugin.py writes exactly what write_index writes
-    index = json.loads(searchable.path("build/search.json").read_text(encoding="utf-8"))
-    assert len(index["docs"]) == searchable.report["articles"] == len(list(searchable.path("build/articles").glob("*.html")))
-    for doc in index["docs"]:
-        assert searchable.path("build/" + doc[1]).is_file()
+    files = built_index(searchable)
+    manifest = json.loads(files["search.json"])
+    assert manifest["docs"] == searchable.report["articles"] == len(list(searchable.path("build/articles").glob("*.html")))
+    fragments = [json.loads(body) for path, body in files.items() if path.startswith("search/f/")]
+    assert len(fragments) == manifest["docs"]
+    for fragment in fragments:
+        assert searchable.path("build/" + fragment[1]).is_file()
     html = searchable.path("build/" + PAGE).read_text(encoding="utf-8")
     assert 'data-islet="search"' in html and 'action="../archives.html"' in html
 
@@ -276,19 +315,24 @@ def served(searchable):
 
 
 def open_page(chromium, served, **options):
-    """browser.open_page on the search article; also returns the list of search.json requests it makes."""
+    """browser.open_page on the search article; also returns the list of index requests it makes (search.json,
+    then files under search/)."""
     fetched = []
 
     def record_fetches(page):
-        page.on("request", lambda r: r.url.endswith("/search.json") and fetched.append(r.url))
+        page.on("request", lambda r: re.search(r"/search(\.json|/)", r.url) and fetched.append(r.url))
 
     context, page, watch = browser.open_page(chromium, served, PAGE, record_fetches, **options)
     return context, page, watch, fetched
 
 
+def built_index(searchable) -> dict[str, bytes]:
+    build = searchable.path("build")
+    return {p.relative_to(build).as_posix(): p.read_bytes() for p in [build / "search.json", *build.glob("search/*/*.json")]}
+
+
 def expected_titles(searchable, query, limit=8):
-    index = json.loads(searchable.path("build/search.json").read_text(encoding="utf-8"))
-    return titles(index, query)[:limit]
+    return titles(built_index(searchable), query, limit)
 
 
 def shown_titles(page):
@@ -326,7 +370,14 @@ def test_the_index_is_fetched_on_first_use_then_typing_shows_results(chromium, s
     page.fill("#search-q", "islands")
     page.wait_for_selector("#search-status:has-text('islands')")   # (no wait_for_function: the CSP forbids eval)
     assert shown_titles(page) == expected_titles(searchable, "islands")
-    assert len(fetched) == 1                               # once, however much is typed
+    manifests = [url for url in fetched if url.endswith("/search.json")]
+    assert len(manifests) == 1                             # once, however much is typed
+    files = built_index(searchable)
+    allowed = {path for typed in ("budget", "islands") for end in range(1, len(typed) + 1)
+               for path in answer(files, typed[:end], 8, ROOT)["fetched"]}
+    asked = {url[url.index("search/"):] for url in fetched if "/search/" in url}
+    assert asked and asked <= allowed                      # only the shards and results of what was typed
+    assert page.locator("#search-results mark").count() >= 1
     assert watch.problems == []
     context.close()
 

@@ -34,7 +34,7 @@ PROPS = {
 # __pragma__('noskip')
 
 FORMAT_VERSION = 2
-DEBOUNCE_MS = 80
+DEBOUNCE_MS = 100
 PREFIX_SHARDS = 3       # a last word that starts the words of more shards than this is matched whole
 SNIPPET_WORDS = 30
 SNIPPET_BEFORE = 8      # words shown before the first one found
@@ -42,7 +42,15 @@ SNIPPET_BEFORE = 8      # words shown before the first one found
 TITLE_POINTS = [12, 8]
 TAG_POINTS = [6, 4]
 BODY_POINTS = [2, 1]
-APOSTROPHES = "'\u2019"
+# The text rules of islet/output/search_index.py, as regular expressions both languages read alike: letters and
+# digits of any script are word characters; ASCII/Latin-1 punctuation, general punctuation and symbols
+# (U+2000–U+2BFF), CJK punctuation and anything outside the BMP (in JavaScript: surrogates) separate words.
+COMBINING = "[\u0300-\u036f]"
+APOSTROPHES = "['\u2019]"
+WORD_CHARS = "[a-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff\u2c00-\u2fff\u3040-\ud7ff\ue000-\uffff]"
+# __pragma__('ecom')
+#?PATTERNS = [__new__(RegExp(COMBINING, "g")), __new__(RegExp(APOSTROPHES, "g")), __new__(RegExp(WORD_CHARS + "+", "g"))]
+# __pragma__('noecom')
 
 
 # ---------------------------------------------------------------- text (mirrors islet/search_index.py)
@@ -50,45 +58,26 @@ APOSTROPHES = "'\u2019"
 def fold(text: str) -> str:
     """Lower case without accents: 'Été' → 'ete' (compatibility decomposition, then combining marks dropped)."""
     # __pragma__('ecom')
-    #?decomposed: str = str(text).lower().normalize("NFKD")
+    #?return str(text).lower().normalize("NFKD").js_replace(PATTERNS[0], "")
     # __pragma__('noecom')
     # __pragma__('skip')
+    import re
     import unicodedata
-    decomposed = unicodedata.normalize("NFKD", str(text).lower())
+    return re.sub(COMBINING, "", unicodedata.normalize("NFKD", str(text).lower()))
     # __pragma__('noskip')
-    out = ""
-    for char in decomposed:
-        if not ("\u0300" <= char <= "\u036f"):
-            out = out + char
-    return out
-
-
-def is_word_char(char: str) -> bool:
-    code = ord(char)
-    if code < 0xC0:
-        return ("a" <= char <= "z") or ("0" <= char <= "9")
-    if code == 0xD7 or code == 0xF7:
-        return False
-    if (0x2000 <= code <= 0x2BFF) or (0x3000 <= code <= 0x303F) or (0xD800 <= code <= 0xDFFF) or code > 0xFFFF:
-        return False
-    return True
 
 
 def tokenize(text: str) -> list[str]:
-    """Folded words in order: "Don't panic — it's Été!" → ['dont', 'panic', 'its', 'ete']."""
-    words: list[str] = []
-    word = ""
-    for char in fold(text):
-        if char in APOSTROPHES:
-            continue
-        if is_word_char(char):
-            word = word + char
-        elif len(word) > 0:
-            words.append(word)
-            word = ""
-    if len(word) > 0:
-        words.append(word)
-    return words
+    """Folded words in order: "Don't panic — it's Été!" → ['dont', 'panic', 'its', 'ete']. A word is a run of
+    WORD_CHARS; apostrophes join (reader's → readers)."""
+    # __pragma__('ecom')
+    #?found = fold(text).js_replace(PATTERNS[1], "").match(PATTERNS[2])
+    #?return [] if found is None else list(found)
+    # __pragma__('noecom')
+    # __pragma__('skip')
+    import re
+    return re.findall(WORD_CHARS + "+", re.sub(APOSTROPHES, "", fold(text)))
+    # __pragma__('noskip')
 
 
 # ---------------------------------------------------------------- searching
@@ -185,10 +174,12 @@ def points(weight: int, exact: bool) -> int:
 
 
 def zeros(count: int) -> list[int]:
-    out: list[int] = []
-    for position in range(count):
-        out.append(0)
-    return out
+    # __pragma__('ecom')
+    #?return __new__(Array(count)).fill(0)
+    # __pragma__('noecom')
+    # __pragma__('skip')
+    return [0 for position in range(count)]
+    # __pragma__('noskip')
 
 
 def best_first(found: list[list[int]]) -> list[list[int]]:
@@ -350,17 +341,13 @@ def mount(root, props: "Props", site: str) -> None:
     def get_all(folder: str, names: list[str]) -> "Any":
         return Promise.all([get("search/" + folder + "/" + name + ".json") for name in names])
 
-    def clear() -> None:
-        results.innerHTML = ""
-        status.textContent = ""
-        results.hidden = True
-
-    def draw(ticket: int, html: str, count: int, shown: int, query: str) -> None:
+    def draw(ticket: int, hits: "list[int] | None", html: str, query: str) -> None:
+        """Show the results of the query numbered `ticket`, unless a later one was asked since; no hits: none."""
         latest: int = state["ticket"]
         if ticket == latest:
             results.innerHTML = html
-            results.hidden = shown == 0
-            status.textContent = status_text(count, shown, query)
+            results.hidden = len(html) == 0
+            status.textContent = "" if hits is None else status_text(len(hits), min(limit, len(hits)), query)
 
     def show() -> None:
         query: str = box.value
@@ -372,42 +359,29 @@ def mount(root, props: "Props", site: str) -> None:
         ticket: int = state["ticket"]
         ticket = ticket + 1
         state["ticket"] = ticket
-        words = [] if index is None else query_words(query, index["stop"])
+        if index is None or len(query.strip()) == 0:
+            draw(ticket, None, "", query)
+            return
+        words = query_words(query, index["stop"])
         if len(words) == 0:
-            if index is not None and len(query.strip()) > 0:
-                draw(ticket, "", 0, 0, query)
-            else:
-                clear()
+            draw(ticket, [], "", query)
             return
         wanted = plan(index["firsts"], words)
         needed: list[int] = wanted[0]
         prefixed: bool = wanted[1]
+        size: int = index["table"]
 
-        def ranked(shards: "list[dict[str, str]]") -> None:
+        def ranked(shards: "list[dict[str, str]]") -> "Any":
             hits = rank(shards, words, prefixed, index["docs"])
             top = hits[:limit]
-            size: int = index["table"]
-            tables: list[str] = []
-            for doc in top:
-                name: str = index["tables"][doc // size]
-                if name not in tables:
-                    tables.append(name)
 
-            def fragments(loaded: "list[list[str]]") -> None:
-                names: list[str] = []
-                for doc in top:
-                    table = loaded[tables.indexOf(index["tables"][doc // size])]
-                    names.append(table[doc % size])
-
+            def fragments(tables: "list[list[str]]") -> "Any":
                 def shown(found: "list[list[str]]") -> None:
-                    html = ""
-                    for fragment in found:
-                        html = html + result_html(fragment, words, prefixed, site)
-                    draw(ticket, html, len(hits), len(top), query)
+                    draw(ticket, hits, "".join([result_html(f, words, prefixed, site) for f in found]), query)
 
-                return get_all("f", names).then(shown)
+                return get_all("f", [tables[at][top[at] % size] for at in range(len(top))]).then(shown)
 
-            return get_all("d", tables).then(fragments)
+            return get_all("d", [index["tables"][doc // size] for doc in top]).then(fragments)
 
         get_all("t", [index["shards"][shard][1] for shard in needed]).then(ranked).catch(failed)
 
