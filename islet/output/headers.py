@@ -6,8 +6,8 @@ metadata, `invoke preview` turns them into nginx configuration, and the build wr
 ISLET_HEADERS (with a Content-Security-Policy derived from what the pages load: islet.output.csp).
 
 File names decide the cache policy. Everything under a HASHED folder carries a content hash in
-its name (the widget bundles, the resized images), so it can be cached forever: a change gets a
-new name. Everything else (HTML, feeds, sitemap, favicon) must be revalidated so a publish is
+its name (the widget bundles, the resized images, the search index's shards and fragments), so it can
+be cached forever: a change gets a new name. Everything else (HTML, feeds, sitemap, favicon) must be revalidated so a publish is
 seen at once.
 """
 from __future__ import annotations
@@ -18,7 +18,9 @@ from pathlib import PurePosixPath
 
 from .csp import merged
 
-HASHED = ("widgets/", "img/")                 # output folders whose file names hold a content hash
+# Output folders whose file names hold a content hash: widget bundles, resized images, the search index's parts
+# (islet.output.search_shards; its manifest, search.json, is not among them).
+HASHED = ("widgets/", "img/", "search/t/", "search/d/", "search/f/")
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "public, max-age=0, must-revalidate"
 

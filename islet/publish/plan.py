@@ -208,6 +208,7 @@ class Upload(NamedTuple):
 # go last. Each group finishes before the next starts.
 GROUPS = ("hashed assets", "other assets", "pages", "feeds, sitemap and home page")
 SEARCH_INDEX = "search.json"    # islet.output.search_index.FILENAME (publish may not import output's stages)
+SEARCH_FRAGMENTS = "search/f/"  # one per result, with its page's url: islet.output.search_shards
 LAST = ("index.html", "sitemap.xml", "robots.txt")
 
 
@@ -302,6 +303,8 @@ def link_waves(uploads: list[str], local: dict[str, "LocalFile"], remote) -> dic
                 text = Path(local[key].path).read_text(encoding="utf-8", errors="replace")
             except OSError:            # gone since it was listed: the upload will say so
                 continue
+            if key == SEARCH_INDEX:       # its results are in its fragments, which go up before it (hashed)
+                text += "".join(_read(local[k].path) for k in local if k.startswith(SEARCH_FRAGMENTS))
             needs[key] = sorted(linked_pages(key, text, new))
     waves: dict[str, int] = {}
     for start in sorted(needs):               # depth first, without recursion: chains of new pages may be long
@@ -321,6 +324,13 @@ def link_waves(uploads: list[str], local: dict[str, "LocalFile"], remote) -> dic
             stack.pop()
             visiting.discard(key)
     return {key: n for key, n in waves.items() if n}
+
+
+def _read(path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace") if path is not None else ""
+    except OSError:                    # gone since it was listed: its upload will say so
+        return ""
 
 
 @dataclass(frozen=True)

@@ -224,14 +224,17 @@ def test_pages_go_up_after_the_new_pages_they_link_to(tmp_path):
              "articles/newer.html": '<a href="new.html">back</a>',
              "tag/t.html": '<a href="/articles/new.html">new</a>',
              "articles/old.html": '<a href="new.html#top">new</a> <a href="https://else.where/new.html">x</a>',
-             "search.json": '{"docs": [["Newer", "articles/newer.html", "2026-01-01"]]}'}
+             "search.json": '{"docs":2,"shards":[["","0a0b0c0d"]],"tables":["1a1b1c1d"]}',
+             "search/t/0a0b0c0d.json": '{"newer":"01"}', "search/d/1a1b1c1d.json": '["2a2b2c2d"]',
+             "search/f/2a2b2c2d.json": '["Newer","articles/newer.html","2026-01-01","","",""]'}
     out = write(tmp_path, files)
     local = {key: LocalFile(out / key, key, 1, {}) for key in files}
     live = {key: rf("old") for key in ("index.html", "tag/t.html", "articles/old.html", "search.json")}
     waves = [[u.key for u in uploads] for _, uploads in plan(local, live).groups()]
-    assert waves == [["articles/newer.html"], ["articles/new.html", "search.json"],   # search lists newer only
+    assert waves == [["search/d/1a1b1c1d.json", "search/f/2a2b2c2d.json", "search/t/0a0b0c0d.json"],   # hashed
+                     ["articles/newer.html"], ["articles/new.html", "search.json"],   # its results: newer only
                      ["articles/old.html", "tag/t.html"], ["index.html"]]
-    assert len(plan(local, {}).groups()) == 2            # nobody reads a site without a home page: no waves
+    assert len(plan(local, {}).groups()) == 3            # nobody reads a site without a home page: no waves
 
 
 def test_stylesheets_nothing_names_are_not_uploaded(tmp_path):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from islet.publish.plan import RemoteFile, group_of, local_files, plan
 from support.publish import (
+    add_to_search_index,
+    search_results,
     ORIGIN,
     broken_links,
     broken_references,
@@ -58,8 +60,8 @@ def second_version(site_root: Path) -> Path:
         path = site_root / "build" / page
         link = posixpath.relpath("articles/new-in-v2.html", posixpath.dirname(page))
         path.write_text(path.read_text().replace("</main>", f'<a href="{link}">New in v2</a></main>', 1))
-    search = site_root / "build" / "search.json"
-    search.write_text(search.read_text().replace('{"docs":[', '{"docs":[["New in v2","articles/new-in-v2.html"],', 1))
+    add_to_search_index(site_root / "build", {"title": "New in v2", "url": "articles/new-in-v2.html",
+                                              "date": "2030-01-01", "body": "new in version two"})
     build = make_version(site_root, "v2bbbb")
     css = build / STYLESHEET
     css.write_text(css.read_text() + "\n/* v2 */\n")
@@ -84,12 +86,14 @@ def assert_not_broken(client, bucket: str, prefix: str) -> set[str]:
     """No page misses an asset, and no link a reader can follow (or search result) leads to a missing page."""
     pages, keys = remote_pages(client, bucket, prefix)
     assert broken_references(pages, keys) == []
-    search = None
-    if "search.json" in keys:
-        answer = client.get_object(Bucket=bucket, Key=f"{prefix}/search.json")
+    def read(key: str) -> str | None:
+        if key not in keys:
+            return None
+        answer = client.get_object(Bucket=bucket, Key=f"{prefix}/{key}")
         body = answer["Body"].read()
-        search = (gzip.decompress(body) if answer.get("ContentEncoding") == "gzip" else body).decode()
-    assert broken_links(pages, keys, search) == []
+        return (gzip.decompress(body) if answer.get("ContentEncoding") == "gzip" else body).decode()
+
+    assert broken_links(pages, keys, search_results(read)) == []
     return keys
 
 
@@ -107,6 +111,17 @@ def test_the_reference_check_can_fail():
                                                     "favicon.ico", "widgets/x.1.js"}
     assert broken_references({"articles/p.html": page}, {"a.css", "favicon.ico", "img/b.1.webp", "img/b.2.webp",
                                                          "widgets/x.1.js"}) == ["articles/p.html → widgets/app.1.js"]
+
+
+def test_search_results_follow_the_live_manifest_and_say_what_is_missing(tmp_path):
+    from islet.output import search_index
+
+    files = search_index.build_index([{"title": "A", "url": "articles/a.html", "date": "2026-01-01", "body": "x"},
+                                      {"title": "C", "url": "articles/c.html", "date": "2026-01-02", "body": "y"}]).files
+    text = {path: body.decode() for path, body in files.items()}
+    assert sorted(re.findall(r'"([^"]+\.html)"', search_results(text.get))) == ["articles/a.html", "articles/c.html"]
+    fragment = next(p for p in text if p.startswith("search/f/"))
+    assert f'"missing {fragment}"' in search_results({k: v for k, v in text.items() if k != fragment}.get)
 
 
 def test_the_link_check_can_fail():
@@ -161,9 +176,10 @@ def test_killed_publishes_never_break_the_site_and_a_rerun_converges(production_
     v1 = {key: RemoteFile(f.md5, f.headers) for key, f in local_files(one.root / "build").items()}
     two_plan = plan(local_files(two.root / "build"), v1)
     sizes = [len(uploads) for _, uploads in two_plan.groups()]
-    assert sizes[:2] == [3, 1] and len(two_plan.uploads) > 40
+    index_parts = len([u for u in two_plan.uploads if u.key.startswith("search/")])   # the new article's
+    assert index_parts > 0 and sizes[:2] == [3 + index_parts, 1] and len(two_plan.uploads) > 40
     assert {p.format(v="v1aaaa") for p in HASHED} <= set(two_plan.deletes)
-    kill_at_points(two, [1, 3, 4, 24])
+    kill_at_points(two, [1, sizes[0], sizes[0] + 1, sizes[0] + 21])
     left = uploads_left(two)
     assert 0 < left < len(two_plan.uploads) - 20
     keys = killed_at(two, left)                                            # every upload done, no delete yet

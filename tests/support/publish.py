@@ -135,7 +135,40 @@ def broken_links(pages: dict[str, str], keys: set[str], search: str | None = Non
     for url in re.findall(r'"([^"\s]+\.html)"', search or ""):
         if (target := _key("", url)) not in keys:
             broken.add(f"search.json → {target}")
+    broken.update(f"search.json → {key}" for key in re.findall(r'"missing ([^"]+)"', search or ""))
     return sorted(broken)
+
+
+def search_results(read) -> str:
+    """The fragments of every search result the live index holds (islet.output.search_shards), as one text for
+    `broken_links`: `read(key)` gives a file's text, None when it is missing. A file the index names that is
+    not there is reported as a link to "missing <key>", which is never a page."""
+    manifest = read("search.json")
+    if manifest is None:
+        return ""
+    texts = [manifest]
+    for table in json.loads(manifest)["tables"]:
+        names = read(f"search/d/{table}.json")
+        if names is None:
+            texts.append(f'"missing search/d/{table}.json"')
+            continue
+        for name in json.loads(names):
+            key = f"search/f/{name}.json"
+            texts.append(read(key) or f'"missing {key}"')
+    return "\n".join(texts)
+
+
+def add_to_search_index(build: Path, entry: dict) -> None:
+    """Rewrite the search index of `build` (search.json and search/) with one more article: the entries come
+    back from the fragments."""
+    from islet.output import search_index
+
+    entries = [dict(zip(("title", "url", "date", "day", "summary", "body"), json.loads(path.read_text())))
+               for path in (build / "search" / "f").glob("*.json")]
+    shutil.rmtree(build / "search")
+    for path, body in search_index.build_index(entries + [entry]).files.items():
+        (build / path).parent.mkdir(parents=True, exist_ok=True)
+        (build / path).write_bytes(body)
 
 
 def broken_references(pages: dict[str, str], keys: set[str]) -> list[str]:
