@@ -142,6 +142,15 @@ def bench_images(c, articles=200, photos=40):
     print(table(run(int(articles), int(photos))))
 
 
+@task(help={"articles": "comma-separated site sizes (default 1000,10000)",
+            "json": "also write the figures to this file"})
+def bench_search(c, articles="1000,10000", json=""):
+    """Search at scale in Chromium (CPU 4x slower): bytes and time per query, and the index's share of a cold build."""
+    from islet.dev.bench_search import main
+
+    main(["--articles", str(articles)] + (["--json", json] if json else []))
+
+
 @task(help={"target": "s3://bucket/prefix, ssh://user@host:port/path, user@host:/path or git:/repo#branch "
                       "(default: ISLET_PUBLISH_TARGET in publishconf.py)",
             "endpoint_url": "S3 endpoint for non-AWS stores: SeaweedFS, R2, MinIO… (default: ISLET_PUBLISH_ENDPOINT)",
@@ -182,4 +191,4 @@ def test(c, k="", browser=True):
 
 
 namespace = Collection(build, rebuild, clean, serve, livereload, preview, audit, test, new_widget, bench,
-                       bench_images, publish)
+                       bench_images, bench_search, publish)

@@ -123,6 +123,22 @@ def test_rebuild_after_an_edit_equals_a_clean_build(site, tmp_path, change, reus
     assert_same_output(site, clean_build_of(site, tmp_path / "reference"))
 
 
+def test_an_edit_rewrites_only_its_part_of_the_search_index(site):
+    """The manifest, the article's fragment and doc table, and the shards of the words it changed: the rest of
+    the index (named by content) is linked from the previous build."""
+    article = sorted(site.path("content/articles").glob("*.md"))[0]
+    with article.open("a", encoding="utf-8") as out:
+        out.write("\nZyzzogeton quaggas.\n")
+    result = site.build()
+    assert result.code == 0, result.stderr
+    found = re.search(r"Search index: (\d+) articles.*?([\d,]+) files written, ([\d,]+) unchanged", result.stdout)
+    assert found, result.stdout
+    written, unchanged = (int(n.replace(",", "")) for n in found.groups()[1:])
+    assert 2 <= written <= 5 and unchanged > written    # manifest, shards of the 2 new words (fragment, table)
+    shards = {p.name for p in site.path("build/search/t").iterdir()}
+    assert any("zyzzogeton" in (site.path("build/search/t") / name).read_text() for name in shards)
+
+
 def test_a_page_replaced_in_the_output_is_written_again(site, tmp_path):
     """A page the previous build wrote but something replaced since (an editor saving build/…) is not
     linked from there as if it were the build's own."""
