@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from functools import partial
 from http.server import ThreadingHTTPServer
@@ -97,10 +98,18 @@ class QueryResult:
     ms: float               # from the last keystroke to the results on screen
 
 
-def _serve(folder: Path):
+def _serve(folder: Path, policy: bool = True):
+    """Serve `folder` on loopback, with the site's headers (its CSP) unless `policy` is False."""
+    from http.server import SimpleHTTPRequestHandler
+
     from islet.dev.serve import SiteHandler
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SiteHandler, directory=str(folder)))
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = SiteHandler if policy else Quiet
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -147,6 +156,68 @@ def _one_query(browser, base: str, output: Path, query: str) -> QueryResult:
     context.close()
     files = sorted(set(fetched))
     return QueryResult(query, files, sum(gzipped((output / f).read_bytes()) for f in files), ms)
+
+
+# --- Pagefind on the same site, for comparison --------------------------------------------------------
+
+PAGEFIND_QUERY = """
+async ([query]) => {
+  const started = performance.now();
+  const found = await window.__pagefind.search(query);
+  const shown = await Promise.all(found.results.slice(0, 8).map(result => result.data()));
+  return [performance.now() - started, found.results.length, shown.length];
+}
+"""
+
+
+def sent_size(body: bytes) -> int:
+    """Bytes on the wire with gzip: Pagefind's index files are compressed already (then gzip only adds)."""
+    return min(len(body), gzipped(body))
+
+
+def measure_pagefind(output: Path, asked: dict[str, str], node_modules: Path) -> dict | None:
+    """Pagefind (npm) indexes the same articles; its JavaScript API runs each query in Chromium as above: the
+    bytes its files take on the wire and the time to the data of the first 8 results. None without Pagefind."""
+    from playwright.sync_api import sync_playwright
+
+    from islet.dev.audit import CHROMIUM_FLAGS, find_tools
+
+    binary = node_modules / ".bin" / "pagefind"
+    if not binary.exists():
+        return None
+    started = time.perf_counter()
+    subprocess.run([str(binary), "--site", str(output), "--glob", "articles/*.html", "--output-subdir", "pagefind"],
+                   check=True, capture_output=True)
+    seconds = time.perf_counter() - started
+    server = _serve(output, policy=False)      # Pagefind's WebAssembly needs 'wasm-unsafe-eval' in the CSP
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    rows = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=find_tools(Path.cwd()).chromium, args=CHROMIUM_FLAGS)
+            for name, query in asked.items():
+                context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
+                page = context.new_page()
+                fetched: list[str] = []
+                page.on("request", lambda r: r.url.startswith(base + "pagefind/")
+                        and fetched.append(r.url[len(base):].split("?")[0]))
+                page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+                page.goto(base + "index.html")
+                page.evaluate("async () => { window.__pagefind = await import('/pagefind/pagefind.js');"
+                              " await window.__pagefind.init(); }")
+                page.wait_for_load_state("networkidle")
+                first = len(fetched)
+                ms, count, shown = page.evaluate(PAGEFIND_QUERY, [query])
+                query_files = sorted(set(fetched[first:]))
+                rows[name] = {"query": query, "files": len(query_files), "results": count, "ms": round(ms, 1),
+                              "gzip_bytes": sum(sent_size((output / f).read_bytes()) for f in query_files),
+                              "start_bytes": sum(sent_size((output / f).read_bytes()) for f in set(fetched[:first]))}
+                context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    files = [p for p in (output / "pagefind").rglob("*") if p.is_file()]
+    return {"index_seconds": round(seconds, 2), "files": len(files), "queries": rows}
 
 
 # --- the whole bench -----------------------------------------------------------------------------------
@@ -197,13 +268,16 @@ def run(sizes: list[int], workdir: Path | None = None, progress=print) -> list[d
                      for p in [output / "search.json", *(output / "search").rglob("*.json")]}
             site = folder / "islet"
             own = {name: downloads(files, r.query, 8, site) for name, r in results.items()}
+            progress(f"{articles:,} articles: Pagefind on the same articles…", flush=True)
+            pagefind = measure_pagefind(output, asked, site / "node_modules")
             rows.append({"articles": articles, "build_seconds": seconds, "index_seconds": index_seconds,
                          "report": line, "manifest_gzip": manifest,
                          "queries": {name: {"query": r.query, "fetched_files": len(r.files),
                                             "fetched_gzip_bytes": r.gzip_bytes, "ms": round(r.ms, 1),
-                                            "files": len(own[name]),
+                                            "files": len(own[name]), "paths": own[name], "fetched": r.files,
                                             "gzip_bytes": sum(gzipped(files[f]) for f in own[name])}
-                                     for name, r in results.items()}})
+                                     for name, r in results.items()},
+                         "pagefind": pagefind})
     return rows
 
 
@@ -221,6 +295,15 @@ def table(rows: list[dict]) -> str:
         for name, q in row["queries"].items():
             lines.append(f"  {name:<12} {q['query']!r:<26} {q['files']:>3} files {q['gzip_bytes']:>6,} B "
                          f"{q['fetched_files']:>3} files {q['fetched_gzip_bytes']:>6,} B {q['ms']:>6.0f} ms")
+        pagefind = row.get("pagefind")
+        if pagefind:
+            start = max(q["start_bytes"] for q in pagefind["queries"].values())
+            lines.append(f"  Pagefind 1.6 on the same articles: index {pagefind['index_seconds']:.1f} s, "
+                         f"{pagefind['files']:,} files; {start:,} B before the first query (script, WebAssembly, "
+                         "metadata); then, search and the data of 8 results:")
+            for name, q in pagefind["queries"].items():
+                lines.append(f"  {name:<12} {q['query']!r:<26} {q['files']:>3} files {q['gzip_bytes']:>6,} B "
+                             f"{'':>20} {q['ms']:>6.0f} ms")
     return "\n".join(lines)
 
 
