@@ -34,7 +34,7 @@ PROPS = {
 # __pragma__('noskip')
 
 FORMAT_VERSION = 2
-DEBOUNCE_MS = 100
+DEBOUNCE_MS = 60
 PREFIX_SHARDS = 3       # a last word that starts the words of more shards than this is matched whole
 SNIPPET_WORDS = 30
 SNIPPET_BEFORE = 8      # words shown before the first one found
