@@ -37,8 +37,6 @@ the their theirs them then there these they this those through to too under unti
 when where which while who whom why will with would you your yours
 """.split())
 
-
-
 # The same patterns as widgets/search.py's (tests check both against `is_word_char`'s rule, in CPython and node).
 _COMBINING = re.compile("[\u0300-\u036f]")
 _WORD = re.compile("[a-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff\u2c00-\u2fff\u3040-\ud7ff\ue000-\uffff]+")
@@ -65,17 +63,34 @@ def tokenize(text: str) -> list[str]:
 
 # What a reader does not search: a widget's JSON props, a chart's drawing, styles, comments. Then any tag (a "<"
 # followed by a letter, "/", "!" or "?", as HTML has it), its quoted attribute values included (a ">" may be in one).
-_HIDDEN = re.compile(r"<(script|style|svg|template)\b[^>]*>.*?</\1\s*>", re.S | re.I)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_TAG = re.compile(r"""</?[A-Za-z!?](?:[^>"']|"[^"]*"|'[^']*')*>""")
+# Every pattern stops at the next "<", and hidden parts are skipped with str.find: linear in the HTML, whatever
+# an untrusted article holds (an unclosed "<script" or quote costs one scan, not one per occurrence).
+_HIDDEN = re.compile(r"<(script|style|svg|template)\b|<!--", re.I)
+_TAG = re.compile(r"""</?[A-Za-z!?](?:[^<>"']|"[^"<]*"|'[^'<]*')*>""")
+
+
+def _visible(html: str) -> str:
+    """`html` without its hidden parts (each replaced by a space; a comment by nothing, as a parser has it)."""
+    lower, parts, at = html.lower(), [], 0
+    while (found := _HIDDEN.search(html, at)) is not None:
+        parts.append(html[at:found.start()])
+        if found[1] is None:                                   # a comment
+            end = lower.find("-->", found.end())
+            at = len(html) if end < 0 else end + 3
+            continue
+        parts.append(" ")
+        end = lower.find("</" + found[1].lower(), found.end())
+        close = -1 if end < 0 else lower.find(">", end)
+        at = len(html) if close < 0 else close + 1
+    parts.append(html[at:])
+    return "".join(parts)
 
 
 def plain_text(html: str) -> str:
     """HTML → text with whitespace collapsed: '<p>A&amp;B</p>\\n<p>c</p>' → 'A&B c'. Tags separate words.
     (Regular expressions rather than an HTML parser: this runs on every article, and a parser took most of
     the index's build time; tests check both agree on the HTML Pelican writes.)"""
-    text = _TAG.sub(" ", _HIDDEN.sub(" ", _COMMENT.sub("", html or "")))
-    return " ".join(unescape(text).split())
+    return " ".join(unescape(_TAG.sub(" ", _visible(html or ""))).split())
 
 
 def analyse(title: str, labels: str, text: str) -> dict[str, int]:

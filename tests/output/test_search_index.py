@@ -114,6 +114,23 @@ def test_plain_text_agrees_with_an_html_parser_on_what_pelican_writes(parts):
     assert si.plain_text(html) == ParsedText.text(html)
 
 
+@pytest.mark.parametrize("hostile", ["<a" * 200_000, '<a title="' * 200_000, "<script>" * 200_000,
+                                     "<!--" * 200_000, "<svg" + "x" * 500_000 + "</sv" * 50_000])
+def test_plain_text_is_linear_on_hostile_html(hostile):
+    """An untrusted article must not hang the build: an unclosed tag, quote, script or comment, repeated."""
+    import signal
+
+    def hung(*_):
+        raise TimeoutError("plain_text took more than 10 s: quadratic on this input")
+
+    signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        assert len(si.plain_text(hostile)) <= len(hostile)
+    finally:
+        signal.alarm(0)
+
+
 def test_plain_text_strips_markup_scripts_and_entities():
     html = ('<h2 id="x">Caf&eacute; &amp; <em>co</em></h2>\n<p>one<br>two</p>'
             '<script type="application/json">{"secret": 1}</script><svg><text>axis</text></svg>'
