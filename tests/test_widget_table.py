@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from islet.content.data import load_data
+from islet.content.data import freeze, load_data
+from islet.content.formats import PARSERS
 from islet.content.embed import Islands
 from islet.islands.registry import WidgetError
 from islet.islands.testing import run_js_many
+from islet.settings import Limits
 from support import browser
 from support.site import ROOT
 from support.widget_harness import harness_islands, harness_page, props_maker, registry
@@ -65,9 +69,9 @@ def test_hostile_text_is_escaped_everywhere():
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quoted&quot;" in out
     assert "Score &lt;b&gt;" in out
     assert 'id="x-y"' in out                     # ids are slugged, so aria references stay valid
-    assert '<td class="num">2</td>' in out       # 2.0 prints as 2, as it does in the browser
-    assert '<td class="num">0.3</td>' in out
-    assert '<td class="num">-12,345.679</td>' in out
+    assert '<td class="num">2.0000</td>' in out  # the column's numbers all get the four places -12345.6789 has
+    assert '<td class="num">0.3000</td>' in out
+    assert '<td class="num">-12,345.6789</td>' in out
     assert "<td>Yes</td>" in out and "<td>No</td>" in out
     assert "<td></td>" in out                    # None and "" are empty cells
 
@@ -138,21 +142,103 @@ def test_sort_order_mixed_and_empty_cells():
            ["Starlette", "FastAPI", "Litestar"]
 
 
+def shown_cells(rows, columns) -> list[list[str]]:
+    """The text of each row's cells as render() writes them: what mount() reads from the page to filter."""
+    groups = table.column_groups(rows, columns)
+    places = table.column_places(rows, columns, {})
+    return [[table.cell(html.value_of(row, key), groups[i], places[i]) for i, key in enumerate(columns)] for row in rows]
+
+
 def test_filter_rows():
     columns = ["name", "kind", "requests_per_second"]
-    groups = table.column_groups(DATA["frameworks"], columns)
-    texts = [table.search_text(row, columns, groups) for row in DATA["frameworks"]]
+    numeric = [False, False, True]
+    texts = [table.search_text(cells, numeric) for cells in shown_cells(DATA["frameworks"], columns)]
     assert table.filter_rows(texts, "") == list(range(8))
     assert table.filter_rows(texts, "  ASYNC ") == [2, 4, 5]
     assert table.filter_rows(texts, "170,000") == [2]
     assert table.filter_rows(texts, "170000") == [2]
     assert table.filter_rows(texts, "no such thing") == []
-    assert table.search_text({"a": "x"}, ["a", "missing"], [False, False]) == "x\n"
+    assert table.search_text(["X", ""], [False, False]) == "x\n"
+    assert table.search_text(["3.0", "1,234.50", "a,b"], [True, True, False]) == "3.0\n1,234.50\n1234.50\na,b"
 
 
 def test_status_text():
     assert table.status_text(3, 8, "", False) == "Showing 3 of 8 rows."
     assert table.status_text(1, 1, "Name", True) == "Sorted by Name, descending. Showing 1 of 1 row."
+
+
+def csv_rows(text: str):
+    """Rows of a CSV file as the build reads them (islet.content.formats, then frozen)."""
+    return freeze(PARSERS[".csv"](text, "content/data/t.csv", Limits()))
+
+
+def numbers_shown(out: str) -> list[str]:
+    return re.findall(r'<td class="num">([^<]*)</td>', out)
+
+
+def test_numbers_keep_the_decimal_places_their_column_was_written_with():
+    rows = csv_rows("name,rating,share,year\na,3.0,0.25,2005\nb,4.1,0.125,2010\nc,3.8,0.5,2018\n")
+    assert [row["rating"] for row in rows] == [3.0, 4.1, 3.8]       # read as numbers: they sort as numbers
+    out = table.render(props(rows=rows, columns=["rating"]))
+    assert numbers_shown(out) == ["3.0", "4.1", "3.8"]              # not 3 next to 4.1
+    out = table.render(props(rows=rows, columns=["share", "year"]))
+    assert numbers_shown(out) == ["0.250", "2005", "0.125", "2010", "0.500", "2018"]
+
+
+def test_the_decimals_prop_sets_a_columns_places():
+    """A column written 1.50, 2.50 is read as 1.5, 2.5 (a number keeps no trailing zeros): decimals says 2."""
+    rows = csv_rows("price,count\n1.50,3\n2.50,4\n")
+    assert numbers_shown(table.render(props(rows=rows))) == ["1.5", "3", "2.5", "4"]
+    assert numbers_shown(table.render(props(rows=rows, decimals={"price": 2, "count": 1}))) == \
+        ["1.50", "3.0", "2.50", "4.0"]
+    with pytest.raises(ValueError, match="decimals must map columns to a number of decimal places from 0 to 6; "
+                                         "'price' maps to 7"):
+        table.render(props(rows=rows, decimals={"price": 7}))
+
+
+@st.composite
+def written_column(draw):
+    """(places, texts): a CSV column of decimal numbers, every one written with `places` decimals, as many
+    significant digits as a float holds (15) and below a trillion (from there the table drops decimals)."""
+    places = draw(st.integers(0, html.MOST_PLACES))
+    whole = st.integers(0, min(10 ** (15 - places), 10 ** 12) - 1)
+    texts = []
+    for _ in range(draw(st.integers(1, 6))):
+        text = draw(st.sampled_from(["", "-"])) + str(draw(whole))
+        if places > 0:
+            text = text + "." + str(draw(st.integers(0, 10 ** places - 1))).rjust(places, "0")
+        texts.append(text)
+    return places, texts
+
+
+def as_written(text: str) -> str:
+    return text.lstrip("-") if float(text) == 0 else text      # -0.00 is a zero: shown without its sign
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(written_column(), min_size=1, max_size=8))
+def test_a_column_written_with_k_decimals_shows_those_digits_and_sorts_as_numbers(compiled, batch):
+    """Property: a CSV column of numbers written with k decimals reads with exactly those digits (thousands
+    separators aside): by itself when one of them ends in a digit other than 0, with decimals: {column: k}
+    always. Sorting it still sorts by value. And the same HTML and order in JavaScript."""
+    calls, expected = [], []
+    for places, texts in batch:
+        rows = csv_rows("name,value\n" + "".join(f"r{i},{text}\n" for i, text in enumerate(texts)))
+        variants = [props(rows=rows, decimals={"value": places})]
+        if any(text[-1] != "0" for text in texts) or places == 0:
+            variants.append(props(rows=rows))
+        for given_props in variants:
+            out = table.render(given_props)
+            assert [text.replace(",", "") for text in numbers_shown(out)] == [as_written(t) for t in texts]
+            calls.append(["widgets.table", "render", [given_props]])
+            expected.append(out)
+        values = [row["value"] for row in rows]
+        for descending in (False, True):
+            order = table.sort_order(values, descending)
+            assert [float(texts[i]) for i in order] == sorted(map(float, texts), reverse=descending)
+            calls.append(["widgets.table", "sort_order", [values, descending]])
+            expected.append(order)
+    assert run_js_many(compiled, calls) == expected
 
 
 # ---------------------------------------------------------------- CPython vs compiled JavaScript
@@ -177,6 +263,8 @@ RENDER_CASES = {
     "json file": props(rows=DATA["payloads"], caption="Payloads"),
     "yaml with booleans": props(rows=DATA["surveys"]["so2025"]["languages"], caption="Languages"),
     "empty": props(rows=[], caption="Nothing"),
+    "decimals of a CSV column": props(rows=csv_rows("a,b,c\nx,3.0,1.50\ny,4.1,2.50\nz,,-0.0\n"), caption="Places",
+                                      decimals={"c": 2}),
 }
 
 
@@ -196,8 +284,8 @@ def test_helpers_are_identical_in_javascript(compiled):
         expected.append(getattr(module, name)(*args))
 
     for value in numbers:
-        for decimals in (0, 1, 3):
-            call(html, "format_number", value, decimals, True)
+        for most in (0, 1, 3, 6):
+            call(html, "format_number", value, most, True)
         call(html, "num", value)
         call(html, "cell_text", value, False)
     for value in [None, True, False, "a<b", [1, "x"], "", "Ünïcode"]:
@@ -210,13 +298,23 @@ def test_helpers_are_identical_in_javascript(compiled):
                    [row["first_release"] for row in DATA["frameworks"]], [], [5]):
         call(table, "sort_order", values, False)
         call(table, "sort_order", values, True)
+    for value in numbers + [0.25, 0.0625, 1 / 3, 4.1, 3.8, 2.675, 12345678.91, 9876543210.123, 5e-324, 1e-7]:
+        call(html, "places_of", value)
+        for places in (0, 1, 2, 6):
+            call(html, "format_fixed", value, places, True)
+    for values in ([3.0, 4.1, 3.8], [1, 2], [0.1 + 0.2, None, "x", True], [], [1e15, 0.5]):
+        call(html, "decimal_places", values)
+    call(table, "column_places", MIXED["rows"], ["name", "score", "ok"], {})
+    call(table, "column_places", MIXED["rows"], ["name", "score", "ok"], {"score": 1})
+    for value, places in ((3.0, 1), (None, 2), (True, 0), ("3.0", 1), (-12345.6789, 4)):
+        call(table, "cell", value, True, places)
     columns = ["name", "kind", "requests_per_second"]
-    groups = table.column_groups(DATA["frameworks"], columns)
     call(table, "column_groups", DATA["frameworks"], columns)
     texts = []
-    for row in DATA["frameworks"]:
-        call(table, "search_text", row, columns, groups)
-        texts.append(table.search_text(row, columns, groups))
+    for cells in shown_cells(DATA["frameworks"], columns) + [["X", ""], ["3.0", "1,234.50", "a,b"]]:
+        numeric = [len(cell) > 0 and "0" <= cell[0] <= "9" for cell in cells]
+        call(table, "search_text", cells, numeric)
+        texts.append(table.search_text(cells, numeric))
     for query in ["", "  ASYNC ", "170,000", "170000", "zzz", "a"]:
         call(table, "filter_rows", texts, query)
     call(table, "status_text", 3, 8, "", False)

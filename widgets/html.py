@@ -111,8 +111,11 @@ def group_digits(digits: str) -> str:
     return out
 
 
-SCALES = [1, 10, 100, 1000, 10000]
+SCALES = [1, 10, 100, 1000, 10000, 100000, 1000000]
+MOST_PLACES = 6                     # decimal places a number is shown with at most (the last of SCALES)
 LARGEST_FLOAT = 1.7976931348623157e308
+EXACT = 9007199254740992            # 2**53: below it a float holds every whole number, in JavaScript too
+TRILLION = 1000000000000            # from here up, format_number writes no decimals
 
 
 def whole_digits(whole: int) -> str:
@@ -127,7 +130,7 @@ def whole_digits(whole: int) -> str:
 
 
 def format_number(value: float, decimals: int, group: bool) -> str:
-    """'1,234.5': at most `decimals` (0-4) decimal places, trailing zeros dropped; thousands separated if `group`.
+    """'1,234.5': at most `decimals` (0-6) decimal places, trailing zeros dropped; thousands separated if `group`.
 
     Only integer arithmetic reaches the text, so CPython and the browser print the same
     characters (str(2.0) is '2.0' in one and '2' in the other; round(x, n) and float // differ
@@ -139,7 +142,7 @@ def format_number(value: float, decimals: int, group: bool) -> str:
         return ""
     if size > LARGEST_FLOAT:
         return "-\u221e" if value < 0 else "\u221e"
-    if size >= 1000000000000:
+    if size >= TRILLION:
         decimals = 0
     scale = SCALES[decimals]
     scaled = round(size * scale)
@@ -157,6 +160,66 @@ def format_number(value: float, decimals: int, group: bool) -> str:
         text = text + "." + digits
     if value < 0 and scaled > 0:
         text = "-" + text
+    return text
+
+
+# Decimal places: a number keeps no trailing zeros once read (3.0 is 3, 1.50 is 1.5), so a column's places are the
+# most any of its numbers needs, and format_fixed writes each with that many: 3.0, 4.1, 3.8 (not 3 next to 4.1).
+# Only render() uses these, so esbuild leaves them out of the browser's code (the table filters the page's text).
+
+
+def places_of(value: float) -> int:
+    """The decimal places `value` is written with, at most MOST_PLACES: 2 for 0.25, 1 for 0.1 + 0.2 (0.3 and a
+    float's error), 0 for 3.0, MOST_PLACES for 1 / 3. The same in both: floats are IEEE doubles in each."""
+    size = abs(value)
+    if size != size or size >= TRILLION:
+        return 0
+    places = 0
+    while places < MOST_PLACES:
+        scaled = size * SCALES[places]
+        if scaled >= EXACT:
+            return places
+        # Whole, but for the float's own error: the number written has at most 15 significant digits (all a
+        # float holds), reading it and scaling it err by at most two units in the last place (2.2e-16 each).
+        error = abs(scaled - round(scaled))
+        if error <= 0.00000000000001 or error <= scaled * 0.0000000000000003:
+            return places
+        places = places + 1
+    return places
+
+
+def decimal_places(values: "list[Any]") -> int:
+    """The most decimal places any number among `values` is written with (text, None and booleans skipped)."""
+    most = 0
+    for value in values:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            places = places_of(value)
+            if places > most:
+                most = places
+    return most
+
+
+def format_fixed(value: float, places: int, group: bool) -> str:
+    """format_number with exactly `places` (0-6) decimal places, trailing zeros kept: '3.0', '0.500'.
+    Fewer for numbers too large to hold them exactly (from 2**53 / 10**places up), none from a trillion up."""
+    size = abs(value)
+    while places > 0 and (size >= TRILLION or size * SCALES[places] >= EXACT):
+        places = places - 1
+    text = format_number(value, places, group)
+    if places == 0 or len(text) == 0:       # also infinities and NaN: places is 0 for them, or the text empty
+        return text
+    # The digits after the point, which format_number writes without trailing zeros (counted from the end, with
+    # no str.find: should a mount() ever use this, find would bring a runtime helper into every page's code).
+    end = len(text)
+    digits = 0
+    while digits < end and "0" <= text[end - 1 - digits] <= "9":
+        digits = digits + 1
+    if digits == end or text[end - 1 - digits] != ".":
+        text = text + "."
+        digits = 0
+    while digits < places:
+        text = text + "0"
+        digits = digits + 1
     return text
 
 

@@ -1,8 +1,9 @@
 """A data table from a data file, sortable and filterable once JavaScript runs.
 
 Without JavaScript it is a complete <table>: caption, column headers, every row,
-numbers right-aligned with thousands separators. The table scrolls sideways inside
-its own box on narrow screens. mount() adds, following the WAI-ARIA sortable table
+numbers right-aligned with thousands separators, each column's numbers with the
+decimal places its data was written with (3.0, 4.1, 3.8). The table scrolls sideways
+inside its own box on narrow screens. mount() adds, following the WAI-ARIA sortable table
 pattern: a button in each column header (aria-sort on the sorted <th>), a search
 box that hides the rows not containing its text, and a polite live region that
 says how many rows are shown.
@@ -17,7 +18,8 @@ says how many rows are shown.
 Sorting, filtering and number formatting are plain functions without DOM access,
 so tests run them under CPython and compiled to JavaScript and compare the results.
 """
-from widgets.html import cell_text, escape, groups_thousands, is_number, keys_of, label, slug, tag, value_of
+from widgets.html import MOST_PLACES, cell_text, decimal_places, escape, format_fixed, groups_thousands, is_number, \
+    keys_of, label, slug, tag, value_of
 
 PROPS = {
     "rows": ["data", None],      # a CSV file, or a JSON/YAML list of objects
@@ -26,6 +28,7 @@ PROPS = {
     "id": ["str", "table"],      # unique on the page: prefixes the ids inside the widget
     "filter": ["bool", True],    # offer a search box once JavaScript runs
     "labels": ["dict", {}],      # optional headings by key; otherwise 'first_release' reads 'First release'
+    "decimals": ["dict", {}],    # optional decimal places by key (0-6); otherwise the most any number of the column has
 }
 
 # __pragma__('skip')
@@ -44,6 +47,11 @@ def check_props(props: "Props") -> None:
     for key in props["labels"]:
         if not isinstance(props["labels"][key], str):
             raise ValueError("labels must map columns to text; " + repr(key) + " maps to " + repr(props["labels"][key]))
+    for key in props["decimals"]:
+        places = props["decimals"][key]
+        if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= MOST_PLACES:
+            raise ValueError("decimals must map columns to a number of decimal places from 0 to "
+                             + str(MOST_PLACES) + "; " + repr(key) + " maps to " + repr(places))
     if len(rows) > 0:
         known = keys_of(rows[0])
         for key in props["columns"]:
@@ -163,14 +171,33 @@ def column_groups(rows: "list[dict[str, Any]]", columns: list[str]) -> list[bool
     return [groups_thousands([value_of(row, key) for row in rows]) for key in columns]
 
 
-def search_text(row: "dict[str, Any]", columns: list[str], groups: list[bool]) -> str:
-    """What the filter searches in one row: each cell as shown, and grouped numbers also without commas."""
+def column_places(rows: "list[dict[str, Any]]", columns: list[str], decimals: "dict[str, int]") -> list[int]:
+    """For each column, the decimal places its numbers are shown with: `decimals` for the column if it says,
+    else the most any of them is written with (a number keeps no trailing zeros: 1.50 is 1.5 once read)."""
+    places: list[int] = []
+    for key in columns:
+        if key in decimals:
+            places.append(decimals[key])
+        else:
+            places.append(decimal_places([value_of(row, key) for row in rows]))
+    return places
+
+
+def cell(value: object, group: bool, places: int) -> str:
+    """A cell's text: a number with its column's decimal places (3.0 next to 4.1), anything else as cell_text."""
+    if is_number(value) and isinstance(value, (int, float)):
+        return format_fixed(value, places, group)
+    return cell_text(value, group)
+
+
+def search_text(cells: list[str], numeric: list[bool]) -> str:
+    """What the filter searches in one row: the text of each cell as shown (render() wrote it, mount() reads it
+    from the page), and in a column of numbers also without thousands separators (170,000 and 170000)."""
     parts: list[str] = []
-    for index, key in enumerate(columns):
-        value = value_of(row, key)
-        text = cell_text(value, groups[index]).lower()
+    for index, text in enumerate(cells):
+        text = text.lower()
         parts.append(text)
-        if is_number(value) and groups[index]:
+        if numeric[index] and "," in text:
             parts.append(text.replace(",", ""))
     return "\n".join(parts)
 
@@ -199,6 +226,7 @@ def render(props: "Props") -> str:
     columns = table_columns(props)
     numeric = [numeric_column(rows, key) for key in columns]
     groups = column_groups(rows, columns)
+    places = column_places(rows, columns, props["decimals"])
     head = ""
     for index, key in enumerate(columns):
         head = head + tag("th", [["scope", "col"], ["class", "num" if numeric[index] else None],
@@ -207,7 +235,8 @@ def render(props: "Props") -> str:
     for row in rows:
         cells = ""
         for index, key in enumerate(columns):
-            cells = cells + tag("td", [["class", "num" if numeric[index] else None]], escape(cell_text(value_of(row, key), groups[index])))
+            cells = cells + tag("td", [["class", "num" if numeric[index] else None]],
+                                escape(cell(value_of(row, key), groups[index], places[index])))
         body = body + "<tr>" + cells + "</tr>"
     # The box scrolls sideways on narrow screens, so it is focusable and named (axe: scrollable-region-focusable).
     region: list[list[str | None]] = [["class", "table-scroll"], ["role", "region"], ["tabindex", "0"]]
@@ -294,9 +323,9 @@ def mount(root, props: "Props") -> None:
         def on_filter(event) -> None:
             nonlocal shown_count
             if len(texts) == 0:
-                groups = column_groups(rows, columns)
-                for index in range(total):
-                    texts.append(search_text(rows[index], columns, groups))
+                numeric = [th.classList.contains("num") for th in heads]
+                for tr in trs:
+                    texts.append(search_text([td.textContent for td in list(tr.cells)], numeric))
             keep = filter_rows(texts, field.value)
             shown = [False for index in range(total)]
             for index in keep:
