@@ -36,7 +36,7 @@ MIXED = props(rows=[{"name": HOSTILE, "score": 2.0, "note": None, "ok": True},
 def test_render_is_a_complete_table():
     out = table.render(FRAMEWORKS)
     assert out.startswith('<div class="table-widget" id="frameworks">')
-    assert '<caption id="frameworks-caption">Python web frameworks</caption>' in out
+    assert '<table class="table-data"><caption id="frameworks-caption"><span>Python web frameworks</span></caption>' in out
     assert 'role="region" tabindex="0" aria-labelledby="frameworks-caption"' in out
     heads = re.findall(r"<th ([^>]*)>([^<]*)</th>", out)
     assert [text for _, text in heads] == ["Name", "Kind", "First release", "Requests per second", "Github stars"]

@@ -2,8 +2,10 @@
 
 Without JavaScript it is a complete <table>: caption, column headers, every row,
 numbers right-aligned with thousands separators, each column's numbers with the
-decimal places its data was written with (3.0, 4.1, 3.8). The table scrolls sideways
-inside its own box on narrow screens. mount() adds, following the WAI-ARIA sortable table
+decimal places its data was written with (3.0, 4.1, 3.8). On narrow screens the table
+scrolls sideways inside its own box (focusable, named by the caption, with a shadow
+at an edge that has more to see); the caption wraps within the screen and stays in
+view while the table scrolls. mount() adds, following the WAI-ARIA sortable table
 pattern: a button in each column header (aria-sort on the sorted <th>), a search
 box that hides the rows not containing its text, and a polite live region that
 says how many rows are shown.
@@ -242,11 +244,14 @@ def render(props: "Props") -> str:
     region: list[list[str | None]] = [["class", "table-scroll"], ["role", "region"], ["tabindex", "0"]]
     caption = ""
     if len(props["caption"]) > 0:
-        caption = tag("caption", [["id", ident + "-caption"]], escape(props["caption"]))
+        # The span is what CSS keeps in view (sticky, as wide as the box) while the table scrolls under it.
+        caption = tag("caption", [["id", ident + "-caption"]], tag("span", [], escape(props["caption"])))
         region.append(["aria-labelledby", ident + "-caption"])
     else:
         region.append(["aria-label", "Table"])
-    table = tag("table", [], caption + "<thead><tr>" + head + "</tr></thead><tbody>" + body + "</tbody>")
+    # A class, so that a theme giving bare <table>s a tabindex (they scroll themselves) leaves this one alone.
+    table = tag("table", [["class", "table-data"]],
+                caption + "<thead><tr>" + head + "</tr></thead><tbody>" + body + "</tbody>")
     scroll = tag("div", region, table)
     # Empty until mount() fills them; CSS keeps their space when scripts run, so nothing shifts.
     tools = tag("div", [["class", "table-tools"]], "") if props["filter"] else ""
