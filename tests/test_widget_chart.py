@@ -29,7 +29,13 @@ LINE = props(rows=DATA["frameworks"], x="name", series=["github_stars", "request
 TRICKY = props(rows=[{"a": HOSTILE, "v": -1.5, "w": 0.25}, {"a": "y", "v": 2.0, "w": None},
                      {"a": "a rather long category label indeed", "v": 0.1 + 0.2, "w": 0.7}],
                x="a", series=["v", "w"], labels={"v": "Vee <i>"}, id="t", width=360, height=240)
-NUMBER = re.compile(r"^-?\d+(\.\d)?$")
+NUMBER = re.compile(r"^-?\d+(\.\d)?%?$")
+TICKS = re.compile(r'<div class="chart-ticks" aria-hidden="true">(.*?)</div>')
+
+
+def ticks(out: str) -> list[str]:
+    """The values written at the gridlines, top to bottom."""
+    return re.findall(r"<span>([^<]*)</span>", TICKS.search(out).group(1))
 COORDINATES = re.compile(r' (x|y|x1|x2|y1|y2|cx|cy|width|height)="([^"]*)"')
 
 
@@ -37,17 +43,20 @@ COORDINATES = re.compile(r' (x|y|x1|x2|y1|y2|cx|cy|width|height)="([^"]*)"')
 
 def test_bar_chart_is_an_accessible_figure():
     out = chart.render(BAR)
-    assert out.startswith('<figure class="chart" id="rps"><figcaption>Requests per second by Name</figcaption>')
-    assert '<svg viewBox="0 0 640 320" width="640" height="320" role="img" aria-labelledby="rps-title rps-desc">' in out
+    assert out.startswith('<figure class="chart" id="rps"><figcaption>Requests per second by Name</figcaption>'
+                          '<div class="chart-legend"><span class="chart-key"><span class="swatch series-0"></span>'
+                          'Requests per second</span></div><div class="chart-plot">')
+    assert '<svg width="100%" height="240" role="img" aria-labelledby="rps-title rps-desc">' in out
     assert '<title id="rps-title">Requests per second by Name</title>' in out
     assert '<desc id="rps-desc">Bar chart of Requests per second by Name. The values follow in a table.</desc>' in out
     assert out.count('<rect class="bar"') == len(DATA["frameworks"])
     assert "<title>FastAPI, Requests per second: 170,000</title>" in out
     assert '<g class="series series-0" data-series="0" data-label="Requests per second">' in out
-    assert '<rect class="swatch series-0"' in out and ">Requests per second</text></g></svg>" in out   # legend
-    assert [t for t in re.findall(r'text-anchor="end">([^<]*)</text>', out) if t[0].isdigit()] == \
-           ["0", "50,000", "100,000", "150,000", "200,000"]
+    assert ticks(out) == ["200,000", "150,000", "100,000", "50,000", "0"]      # HTML, top to bottom
     assert out.count('<line x1=') == 5                                   # a gridline per tick
+    assert '<div class="chart-labels turn-40" aria-hidden="true"><span>Django</span><span>Flask</span>' in out
+    assert "<text" not in out and "viewBox" not in out     # no text in the SVG, and nothing scales it
+    assert '<rect class="bar" x="1.2%" y="202.8" width="10%" height="37.2">' in out   # across: % of the column
     assert '<table class="visually-hidden"><caption>Requests per second by Name</caption>' in out
     assert '<tr><th scope="row">Starlette</th><td>185,000</td></tr>' in out
     assert "style=" not in out                                           # a strict CSP refuses style attributes
@@ -70,9 +79,10 @@ def test_every_coordinate_is_short_and_the_same_text_in_both_languages():
             assert NUMBER.match(value), f"{name}={value!r}"   # no '2.0', no exponents, one decimal at most
 
 
-def test_line_chart_has_a_path_and_focusable_points_per_series():
+def test_line_chart_has_lines_and_focusable_points_per_series():
     out = chart.render(LINE)
-    assert out.count('<path class="line" d="M') == 2
+    assert out.count('<g class="line">') == 2 and "<path" not in out      # a path cannot take percentages
+    assert out.count('<line x1="6.2%"') == 2                               # from the first point of each series
     assert out.count('<circle class="point"') == 2 * len(DATA["frameworks"])
     assert "<title>Django, GitHub stars: 84,000</title>" in out
     assert "Line chart of GitHub stars and Requests per second by Name." in out
@@ -83,9 +93,9 @@ def test_line_chart_has_a_path_and_focusable_points_per_series():
 def test_missing_values_leave_gaps():
     out = chart.render(props(rows=[{"k": "a", "v": 1}, {"k": "b", "v": None}, {"k": "c", "v": 3}, {"k": "d", "v": 4}],
                              x="k", series=["v"], kind="line"))
-    path = re.search(r'class="line" d="([^"]*)"', out).group(1)
-    assert path.count("M") == 2 and path.count("L") == 1
-    assert out.count("<circle") == 3
+    line = re.search(r'<g class="line">(.*?)</g>', out).group(1)
+    assert re.findall(r'<line x1="([^"]*)" y1="[^"]*" x2="([^"]*)"', line) == [("62.5%", "87.5%")]        # c to d: nothing joins a to c across the gap at b
+    assert out.count('<circle class="point"') == 3
     assert "<td></td>" in out                      # the table shows the gap as an empty cell
 
 
@@ -94,11 +104,9 @@ def test_negative_values_and_hostile_text():
     assert "<script" not in out and "<i>" not in out
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quoted&quot;, Vee &lt;i&gt;: -1.5" in out
     assert "Vee &lt;i&gt; and W by A" in out
-    assert "a rather long cat\u2026</text>" in out      # shortened under the axis, complete in the table
+    assert "<span>a rather long cat\u2026</span></div>" in out     # shortened under the axis, complete in the table
     assert "<th scope=\"row\">a rather long category label indeed</th>" in out
-    assert 'transform="rotate(-40 ' in out               # crowded labels are slanted
-    ticks = [t for t in re.findall(r'text-anchor="end">([^<]*)</text>', out) if t[:1].isdigit() or t[:1] == "-"]
-    assert ticks == ["-2", "-1", "0", "1", "2"]
+    assert ticks(out) == ["2", "1", "0", "-1", "-2"]
     assert out.count('<rect class="bar"') == 5            # the missing w value draws nothing
 
 
@@ -199,10 +207,32 @@ def test_tip_place_keeps_the_tooltip_inside_the_figure():
     assert chart.tip_place(100, 50, 20, 100, 40, 60, 30) == [0, 14]            # wider than the box: left aligned
 
 
-def test_legend_wraps():
-    assert chart.legend_places(["a", "b"], 50, 600) == [[50, 0], [91, 0]]
-    places = chart.legend_places(["x" * 40, "y" * 40, "z"], 50, 600)
-    assert [row for _, row in places] == [0, 1, 1]
+@pytest.mark.parametrize("labels, turned", [
+    (["a", "b", "c"], ""),                                  # fit upright on the narrowest phone
+    (["Django", "Flask", "FastAPI"], ""),
+    (["Django", "Flask", "FastAPI", "Starlette"], " turn-30"),             # on their side below 30rem
+    (["Django", "Flask", "FastAPI", "Starlette", "Litestar", "Sanic", "Falcon", "Bottle"], " turn-40"),
+    (["x" * 18] * 8, " turn"),                              # on their side at every width
+    (["two words"] * 4, ""),                                # a label may wrap at a space: its longest word counts
+])
+def test_category_labels_turn_on_their_side_where_they_would_not_fit(labels, turned):
+    assert chart.labels_class(labels) == "chart-labels" + turned
+
+
+def test_label_room():
+    assert chart.label_room("Starlette") == 9 * chart.LABEL_CHAR + 8
+    assert chart.label_room("async server") == 6 * chart.LABEL_CHAR + 8      # 'server' and 'async' on two lines
+    assert chart.label_room("a b c d e f g h") == 8 * chart.LABEL_CHAR + 8   # at most two lines: half of 15
+    assert chart.label_room("😀😀") == 2 * chart.LABEL_CHAR + 8
+
+
+def test_numbers_keep_the_decimal_places_of_their_series():
+    rows = [{"k": "a", "v": 3.0, "w": 2}, {"k": "b", "v": 4.1, "w": 3}, {"k": "c", "v": 3.8, "w": None}]
+    out = chart.render(props(rows=rows, x="k", series=["v", "w"]))
+    assert "<title>a, V: 3.0</title>" in out and "<title>b, V: 4.1</title>" in out   # not 3 next to 4.1
+    assert "<title>a, W: 2</title>" in out
+    assert '<tr><th scope="row">a</th><td>3.0</td><td>2</td></tr>' in out
+    assert '<tr><th scope="row">c</th><td>3.8</td><td></td></tr>' in out
 
 
 def test_num_prints_what_javascript_prints():
@@ -266,7 +296,13 @@ def test_helpers_are_identical_in_javascript(compiled):
     for args in ((100, 50, 20, 100, 400, 60, 30), (0, 50, 20, 100, 400, 60, 30), (390.5, 50, 10, 100, 400, 60.25, 30),
                  (100, 10, 20, 100, 400, 60, 30), (100, 50, 20, 100, 40, 60, 30)):
         call(chart, "tip_place", *args)
-    call(chart, "legend_places", ["x" * 30, "y" * 30, "z"], 50, 600)
+    for labels in (["a", "b", "c"], ["Django", "Flask", "FastAPI", "Starlette", "Litestar", "Sanic"], ["x" * 18] * 8,
+                   ["two words"] * 4, ["😀😀", "é"], []):
+        call(chart, "labels_class", labels)
+    for text in ("Starlette", "async server", "a b c d e f g h", "😀😀", "", " "):
+        call(chart, "label_room", text)
+    for value, places in ((3.0, 1), (None, 2), (True, 0), (-1234.5, 2)):
+        call(chart, "shown", value, True, places)
     for index in (0, 5, 6, 13):
         call(chart, "palette", index)
     call(chart, "chart_title", LINE)
@@ -306,7 +342,7 @@ def test_focus_and_hover_show_a_tooltip_that_escape_hides(chromium, served):
     tip = page.locator("#rps .chart-tip")
     assert tip.is_hidden()
     assert page.get_attribute("#rps svg", "role") == "group"
-    page.focus("#rps .chart-toggles button")
+    page.focus("#rps .chart-legend button")
     page.keyboard.press("Tab")                        # the first bar is the next stop
     assert page.evaluate("document.activeElement.getAttribute('class')") == "bar"
     assert tip.is_visible() and tip.text_content() == "Django, Requests per second: 31,000"
@@ -325,7 +361,7 @@ def test_focus_and_hover_show_a_tooltip_that_escape_hides(chromium, served):
     page.hover("#rps rect.bar >> nth=3")
     page.mouse.move(1, 1)                             # off the chart: back to the focused bar's tooltip
     assert tip.is_visible() and tip.text_content() == "Flask, Requests per second: 38,000"
-    page.locator("#rps .chart-toggles button").focus()
+    page.locator("#rps .chart-legend button").focus()
     assert tip.is_hidden()
     page.hover("#two circle.point >> nth=0")
     assert page.locator("#two .chart-tip").text_content() == "Django, Github stars: 84,000"
@@ -336,7 +372,7 @@ def test_focus_and_hover_show_a_tooltip_that_escape_hides(chromium, served):
 @pytest.mark.browser
 def test_series_toggles_show_and_hide_a_series(chromium, served):
     context, page, watch = open_page(chromium, served)
-    buttons = page.locator("#two .chart-toggles button")
+    buttons = page.locator("#two .chart-legend button")
     assert buttons.count() == 2
     assert [buttons.nth(i).text_content() for i in range(2)] == ["Github stars", "Requests per second"]
     assert buttons.nth(1).get_attribute("aria-pressed") == "true"
@@ -345,11 +381,11 @@ def test_series_toggles_show_and_hide_a_series(chromium, served):
     buttons.nth(1).click()
     assert buttons.nth(1).get_attribute("aria-pressed") == "false"
     assert series.is_hidden()
-    page.focus("#two .chart-toggles button >> nth=1")
+    page.focus("#two .chart-legend button >> nth=1")
     for _ in range(10):                                 # hidden points are out of the tab order
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.closest('g.series')?.dataset.series") != "1"
-    page.focus("#two .chart-toggles button >> nth=1")
+    page.focus("#two .chart-legend button >> nth=1")
     page.keyboard.press("Space")
     assert buttons.nth(1).get_attribute("aria-pressed") == "true" and series.is_visible()
     assert watch.problems == []
@@ -377,5 +413,29 @@ def test_without_javascript_the_chart_and_its_numbers_are_there(chromium, served
     assert page.locator("#rps svg").bounding_box()["width"] <= 360
     assert page.locator("#rps table tr").count() == 9
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [360, 900])
+def test_values_sit_on_their_gridlines_and_categories_under_their_bars(chromium, served, width):
+    """The text around the SVG is HTML laid out by CSS: it must still line up with the drawing, on a phone
+    (labels on their side) and wide (upright)."""
+    context, page, watch = browser.open_page(chromium, served, viewport={"width": width, "height": 800},
+                                             java_script_enabled=False)
+    found = page.evaluate("""() => {
+        const middle = (e, across) => { const r = e.getBoundingClientRect();
+                                        return across ? (r.left + r.right) / 2 : (r.top + r.bottom) / 2; };
+        const all = (selector, across) => [...document.querySelectorAll('#rps ' + selector)].map(e => middle(e, across));
+        return {ticks: all('.chart-ticks span', false), lines: all('.grid line', false),
+                labels: all('.chart-labels span', true), bars: all('rect.bar', true),
+                turned: getComputedStyle(document.querySelector('#rps .chart-labels span')).writingMode};
+    }""")
+    assert len(found["ticks"]) == len(found["lines"]) == 5
+    assert all(abs(tick - line) <= 1.5 for tick, line in zip(found["ticks"], found["lines"])), found
+    assert len(found["labels"]) == len(found["bars"]) == 8
+    assert all(abs(label - bar) <= 1.5 for label, bar in zip(found["labels"], found["bars"])), found
+    assert found["turned"] == ("vertical-rl" if width == 360 else "horizontal-tb")
     assert watch.problems == []
     context.close()

@@ -1,14 +1,19 @@
-"""A bar or line chart drawn as inline SVG at build time from a data file.
+"""A bar or line chart drawn at build time from a data file: an inline SVG for the bars, lines and gridlines,
+HTML for every word and number around it.
 
-Without JavaScript the chart is complete: an SVG with a title, a description, axes,
-gridlines, a legend and a native tooltip (<title>) on every bar or point, followed
-by a visually hidden table with every number for screen readers. No style
-attributes anywhere (a strict CSP forbids them): colours come from the classes
-series-0 … series-5, which the theme maps to its own colour variables.
+Without JavaScript the chart is complete: a caption, a legend, the value of each gridline at its left, the
+category under each bar or point, an SVG with a title, a description and a native tooltip (<title>) on every
+bar or point, and a visually hidden table with every number for screen readers. The SVG fills the column's
+width with no viewBox to scale it: positions across are percentages, so its lines and dots keep their size.
+The text is HTML outside it, never scaled either (text in an SVG scaled to fit would shrink with it: a 640-unit
+drawing with 13-unit text reads 7 px on a 360 px phone): it stays at the page's size at any width, the legend
+wraps, and crowded category labels turn on their side only where the chart is narrow (CSS container queries).
+No style attributes anywhere (a strict CSP forbids them): colours come from the classes series-0 … series-5,
+which the theme maps to its own colour variables.
 
-mount() makes every bar or point focusable and shows its value in a tooltip on
-focus and hover (it stays while the pointer is on the chart; Escape hides it), and
-adds a button per series, with aria-pressed, that shows or hides that series.
+mount() makes every bar or point focusable and shows its value in a tooltip on focus and hover (it stays while
+the pointer is on the chart; Escape hides it), and turns the legend into a button per series, with
+aria-pressed, that shows or hides that series.
 
     ```widget chart
     rows: data.frameworks
@@ -21,8 +26,8 @@ adds a button per series, with aria-pressed, that shows or hides that series.
 Every coordinate goes through html.num(), which prints the same text under CPython
 and in the browser, so the two renderings are byte-identical (tested).
 """
-from widgets.html import LARGEST_FLOAT, cell_text, chars, escape, format_number, groups_thousands, is_number, \
-    keys_of, label, num, slug, tag, value_of
+from widgets.html import LARGEST_FLOAT, cell_text, chars, decimal_places, escape, format_fixed, format_number, \
+    groups_thousands, is_number, keys_of, label, num, slug, tag, value_of
 
 PROPS = {
     "rows": ["data", None],      # a CSV file, or a JSON/YAML list of objects
@@ -31,15 +36,19 @@ PROPS = {
     "kind": ["str", "bar"],      # "bar" or "line"
     "title": ["str", ""],        # defaults to '<series> by <x>'
     "id": ["str", "chart"],      # unique on the page: prefixes the ids inside the widget
-    "width": ["int", 640],       # the SVG's size; it scales down to fit narrow screens
-    "height": ["int", 320],
+    "width": ["int", 640],       # not used: the chart fills its column (kept so that pages setting it still build)
+    "height": ["int", 240],      # the plot's height in px (the bars' area; the text around it adds to it)
     "labels": ["dict", {}],      # optional names by column key; otherwise 'github_stars' reads 'Github stars'
 }
 
 KINDS = ["bar", "line"]
 COLOURS = 6          # series-0 … series-5 in the theme; more series reuse them in turn
-CHAR = 7             # estimated width of one character of 13px text, in SVG units
-AXIS_LABEL = 18      # longest category label drawn under the axis; the table has the full text
+AXIS_LABEL = 18      # longest category label shown under the axis; the table has the full text
+LABEL_CHAR = 7       # px: the width of a character of the axis labels (13 px text), roughly (a wider one wraps)
+# The plot's width in px on a 320 px phone, in a chart 30rem wide and in one 40rem wide (less the gridline
+# values at the left), and the class that turns the category labels on their side below that (60-widgets.css).
+PLOT_WIDTHS = [230, 415, 575]
+TURNED_BELOW = ["", " turn-30", " turn-40"]
 SMALLEST_STEP = 2.2250738585072014e-308      # the smallest normal float: a finer step would underflow to 0
 TOO_WIDE = "the series' values are too large for an axis: scale them, e.g. to thousands or millions"
 
@@ -73,8 +82,8 @@ def check_props(props: "Props") -> None:
     except (ValueError, OverflowError):      # the axis could not be divided into steps, or runs past infinity
         raise ValueError("the series' values are too large for an axis (" + repr(min(values)) + " to "
                          + repr(max(values)) + "): scale them, e.g. to thousands or millions") from None
-    if props["width"] < 240 or props["height"] < 160:
-        raise ValueError("width must be at least 240 and height at least 160")
+    if props["height"] < 160:
+        raise ValueError("height must be at least 160 (px: the plot's height)")
 # __pragma__('noskip')
 
 
@@ -161,19 +170,33 @@ def shorten(text: str, most: int) -> str:
     return "".join(letters[:most - 1]) + "\u2026"
 
 
-def legend_places(names: list[str], left: int, right_edge: int) -> list[list[int]]:
-    """[x, row] of each legend entry, wrapping to a new row when the next one would not fit."""
-    places: list[list[int]] = []
-    x = left
-    row = 0
-    for name in names:
-        width = 18 + len(chars(name)) * CHAR + 16
-        if x + width > right_edge and x > left:
-            row = row + 1
-            x = left
-        places.append([x, row])
-        x = x + width
-    return places
+def label_room(text: str) -> int:
+    """px an upright category label needs: its longest word, or half its characters if longer (it may wrap
+    onto a second line), at LABEL_CHAR a character, and a little space between neighbours."""
+    letters = chars(text)
+    longest = 0
+    run = 0
+    for letter in letters:
+        run = 0 if letter == " " else run + 1
+        if run > longest:
+            longest = run
+    half = (len(letters) + 1) // 2
+    return (longest if longest > half else half) * LABEL_CHAR + 8
+
+
+def labels_class(categories: list[str]) -> str:
+    """The class of the category labels: upright at every width, or turned on their side (reading upwards)
+    in a chart narrower than 30rem or 40rem, or at every width, when the widest would not fit in its band."""
+    widest = 0
+    for text in categories:
+        room = label_room(text)
+        if room > widest:
+            widest = room
+    need = widest * len(categories)
+    for index, width in enumerate(PLOT_WIDTHS):
+        if need <= width:
+            return "chart-labels" + TURNED_BELOW[index]
+    return "chart-labels turn"
 
 
 def tip_place(mark_left: float, mark_top: float, mark_width: float, mark_height: float, box_width: float,
@@ -190,7 +213,7 @@ def tip_place(mark_left: float, mark_top: float, mark_width: float, mark_height:
     return [left, top]
 
 
-def data_table(props: "Props", names: list[str], group: bool) -> str:
+def data_table(props: "Props", names: list[str], group: bool, places: list[int]) -> str:
     """The numbers as a visually hidden table, for screen readers and for reading exact values."""
     head = tag("th", [["scope", "col"]], escape(name_of(props, props["x"])))
     for name in names:
@@ -199,12 +222,19 @@ def data_table(props: "Props", names: list[str], group: bool) -> str:
     body = ""
     for row in rows:
         cells = tag("th", [["scope", "row"]], escape(cell_text(value_of(row, props["x"]), False)))
-        for key in props["series"]:
-            cells = cells + tag("td", [], escape(cell_text(value_of(row, key), group)))
+        for number, key in enumerate(props["series"]):
+            cells = cells + tag("td", [], escape(shown(value_of(row, key), group, places[number])))
         body = body + "<tr>" + cells + "</tr>"
     return tag("table", [["class", "visually-hidden"]],
                tag("caption", [], escape(chart_title(props))) + "<thead><tr>" + head + "</tr></thead><tbody>"
                + body + "</tbody>")
+
+
+def shown(value: object, group: bool, places: int) -> str:
+    """A value as the tooltips and the table show it: a number with its series' decimal places (3.0 next to 4.1)."""
+    if is_number(value) and isinstance(value, (int, float)):
+        return format_fixed(value, places, group)
+    return cell_text(value, group)
 
 
 def render(props: "Props") -> str:
@@ -214,7 +244,6 @@ def render(props: "Props") -> str:
     ident = widget_id(props)
     rows: "list[dict[str, Any]]" = props["rows"]      # check_props: a list of objects
     series: list[str] = props["series"]
-    width = props["width"]
     height = props["height"]
     title = chart_title(props)
     names = [name_of(props, key) for key in series]
@@ -225,113 +254,88 @@ def render(props: "Props") -> str:
             if is_number(value):
                 values.append(value)
     group = groups_thousands(values)
+    places = [decimal_places([value_of(row, key) for row in rows]) for key in series]
     axis = scale(values)
     first: int = axis[0]
     last: int = axis[1]
     step: float = axis[2]
-    places = decimals_of(step)
+    tick_places = decimals_of(step)
     tick_group = groups_thousands([first * step, last * step])
-    ticks: "list[list[Any]]" = []      # [value, label]
-    widest = 0
-    for k in range(first, last + 1):
-        text = format_number(k * step, places, tick_group)
-        ticks.append([k * step, text])
-        if len(text) > widest:
-            widest = len(text)
-
-    # Frame: room for tick labels on the left, the legend on top, category labels below.
-    left = 12 + widest * CHAR
-    right = width - 12
-    legend = legend_places(names, left, right)
-    top = 12 + (legend[len(legend) - 1][1] + 1) * 22 + 8
-    categories = [shorten(cell_text(value_of(row, props["x"]), False), AXIS_LABEL) for row in rows]
-    count = len(rows)
-    band = (right - left) / count if count > 0 else right - left
-    longest = 0
-    for text in categories:
-        if len(chars(text)) > longest:
-            longest = len(chars(text))
-    slanted = longest * CHAR > band - 4
-    bottom = height - (20 + longest * CHAR * 0.72 if slanted else 30)
     span = (last - first) * step
 
+    # The drawing: percentages of the column's width across, `height` px down, gridlines at the ticks.
     def y_of(value: float) -> float:
-        return top + (last * step - value) / span * (bottom - top)
+        return (last * step - value) / span * height
 
     zero = y_of(0)
     grid = ""
-    tick_text = ""
-    for tick in ticks:
-        y = num(y_of(tick[0]))
-        grid = grid + tag("line", [["x1", num(left)], ["x2", num(right)], ["y1", y], ["y2", y]], "")
-        tick_text = tick_text + tag("text", [["x", num(left - 6)], ["y", num(y_of(tick[0]) + 4)],
-                                             ["text-anchor", "end"]], escape(tick[1]))
+    ticks = ""
+    for k in range(last, first - 1, -1):      # top to bottom, as the values at the left read
+        y = num(y_of(k * step))
+        grid = grid + tag("line", [["x1", "0"], ["x2", "100%"], ["y1", y], ["y2", y]], "")
+        ticks = ticks + tag("span", [], escape(format_number(k * step, tick_places, tick_group)))
+    count = len(rows)
+    band = 100 / count if count > 0 else 100       # % of the width per category
+    categories = [shorten(cell_text(value_of(row, props["x"]), False), AXIS_LABEL) for row in rows]
     under = ""
-    for index, text in enumerate(categories):
-        x = num(left + band * index + band / 2)
-        y = num(bottom + 18)
-        if slanted:
-            under = under + tag("text", [["x", x], ["y", y], ["text-anchor", "end"],
-                                         ["transform", "rotate(-40 " + x + " " + y + ")"]], escape(text))
-        else:
-            under = under + tag("text", [["x", x], ["y", y], ["text-anchor", "middle"]], escape(text))
+    for text in categories:
+        under = under + tag("span", [], escape(text))
 
     marks = ""
     for number, key in enumerate(series):
         inner = ""
-        path = ""
-        move = True
+        line = ""
+        before = ""         # x of the point just before, "" after a gap: lines join neighbours only
+        y_before = ""
         for index, row in enumerate(rows):
             value = value_of(row, key)
             if not is_number(value):
-                move = True
+                before = ""
                 continue
             tip = tag("title", [], escape(cell_text(value_of(row, props["x"]), False) + ", " + names[number] + ": "
-                                          + cell_text(value, group)))
+                                          + shown(value, group, places[number])))
             if props["kind"] == "line":
-                x = num(left + band * index + band / 2)
+                x = num(band * index + band / 2) + "%"
                 y = num(y_of(value))
-                if len(path) > 0:
-                    path = path + " "
-                path = path + ("M" if move else "L") + x + " " + y
-                move = False
+                if len(before) > 0:
+                    line = line + tag("line", [["x1", before], ["y1", y_before], ["x2", x], ["y2", y]], "")
+                before = x
+                y_before = y
                 inner = inner + tag("circle", [["class", "point"], ["cx", x], ["cy", y], ["r", "4"]], tip)
             else:
                 thickness = band * 0.8 / len(series)
-                x = left + band * index + band * 0.1 + thickness * number
+                x = band * index + band * 0.1 + thickness * number
                 y = y_of(value)
-                inner = inner + tag("rect", [["class", "bar"], ["x", num(x)], ["y", num(zero if y > zero else y)],
-                                             ["width", num(thickness)], ["height", num(abs(y - zero))]], tip)
-        if len(path) > 0:
-            inner = tag("path", [["class", "line"], ["d", path], ["fill", "none"]], "") + inner
+                inner = inner + tag("rect", [["class", "bar"], ["x", num(x) + "%"], ["y", num(zero if y > zero else y)],
+                                             ["width", num(thickness) + "%"], ["height", num(abs(y - zero))]], tip)
+        if len(line) > 0:
+            inner = tag("g", [["class", "line"]], line) + inner
         marks = marks + tag("g", [["class", "series " + palette(number)], ["data-series", str(number)],
                                   ["data-label", names[number]]], inner)
 
-    key_text = ""
+    legend = ""
     for number, name in enumerate(names):
-        x = legend[number][0]
-        y = 12 + legend[number][1] * 22
-        key_text = key_text + tag("rect", [["class", "swatch " + palette(number)], ["x", num(x)], ["y", num(y)],
-                                           ["width", "12"], ["height", "12"]], "")
-        key_text = key_text + tag("text", [["x", num(x + 18)], ["y", num(y + 11)]], escape(name))
-
+        legend = legend + tag("span", [["class", "chart-key"]],
+                              tag("span", [["class", "swatch " + palette(number)]], "") + escape(name))
     kind = "Line chart" if props["kind"] == "line" else "Bar chart"
     description = kind + " of " + " and ".join(names) + " by " + name_of(props, props["x"]) \
         + ". The values follow in a table."
-    svg = tag("svg", [["viewBox", "0 0 " + str(width) + " " + str(height)], ["width", str(width)],
-                      ["height", str(height)], ["role", "img"], ["aria-labelledby", ident + "-title " + ident + "-desc"]],
+    svg = tag("svg", [["width", "100%"], ["height", str(height)], ["role", "img"],
+                      ["aria-labelledby", ident + "-title " + ident + "-desc"]],
               tag("title", [["id", ident + "-title"]], escape(title))
               + tag("desc", [["id", ident + "-desc"]], escape(description))
               + tag("g", [["class", "grid"]], grid)
-              + tag("g", [["class", "ticks"]], tick_text + under)
-              + tag("line", [["class", "axis"], ["x1", num(left)], ["x2", num(right)], ["y1", num(zero)],
+              + tag("line", [["class", "axis"], ["x1", "0"], ["x2", "100%"], ["y1", num(zero)],
                              ["y2", num(zero)]], "")
-              + marks
-              + tag("g", [["class", "legend"]], key_text))
-    # The series toggles go into the empty bar; CSS keeps its space when scripts run, so nothing shifts.
+              + marks)
+    # The values at the left and the categories below repeat what the table says: hidden from screen readers.
+    plot = tag("div", [["class", "chart-plot"]],
+               tag("div", [["class", "chart-ticks"], ["aria-hidden", "true"]], ticks) + svg
+               + tag("div", [["class", labels_class(categories)], ["aria-hidden", "true"]], under))
+    # mount() turns the legend into the series toggles, the same size: nothing shifts.
     return tag("figure", [["class", "chart"], ["id", ident]],
-               tag("figcaption", [], escape(title)) + tag("div", [["class", "chart-toggles"]], "") + svg
-               + data_table(props, names, group))
+               tag("figcaption", [], escape(title)) + tag("div", [["class", "chart-legend"]], legend) + plot
+               + data_table(props, names, group, places))
 
 
 def mount(root, props):
@@ -385,7 +389,8 @@ def mount(root, props):
 
     groups = list(svg.querySelectorAll("g.series"))
     buttons = []
-    bar = figure.querySelector(".chart-toggles")
+    bar = figure.querySelector(".chart-legend")
+    bar.textContent = ""        # the legend of the page without JavaScript: the toggles take its place
     bar.setAttribute("role", "group")
     bar.setAttribute("aria-label", "Show series")
 
