@@ -94,7 +94,8 @@ def test_missing_values_leave_gaps():
     out = chart.render(props(rows=[{"k": "a", "v": 1}, {"k": "b", "v": None}, {"k": "c", "v": 3}, {"k": "d", "v": 4}],
                              x="k", series=["v"], kind="line"))
     line = re.search(r'<g class="line">(.*?)</g>', out).group(1)
-    assert re.findall(r'<line x1="([^"]*)" y1="[^"]*" x2="([^"]*)"', line) == [("62.5%", "87.5%")]        # c to d: nothing joins a to c across the gap at b
+    # c to d: nothing joins a to c across the gap at b
+    assert re.findall(r'<line x1="([^"]*)" y1="[^"]*" x2="([^"]*)"', line) == [("62.5%", "87.5%")]
     assert out.count('<circle class="point"') == 3
     assert "<td></td>" in out                      # the table shows the gap as an empty cell
 
@@ -427,7 +428,8 @@ def test_values_sit_on_their_gridlines_and_categories_under_their_bars(chromium,
     found = page.evaluate("""() => {
         const middle = (e, across) => { const r = e.getBoundingClientRect();
                                         return across ? (r.left + r.right) / 2 : (r.top + r.bottom) / 2; };
-        const all = (selector, across) => [...document.querySelectorAll('#rps ' + selector)].map(e => middle(e, across));
+        const all = (selector, across) => [...document.querySelectorAll('#rps ' + selector)]
+                                          .map(e => middle(e, across));
         return {ticks: all('.chart-ticks span', false), lines: all('.grid line', false),
                 labels: all('.chart-labels span', true), bars: all('rect.bar', true),
                 turned: getComputedStyle(document.querySelector('#rps .chart-labels span')).writingMode};

@@ -36,7 +36,8 @@ MIXED = props(rows=[{"name": HOSTILE, "score": 2.0, "note": None, "ok": True},
 def test_render_is_a_complete_table():
     out = table.render(FRAMEWORKS)
     assert out.startswith('<div class="table-widget" id="frameworks">')
-    assert '<table class="table-data"><caption id="frameworks-caption"><span>Python web frameworks</span></caption>' in out
+    assert '<table class="table-data"><caption id="frameworks-caption"><span>Python web frameworks</span>' \
+           '</caption>' in out
     assert 'role="region" tabindex="0" aria-labelledby="frameworks-caption"' in out
     heads = re.findall(r"<th ([^>]*)>([^<]*)</th>", out)
     assert [text for _, text in heads] == ["Name", "Kind", "First release", "Requests per second", "Github stars"]
@@ -146,7 +147,8 @@ def shown_cells(rows, columns) -> list[list[str]]:
     """The text of each row's cells as render() writes them: what mount() reads from the page to filter."""
     groups = table.column_groups(rows, columns)
     places = table.column_places(rows, columns, {})
-    return [[table.cell(html.value_of(row, key), groups[i], places[i]) for i, key in enumerate(columns)] for row in rows]
+    return [[table.cell(html.value_of(row, key), groups[i], places[i]) for i, key in enumerate(columns)]
+            for row in rows]
 
 
 def test_filter_rows():
