@@ -107,7 +107,8 @@ def test_island_through_the_registry():
     (0, 3, True, "0"), (7, 3, True, "7"), (999, 3, True, "999"), (1000, 3, True, "1,000"),
     (1234567, 3, True, "1,234,567"), (1234567, 3, False, "1234567"), (-1234.5, 3, True, "-1,234.5"),
     (2.0, 3, True, "2"), (0.1 + 0.2, 3, True, "0.3"), (1.0005, 3, True, "1"), (2.5, 0, True, "2"),
-    (3.5, 0, True, "4"), (0.25, 1, True, "0.2"),  # halves round to even, as round() does (-0.0001, 3, True, "0"), (0.007, 3, True, "0.007"),
+    (3.5, 0, True, "4"), (0.25, 1, True, "0.2"),  # halves round to even, as round() does
+    (-0.0001, 3, True, "0"), (0.007, 3, True, "0.007"),
     (1e15, 3, True, "1,000,000,000,000,000"), (123456789012.5, 3, True, "123,456,789,012.5"),
     (float("nan"), 3, True, ""), (float("inf"), 3, True, "\u221e"),
 ])

@@ -317,8 +317,10 @@ def test_theme_toggle_pages_get_the_prepaint_snippet_and_the_csp_allows_it(built
 
 
 def test_the_search_index_is_written_when_a_page_searches(built_demo):
-    index = json.loads(built_demo.path("build/search.json").read_text())
-    urls = {doc[index["fields"].index("url")] for doc in index["docs"]}
+    manifest = json.loads(built_demo.path("build/search.json").read_text())
+    fragments = [json.loads(p.read_text()) for p in built_demo.path("build/search/f").glob("*.json")]
+    urls = {fragment[1] for fragment in fragments}
+    assert len(fragments) == manifest["docs"]
     articles = {p.relative_to(built_demo.path("build")).as_posix()
                 for p in built_demo.path("build/articles").glob("*.html")}
     assert urls == articles, "every published article, and nothing else (no drafts, no pages)"
