@@ -175,7 +175,7 @@ def points(weight: int, exact: bool) -> int:
 
 def zeros(count: int) -> list[int]:
     # __pragma__('ecom')
-    #?return __new__(Array(count)).fill(0)
+    #?return __new__(Array(max(count, 0))).fill(0)
     # __pragma__('noecom')
     # __pragma__('skip')
     return [0 for position in range(count)]
