@@ -413,6 +413,21 @@ def test_keyboard_moves_through_results_escape_clears_enter_opens_the_first(chro
 
 
 @pytest.mark.browser
+def test_enter_before_the_results_arrive_opens_the_first_once_they_do(chromium, served, searchable):
+    first = found(built_index(searchable), "static", 1)["fragments"][0]
+    context, page, watch, fetched = open_page(chromium, served)
+    page.click("#search-q")
+    page.wait_for_selector(".search-ready")
+    page.wait_for_load_state("networkidle")                 # the manifest is here; no shard or fragment yet
+    page.fill("#search-q", "static")
+    with page.expect_navigation(url=re.compile(re.escape(first[1]) + "$")):
+        page.press("#search-q", "Enter")                    # at once: nothing is drawn yet
+    assert page.text_content("h1") == first[0]
+    assert watch.problems == []
+    context.close()
+
+
+@pytest.mark.browser
 def test_pointer_click_opens_a_result(chromium, served, searchable):
     context, page, watch, fetched = open_page(chromium, served)
     page.click("#search-q")

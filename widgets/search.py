@@ -318,9 +318,10 @@ def mount(root, props: "Props", site: str) -> None:
     limit: int = props["limit"]
     index_path: str = props["index"]
     # "index": the manifest once loaded; "files": each index file fetched, by path (a promise of its JSON);
-    # "shown": the query whose results are on the page; "ticket": the latest query (older answers are dropped)
-    state: "dict[str, Any]" = {"index": None, "loading": False, "timer": 0, "shown": None, "ticket": 0,
-                               "files": {}}
+    # "shown": the query last asked for; "drawn": the query whose results are on the page; "ticket": the latest
+    # query (older answers are dropped); "go": open the first result once the latest query's results are drawn
+    state: "dict[str, Any]" = {"index": None, "loading": False, "timer": 0, "shown": None, "drawn": None,
+                               "ticket": 0, "files": {}, "go": False}
 
     def links() -> "list[Any]":
         return list(results.querySelectorAll("a"))
@@ -348,6 +349,16 @@ def mount(root, props: "Props", site: str) -> None:
             results.innerHTML = html
             results.hidden = len(html) == 0
             status.textContent = "" if hits is None else status_text(len(hits), min(limit, len(hits)), query)
+            state["drawn"] = query
+            go: bool = state["go"]
+            if go:
+                open_first()
+
+    def open_first() -> None:
+        state["go"] = False
+        items = links()
+        if len(items) > 0:
+            window.location.assign(items[0].href)
 
     def show() -> None:
         query: str = box.value
@@ -444,10 +455,12 @@ def mount(root, props: "Props", site: str) -> None:
         if state["index"] is not None and len(box.value.strip()) > 0:
             event.preventDefault()
             clearTimeout(state["timer"])
-            show()
-            items = links()
-            if len(items) > 0:
-                window.location.assign(items[0].href)
+            drawn: "str | None" = state["drawn"]
+            if drawn == box.value:
+                open_first()
+            else:                   # its results are on their way: open the first once they are drawn
+                state["go"] = True
+                show()
 
     def on_focus_out(event) -> None:
         if event.relatedTarget is None or not form.contains(event.relatedTarget):
