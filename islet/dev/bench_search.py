@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -199,7 +200,7 @@ def measure_pagefind(output: Path, asked: dict[str, str], node_modules: Path) ->
                 context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
                 page = context.new_page()
                 fetched: list[str] = []
-                page.on("request", lambda r: r.url.startswith(base + "pagefind/")
+                page.on("request", lambda r, fetched=fetched: r.url.startswith(base + "pagefind/")
                         and fetched.append(r.url[len(base):].split("?")[0]))
                 page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
                 page.goto(base + "index.html")
@@ -207,7 +208,7 @@ def measure_pagefind(output: Path, asked: dict[str, str], node_modules: Path) ->
                               " await window.__pagefind.init(); }")
                 page.wait_for_load_state("networkidle")
                 first = len(fetched)
-                ms, count, shown = page.evaluate(PAGEFIND_QUERY, [query])
+                ms, count, _ = page.evaluate(PAGEFIND_QUERY, [query])
                 query_files = sorted(set(fetched[first:]))
                 rows[name] = {"query": query, "files": len(query_files), "results": count, "ms": round(ms, 1),
                               "gzip_bytes": sum(sent_size((output / f).read_bytes()) for f in query_files),
@@ -235,8 +236,8 @@ def build_site(folder: Path, articles: int) -> tuple[float, float, str]:
     (corpus / "pages").mkdir()
     (corpus / "pages" / "search.md").write_text(SEARCH_PAGE, encoding="utf-8")
     tool = islet_site(folder / "islet", corpus)
-    run = subprocess.run(tool.command, cwd=tool.site, env={**__import__("os").environ, **tool.env},
-                         capture_output=True, text=True)
+    run = subprocess.run(tool.command, cwd=tool.site, env={**os.environ, **tool.env},
+                         capture_output=True, text=True, check=False)
     if run.returncode != 0:
         raise BenchSearchError(Problem("bench-search", 0, f"the build of {articles} articles failed:\n{run.stdout[-2000:]}"
                                        f"{run.stderr[-2000:]}", "fix the build first (./dev build)"))
