@@ -10,7 +10,6 @@ the tests use it, and the table shows it next to what Chromium fetched.
 """
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
@@ -26,6 +25,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from islet.errors import IsletError, Problem
+from islet.output.search_index import gzipped
 
 CPU_SLOWDOWN = 4          # Lighthouse's mobile default
 TYPING_MS = 120           # between keystrokes: a quick typist on a phone
@@ -63,10 +63,6 @@ def answer(files: dict[str, bytes], query: str, limit: int = 8, site: Path | Non
 def downloads(files: dict[str, bytes], query: str, limit: int = 8, site: Path | None = None) -> list[str]:
     """The index files a query fetches once the widget has the manifest (`answer`)."""
     return answer(files, query, limit, site)["fetched"]
-
-
-def gzipped(body: bytes) -> int:
-    return len(gzip.compress(body, 6, mtime=0))
 
 
 def queries(words: list[str]) -> dict[str, str]:

@@ -100,10 +100,6 @@ class Doc:
 class Index:
     files: dict[str, bytes] = field(default_factory=dict)    # path → bytes, the manifest included
     docs: int = 0
-    shards: int = 0
-
-    def sizes(self, prefix: str) -> list[int]:
-        return [len(body) for path, body in self.files.items() if path.startswith(prefix)]
 
 
 def _hash(body: bytes) -> str:
@@ -137,7 +133,7 @@ def postings(docs: list[Doc]) -> dict[str, str]:
 
 def _boundary_every(sizes: list[int], target: int) -> int:
     """The power of two K such that ending a shard after terms hashing to 0 mod K gives shards of about
-    SHARD_BYTES: from the small terms' count and bytes, so an edit rarely changes it."""
+    `target` bytes: from the small terms' count and bytes, so an edit rarely changes it."""
     small = [s for s in sizes if s <= target // 4]
     if not small:
         return 1
@@ -201,7 +197,6 @@ def build(docs: Iterable[Doc], stopwords: Iterable[str], shard_bytes: int = SHAR
     cut = shards(postings(docs), shard_bytes)
     firsts = [[separator(max(before), min(shard)) if before else "", add("t", _json(shard))]
               for before, shard in zip([{}] + cut, cut)]
-    index.shards = len(firsts)
     files["search.json"] = _json({"version": VERSION, "docs": len(docs), "stopwords": " ".join(sorted(stopwords)),
                                   "table": TABLE, "shards": firsts, "tables": tables})
     return index
