@@ -11,7 +11,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def rows(tmp_path_factory):
+def rows(tmp_path_factory, chromium):
+    chromium.stop()         # the bench starts Playwright itself: as conftest's own_playwright, for a whole module
     return bench_search.run([40], tmp_path_factory.mktemp("bench-search"), progress=lambda *a, **k: None)
 
 
