@@ -363,8 +363,8 @@ def mount(root, props: "Props", site: str) -> None:
     def show() -> None:
         query: str = box.value
         index = state["index"]
-        drawn: "str | None" = state["shown"]
-        if index is not None and query == drawn:
+        asked: "str | None" = state["shown"]
+        if index is not None and query == asked:
             return      # the same results: drawing them again would take the focus from the one the reader is on
         state["shown"] = None if index is None else query
         ticket: int = state["ticket"]
