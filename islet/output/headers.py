@@ -7,8 +7,8 @@ ISLET_HEADERS (with a Content-Security-Policy derived from what the pages load: 
 
 File names decide the cache policy. Everything under a HASHED folder carries a content hash in
 its name (the widget bundles, the resized images, the search index's shards and fragments), so it can
-be cached forever: a change gets a new name. Everything else (HTML, feeds, sitemap, favicon) must be revalidated so a publish is
-seen at once.
+be cached forever: a change gets a new name. Everything else (HTML, feeds, sitemap, favicon, the search
+manifest) must be revalidated so a publish is seen at once.
 """
 from __future__ import annotations
 
