@@ -20,7 +20,7 @@ from pelican import signals
 from pelican.contents import Article, Page
 
 from islet import settings as islet_settings
-from islet.build import incremental, reader_cache, render
+from islet.build import content_cache, incremental, reader_cache, render
 from islet.build.driver import Findings
 from islet.content import outputs
 from islet.content.data import load_data, template_finalize
@@ -59,6 +59,8 @@ def register():
     signals.readers_init.connect(on_readers_init)
     signals.article_generator_init.connect(reader_cache.read_ready_first)
     signals.page_generator_init.connect(reader_cache.read_ready_first)
+    signals.article_generator_init.connect(on_article_generator)
+    signals.page_generator_init.connect(on_page_generator)
     signals.content_object_init.connect(on_content)
     signals.all_generators_finalized.connect(on_read)
     signals.feed_generated.connect(on_feed)
@@ -113,6 +115,14 @@ def prepare_widgets(config: islet_settings.IsletSettings, inputs=None) -> dict[s
     return discover(config.root)
 
 
+def on_article_generator(generator) -> None:
+    content_cache.attach(generator, "article", Reader.file_extensions)
+
+
+def on_page_generator(generator) -> None:
+    content_cache.attach(generator, "page", Reader.file_extensions)
+
+
 def on_readers_init(readers) -> None:
     for extension in Reader.file_extensions:
         readers.reader_classes[extension] = Reader
@@ -120,7 +130,8 @@ def on_readers_init(readers) -> None:
 
 def on_content(content) -> None:
     """Remember every article and page Pelican makes (on_read checks where each is written, even those
-    Pelican then drops: static files it never drops), and when each published page changed (for the sitemap)."""
+    Pelican then drops: static files it never drops), when each published page changed (for the sitemap),
+    and when an article held back for its date is due."""
     if current is None or not isinstance(content, (Article, Page)) or content.source_path is None:
         return
     save_as = content.save_as                 # as when read: on_read works it out again, as Pelican will write it
@@ -128,6 +139,9 @@ def on_content(content) -> None:
     date = getattr(content, "modified", None) or getattr(content, "date", None)
     if date is not None and content.status != "draft":
         current.lastmod[save_as] = date.date().isoformat()
+    due = content_cache.dated_ahead(content)
+    if due is not None:
+        current.findings.expires(due)
 
 
 def on_read(generators) -> None:

@@ -52,6 +52,12 @@ class Findings:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     report: list[str] = field(default_factory=list)      # printed after a successful build
+    until: float | None = None       # the output is right only until then (POSIX time): see `expires`
+
+    def expires(self, moment: float) -> None:
+        """An article is a draft only until `moment` (dated ahead, WITH_FUTURE_DATES = False): a build after
+        then must not be skipped for want of a changed file."""
+        self.until = moment if self.until is None else min(self.until, moment)
 
     def strict_problems(self, problems: list[Problem]) -> None:
         """Problems that fail the build only in strict mode (broken links, missing images)."""
@@ -176,7 +182,7 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
             report.append(incremental.session.summary())
             incremental.session.commit()
         State(inputs.total, State.identify(output), paths, pages, [w.__dict__ for w in warnings], report,
-              inputs.parts).save(root, output)
+              inputs.parts, findings.until).save(root, output)
         return BuildResult(output, pages, time.perf_counter() - started, sorted(warnings), report)
     finally:
         if incremental.session is not None:

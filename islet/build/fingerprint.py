@@ -30,6 +30,7 @@ import re
 import stat
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -271,6 +272,7 @@ class State:
     warnings: list[dict]
     report: list[str]
     parts: dict = field(default_factory=dict)      # Inputs.parts of that build
+    until: float | None = None                     # its output is right only until then (driver.Findings.expires)
 
     @staticmethod
     def path(root: Path, output: Path) -> Path:
@@ -292,8 +294,9 @@ class State:
             return None
 
     def unchanged(self, fingerprint: str, output: Path) -> bool:
-        """True when `fingerprint` is this build's and the output folder is still the one it wrote."""
-        return self.fingerprint == fingerprint and self.wrote(output)
+        """True when `fingerprint` is this build's, the output folder is still the one it wrote, and no article it
+        held back for its date is due."""
+        return self.fingerprint == fingerprint and self.wrote(output) and (self.until is None or time.time() < self.until)
 
     def wrote(self, output: Path) -> bool:
         """True when `output` is still the folder this build wrote (not deleted, replaced or added to)."""

@@ -49,15 +49,17 @@ class Session:
     reader_key: str = ""
     plain_reader_key: str = ""
     render_key: str = ""
-    used: dict[str, set] = field(default_factory=lambda: {"reader": set(), "render": set()})
+    used: dict[str, set] = field(default_factory=lambda: {"reader": set(), "objects": set(), "render": set()})
     memos: dict[str, "Memo"] = field(default_factory=dict)
     calls: dict[str, list] = field(default_factory=dict)    # write_file call key -> [files, their identities, render keys]
-    packs: dict[str, Pack] = field(default_factory=dict)     # "reader", "render": the caches (islet.build.packs)
+    packs: dict[str, Pack] = field(default_factory=dict)     # "reader", "objects", "render": the caches (islet.build.packs)
+    reader_keys: dict[str, tuple] = field(default_factory=dict)   # source path -> (mtime, size, reader cache key)
     previous: dict = field(default_factory=dict)             # the manifest of the build now in the output
     ahead: object = None                                     # a reader_cache.Ahead while workers parse sources
     rewritten_later: Callable[[str], bool] = lambda text: True   # may a later stage rewrite this page? (plugin)
     learnt: list | None = None       # in a render helper process: (memo name, key, result) of `learn_pages`
     counts: dict[str, int] = field(default_factory=lambda: {"parsed": 0, "preparsed": 0, "read_cached": 0,
+                                                             "objects_cached": 0,
                                                              "rendered": 0, "render_cached": 0,
                                                              "unchanged": 0, "linked": 0})
 
@@ -74,7 +76,8 @@ class Session:
 
     def summary(self) -> str:
         c = self.counts
-        return (f"Incremental: {c['read_cached']} sources from the cache, {c['preparsed']} parsed by {processes()} "
+        return (f"Incremental: {c['objects_cached'] + c['read_cached']} sources from the cache "
+                f"({c['objects_cached']} as Pelican objects), {c['preparsed']} parsed by {processes()} "
                 f"processes, {c['parsed']} in-process; {c['unchanged']} pages with unchanged inputs, "
                 f"{c['render_cached']} from the render cache, {c['rendered']} rendered; "
                 f"{c['unchanged'] + c['linked']} files unchanged, linked from the previous build.")
@@ -87,6 +90,9 @@ class Session:
 
     def close(self) -> None:
         """Close the cache files (a build in a long-running process, livereload, may fail before commit)."""
+        from .content_cache import detach
+
+        detach()
         if self.ahead is not None:
             self.ahead, ahead = None, self.ahead
             ahead.cancel()

@@ -29,11 +29,19 @@ def _is_plain(body: bytes) -> bool:
     return not any(marker in body for marker in (b"{{", b"{%", b"{#", b"widget"))
 
 
-def _reader_key(path: Path, body: bytes) -> str:
+def reader_key(path: Path) -> str:
+    """The source's key in the reader cache. Worked out once per build (preparse, then the reader), unless
+    the file changed since (a fast render reads an edited source after the build: islet.build.fast_render)."""
     session = incremental.session
+    stat = os.stat(path)
+    known = session.reader_keys.get(str(path))
+    if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
+        return known[2]
+    body = path.read_bytes()
     common = session.plain_reader_key if _is_plain(body) else session.reader_key
     digest = hashlib.blake2b(common.encode() + b"\0" + str(path).encode() + b"\0", digest_size=20)
     digest.update(body)
+    session.reader_keys[str(path)] = (stat.st_mtime_ns, stat.st_size, digest.hexdigest())
     return digest.hexdigest()
 
 
@@ -49,7 +57,7 @@ class CachingReader:
             return super().read(source_path)
         if session.ahead is not None:
             session.ahead.wait_for(source_path)
-        key = _reader_key(Path(source_path), Path(source_path).read_bytes())
+        key = reader_key(Path(source_path))
         pack = session.packs["reader"]
         session.used["reader"].add(key)
         try:
@@ -103,7 +111,7 @@ class CachingReader:
     def _store_only(self, source_path: str) -> None:
         """Worker side: parse one source into the cache; problems are left for the main process (one in
         the front matter's values, found only when the metadata is made, then comes from the cache)."""
-        key = _reader_key(Path(source_path), Path(source_path).read_bytes())
+        key = reader_key(Path(source_path))
         pack = incremental.session.packs["reader"]
         if key in pack:
             return
@@ -157,7 +165,7 @@ def preparse(settings: dict, reader_class: type[CachingReader]) -> None:
     missing = []
     for path in markdown_sources(settings, reader_class.file_extensions):
         try:
-            key = _reader_key(path, path.read_bytes())
+            key = reader_key(path)
         except OSError:
             continue
         if key not in session.packs["reader"]:

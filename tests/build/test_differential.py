@@ -13,9 +13,8 @@ import json
 import os
 import random
 import re
-import shutil
 
-from support.site import Site, make_site
+from support.site import Site, clean_output, make_site, tree
 
 SEED = int(os.environ.get("ISLET_DIFFERENTIAL_SEED", "2026"))
 STEPS = int(os.environ.get("ISLET_DIFFERENTIAL_STEPS", "8"))
@@ -143,19 +142,6 @@ def themed_site(folder, rng: random.Random) -> Site:
     conf = site.path("pelicanconf.py")
     conf.write_text(conf.read_text() + "\nDEFAULT_PAGINATION = 2\n")
     return site
-
-
-def clean_output(site: Site, folder) -> dict[str, bytes]:
-    shutil.copytree(site.root, folder, symlinks=True, ignore=shutil.ignore_patterns("build", ".cache", ".build-*"))
-    twin = Site(folder)
-    built = twin.build()
-    assert built.code == 0, built.stderr
-    return tree(twin)
-
-
-def tree(site: Site) -> dict[str, bytes]:
-    root = site.path("build")
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_incremental_builds_equal_clean_builds_after_random_edits(tmp_path):

@@ -51,6 +51,21 @@ def folder_digest(base: Path) -> str:
     return digest.hexdigest()
 
 
+def tree(site: Site) -> dict[str, bytes]:
+    """Every file of the site's output: {path: bytes}."""
+    root = site.path("build")
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def clean_output(site: Site, folder: Path) -> dict[str, bytes]:
+    """The output of a clean build of the same input, made in `folder` (no output, no caches)."""
+    shutil.copytree(site.root, folder, symlinks=True, ignore=shutil.ignore_patterns("build", ".cache", ".build-*"))
+    twin = Site(folder)
+    built = twin.build()
+    assert built.code == 0, built.stderr
+    return tree(twin)
+
+
 def write_files(root: Path, files: dict[str, str]) -> Path:
     """Write {relative path: text} below `root` (folders made as needed); returns `root`."""
     for name, text in files.items():
@@ -85,7 +100,8 @@ def _from_repository(target: Path, names) -> None:
     (target / "node_modules").symlink_to(ROOT / "node_modules")   # esbuild, without another npm ci
 
 
-_INCREMENTAL = re.compile(r"Incremental: (\d+) sources from the cache, (\d+) parsed by \d+ processes, (\d+) in-process; "
+_INCREMENTAL = re.compile(r"Incremental: (\d+) sources from the cache \((\d+) as Pelican objects\), (\d+) parsed by \d+ processes, "
+                          r"(\d+) in-process; "
                           r"(\d+) pages with unchanged inputs, (\d+) from the render cache, (\d+) rendered; "
                           r"(\d+) files unchanged")
 
@@ -94,7 +110,7 @@ def incremental_counts(result) -> dict[str, int]:
     """The figures of a build's `Incremental:` report line (in `result.stdout`), by name."""
     found = _INCREMENTAL.search(result.stdout)
     assert found, result.stdout
-    return dict(zip(("read_cached", "preparsed", "parsed", "unchanged", "render_cached", "rendered", "linked"),
+    return dict(zip(("read_cached", "objects_cached", "preparsed", "parsed", "unchanged", "render_cached", "rendered", "linked"),
                     map(int, found.groups())))
 
 

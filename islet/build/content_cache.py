@@ -1,0 +1,169 @@
+"""Content-object cache (with layer 2 of islet.build.incremental): Pelican's Article and Page objects of
+unchanged sources kept between builds, so that an edit to one article does not make a thousand again.
+
+The reader cache (islet.build.reader_cache) spares parsing a source; Pelican still makes an object of
+each (metadata processed, slug, dates, Tag and Category objects…), which is most of what reading a
+thousand cached sources costs. Pelican can cache these objects itself (``CONTENT_CACHING_LAYER =
+"generator"``); islet does the same by the reader cache's key (the source's bytes and path, and all the
+reader depends on, the settings file among it), and only where that gives exactly the object Pelican
+would make (`usable`):
+
+- only sources islet's Markdown reader reads, and objects whose making logged nothing (a warning would
+  then be given only once, by the build that made the object);
+- only while no plugin listens to what is skipped, Pelican's ``*_generator_preread`` and
+  ``*_generator_context`` signals; ``content_object_init`` is sent again for each object taken from the
+  cache, as Pelican sends it when it makes one;
+- not with ``DEFAULT_DATE = "fs"`` (dates from file times), a date format that sets the locale, or an
+  article dated in the future while ``WITH_FUTURE_DATES`` is off (a draft only until that moment).
+
+An object holds the build's settings and context: they are pickled as references (`persistent_id`)
+and are this build's when the object is loaded.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import logging
+import os
+import pickle
+from pathlib import Path
+
+from pelican import signals
+
+from . import incremental
+from .reader_cache import reader_key
+
+KIND = "objects"          # the pack (islet.build.packs) and the manifest entry of this cache
+FORMAT = "objects-1"      # bump when what an entry holds changes
+
+
+class _Logged(logging.Handler):
+    """Counts the warnings logged while Pelican reads: an object whose making warned is not cached."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record):
+        self.count += 1
+
+
+_logged = _Logged()
+
+
+def usable(settings: dict, kind: str) -> bool:
+    """Whether objects of this generator ("article" or "page") may come from the cache in this build."""
+    if incremental.session is None or settings.get("DEFAULT_DATE") == "fs":
+        return False
+    formats = [settings.get("DEFAULT_DATE_FORMAT"), *(settings.get("DATE_FORMATS") or {}).values()]
+    if any(isinstance(f, tuple) for f in formats):            # Pelican sets the locale as it makes the object
+        return False
+    listened = (getattr(signals, f"{kind}_generator_{name}") for name in ("preread", "context"))
+    return not any(signal.receivers for signal in listened)
+
+
+def attach(generator, kind: str, extensions) -> None:
+    """Pelican's ``*_generator_init`` signal: the generator takes the objects of unchanged sources (with
+    `extensions`, islet's reader's) from the cache, and stores those it makes."""
+    if not usable(generator.settings, kind):
+        return
+    session = incremental.session
+    pack, used = session.packs[KIND], session.used[KIND]
+    shared = {id(generator.settings): "settings", id(generator.context): "context"}
+    by_name = {"settings": generator.settings, "context": generator.context}
+    making: dict[str, tuple[str, int]] = {}        # source -> its key, the warnings logged before it was read
+    for logger in (logging.getLogger("pelican"), logging.getLogger()):
+        if _logged not in logger.handlers:
+            logger.addHandler(_logged)
+
+    def get_cached_data(name, default=None):
+        path = os.path.abspath(os.path.join(generator.path, name))
+        if not path.endswith(tuple(f".{e}" for e in extensions)):
+            return default
+        try:
+            source_key = reader_key(Path(path))
+        except OSError:
+            return default
+        key = _key(source_key, kind)
+        found = _load(pack.get(key), by_name)
+        if found is None:
+            making[name] = key, _logged.count
+            return default
+        used.add(key)
+        session.used["reader"].add(source_key)       # kept: preparse looks there for what needs parsing
+        session.counts["objects_cached"] += 1
+        signals.content_object_init.send(found)
+        return found
+
+    def cache_data(name, content):
+        key, before = making.pop(name, (None, 0))
+        if key is None or _logged.count != before or dated_ahead(content) is not None:
+            return
+        for wrapper in (getattr(content, "category", None), *getattr(content, "tags", ()),
+                        *getattr(content, "authors", ())):
+            getattr(wrapper, "slug", None)     # worked out now (and kept) rather than by each build that loads it
+        blob = _dump(content, shared)
+        if blob is not None:
+            pack.put(key, blob)
+            used.add(key)
+
+    generator.get_cached_data, generator.cache_data = get_cached_data, cache_data
+
+
+def detach() -> None:
+    """The build is over (incremental.Session.close): stop counting warnings."""
+    for logger in (logging.getLogger("pelican"), logging.getLogger()):
+        if _logged in logger.handlers:
+            logger.removeHandler(_logged)
+
+
+def _key(source_key: str, kind: str) -> str:
+    return hashlib.blake2b(f"{FORMAT}\0{kind}\0{source_key}".encode(), digest_size=20).hexdigest()
+
+
+def dated_ahead(content) -> float | None:
+    """When an article Pelican made a draft because its date is still to come is published (POSIX time), or
+    None. Its object is made again by each build until then, and a build with no change is not skipped
+    after then (islet.build.fingerprint.State.until)."""
+    date = getattr(content, "date", None)
+    if content.settings.get("WITH_FUTURE_DATES", True) or not isinstance(date, datetime.datetime):
+        return None
+    now = datetime.datetime.now(datetime.UTC) if date.tzinfo else datetime.datetime.now()
+    return date.timestamp() if now < date < now.max.replace(tzinfo=now.tzinfo) else None
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file, shared: dict[int, str]):
+        super().__init__(file, protocol=5)
+        self.shared = shared
+
+    def persistent_id(self, obj):
+        return self.shared.get(id(obj))
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file, by_name: dict[str, object]):
+        super().__init__(file)
+        self.by_name = by_name
+
+    def persistent_load(self, name):
+        return self.by_name[name]
+
+
+def _dump(content, shared: dict[int, str]) -> bytes | None:
+    buffer = io.BytesIO()
+    try:
+        _Pickler(buffer, shared).dump(content)
+    except Exception:            # something of a plugin's that pickle cannot take: made again next time
+        return None
+    return buffer.getvalue()
+
+
+def _load(blob: bytes | None, by_name: dict[str, object]):
+    if blob is None:
+        return None
+    try:
+        return _Unpickler(io.BytesIO(blob), by_name).load()
+    except Exception:            # an entry of an older Pelican or plugin: made again
+        return None
