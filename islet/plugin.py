@@ -94,6 +94,7 @@ def on_initialized(pelican) -> None:
     IsletMarkdownReader.templates = config.templates
     IsletMarkdownReader.root = config.root
     IsletMarkdownReader.problems = current.findings.errors
+    IsletMarkdownReader.memoised = staticmethod(incremental.memoised)
     # Last: the reader is configured, so worker processes can parse uncached sources ahead of Pelican.
     incremental.start(pelican.settings, config.cache_dir, config.templates, Reader, rewritten_later)
     reader_cache.preparse(pelican.settings, Reader)
@@ -151,7 +152,8 @@ def on_read(generators) -> None:
         incremental.session.finish_reading()
     current.articles = [a for g in generators for a in getattr(g, "articles", [])]
     current.generators = list(generators)
-    written = outputs.check(generators, current.settings, current.claims, "search" in current.widgets)
+    written = outputs.check(generators, current.settings, current.claims, "search" in current.widgets,
+                            incremental.memoised)
     current.findings.errors += written.problems
     current.claims = written.claims
     current.pages = {page: verify.Source(shown, path=path) for page, (shown, path) in written.pages.items()}

@@ -76,6 +76,8 @@ def attach(generator, kind: str, extensions) -> None:
     for logger in (logging.getLogger("pelican"), logging.getLogger()):
         if _logged not in logger.handlers:
             logger.addHandler(_logged)
+    if detach not in session.cleanups:
+        session.cleanups.append(detach)
 
     def get_cached_data(name, default=None):
         path = os.path.abspath(os.path.join(generator.path, name))
@@ -112,7 +114,7 @@ def attach(generator, kind: str, extensions) -> None:
 
 
 def detach() -> None:
-    """The build is over (incremental.Session.close): stop counting warnings."""
+    """The build is over (incremental.Session.close runs this): stop counting warnings."""
     for logger in (logging.getLogger("pelican"), logging.getLogger()):
         if _logged in logger.handlers:
             logger.removeHandler(_logged)

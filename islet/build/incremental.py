@@ -57,6 +57,7 @@ class Session:
     previous: dict = field(default_factory=dict)             # the manifest of the build now in the output
     ahead: object = None                                     # a reader_cache.Ahead while workers parse sources
     rewritten_later: Callable[[str], bool] = lambda text: True   # may a later stage rewrite this page? (plugin)
+    cleanups: list[Callable[[], None]] = field(default_factory=list)   # run by `close` (content_cache.detach)
     learnt: list | None = None       # in a render helper process: (memo name, key, result) of `learn_pages`
     counts: dict[str, int] = field(default_factory=lambda: {"parsed": 0, "preparsed": 0, "read_cached": 0,
                                                              "objects_cached": 0,
@@ -90,9 +91,8 @@ class Session:
 
     def close(self) -> None:
         """Close the cache files (a build in a long-running process, livereload, may fail before commit)."""
-        from .content_cache import detach
-
-        detach()
+        for cleanup in self.cleanups:
+            cleanup()
         if self.ahead is not None:
             self.ahead, ahead = None, self.ahead
             ahead.cancel()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pelican.contents import Static
 
+from islet.build.memo import fresh
 from islet.errors import Problem, shown_path
 from islet.settings import IsletSettings
 
@@ -35,11 +36,13 @@ _WRITTEN = ("articles", "translations", "hidden_articles", "hidden_translations"
             "pages", "hidden_pages", "draft_pages", "draft_translations", "staticfiles")
 
 
-def check(generators, config: IsletSettings, claims: dict, search: bool) -> Written:
+def check(generators, config: IsletSettings, claims: dict, search: bool, memoised=fresh) -> Written:
     """Where the sources are written, from `claims` (save_as -> the content objects islet.plugin.on_content
     saw): the problems (outputs out of the output folder, links out of the content folder, two writers of
     one file), every output by normalised path, and the pages written from a source (drafts included).
-    `search`: the site writes search.json."""
+    `search`: the site writes search.json. `memoised(name, function)` may remember across builds whether
+    an HTML may hold a link out of the content folder (islet.build.incremental.memoised)."""
+    may_leave = memoised("may_leave", paths.may_leave)
     content = shown_path(config.content, config.root)
     # What on_content saw (Pelican drops some of them: those are checked too) and what the generators keep.
     save_as = {id(item): path for path, items in claims.items() for item in items}
@@ -75,7 +78,7 @@ def check(generators, config: IsletSettings, claims: dict, search: bool) -> Writ
             path = item.save_as if path is None else path
             key = paths.culprit(item.metadata, path) if paths.escape(path) else paths.writer_key(item.metadata)
             output, sources[shown] = paths.Output(path, shown, 0, key), (item.source_path, key)
-            links += _link_problems(item, shown, content, text)
+            links += _link_problems(item, shown, content, text, may_leave)
             url = item.metadata.get("url")
             if isinstance(url, str) and (reason := paths.url_escape(url)):
                 problems.append(Problem(shown, front_matter_line(text(item.source_path), "url"),
@@ -105,11 +108,11 @@ def _shown(source: str, root: Path) -> str:
     return source[len(prefix):] if source.startswith(prefix) else shown_path(Path(source), root)
 
 
-def _link_problems(item, shown: str, content: str, text) -> list[Problem]:
+def _link_problems(item, shown: str, content: str, text, may_leave=paths.may_leave) -> list[Problem]:
     """The {static}, {attach} and {filename} links of one article or page that leave the content folder."""
     problems, source, prefix = [], item.source_path, item.settings["PATH"].rstrip("/") + "/"
     for markup in (item._content, item.metadata.get("summary")):
-        if isinstance(markup, str) and paths.may_leave(markup):
+        if isinstance(markup, str) and may_leave(markup):
             folder = posixpath.dirname(source[len(prefix):]) if source.startswith(prefix) else item.relative_dir
             for what, link in paths.links_outside(markup, item._get_intrasite_link_regex(), folder):
                 problems.append(paths.link_problem(shown, text(source), what, link, content))

@@ -7,6 +7,7 @@ can build tables and figures from ``content/data/``, and widget blocks become is
 """
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -36,13 +37,16 @@ from .sandbox import ContentSandbox, OutputTooLarge, with_code, without_code
 
 
 def quicker_pelican() -> None:
-    """Two shortcuts in Pelican's reading, with the same results (once per process; idempotent):
+    """Shortcuts in Pelican's reading, with the same results (once per process; idempotent):
 
     * dates are parsed by `parse_date` (Pelican's readers call get_date for Date: and Modified:);
     * Pelican looks for intrasite links (``href="{filename}x.md"``, ``|static|``…) in every article's
       HTML, once when reading and again when writing, with an expression that backtracks through every
       tag. With the default INTRASITE_LINK_REGEX a link is a quote followed by "{" or "|": HTML with
-      neither pair has none, and is returned as it is without the search.
+      neither pair has none, and is returned as it is without the search. The static links found are
+      remembered between builds (`IsletMarkdownReader.memoised`);
+    * an object's path relative to the content folder is worked out once per path (Pelican does it again
+      for each URL it formats, with four system calls).
     """
     from pelican.contents import Content
     from pelican.settings import DEFAULT_CONFIG
@@ -62,6 +66,13 @@ def quicker_pelican() -> None:
     def get_static_links(self) -> set[str]:
         if no_links(self, self._content):
             return set()
+        # What Pelican finds depends on the HTML, the object's folder and the content folder (relative to
+        # the working folder when not absolute) and the expression: remembered by those between builds.
+        memo = IsletMarkdownReader.memoised("static_links", lambda *_: sorted(_static_links(self)))
+        pattern = self._get_intrasite_link_regex().pattern
+        return set(memo(self._content, self.relative_dir, self.settings["PATH"], os.getcwd(), pattern))
+
+    def _static_links(self) -> set[str]:
         try:
             return static_links(self)
         except ValueError:      # a link that is no URL ({filename}//[x): Pelican would stop; the link check names it
@@ -75,8 +86,20 @@ def quicker_pelican() -> None:
         except ValueError:
             return content
 
+    relative_paths: dict[tuple, str | None] = {}
+    relative_source_path = Content.get_relative_source_path
+
+    def get_relative_source_path(self, source_path: str | None = None) -> str | None:
+        # A function of the path, the content folder and (when either is relative) the working folder.
+        key = (source_path or self.source_path, self.settings["PATH"], os.getcwd())
+        if key not in relative_paths:
+            relative_paths[key] = relative_source_path(self, source_path)
+        return relative_paths[key]
+
     get_static_links.pelicans, _update_content.pelicans = static_links, update_content    # for the tests
+    get_relative_source_path.pelicans = relative_source_path
     Content.get_static_links, Content._update_content = get_static_links, _update_content
+    Content.get_relative_source_path = get_relative_source_path
     Content.islet_quicker = True
 
 
@@ -218,6 +241,7 @@ class IsletMarkdownReader(MarkdownReader):
     root: Path = Path(".")
     problems: list[Problem] = []
     islands = None  # islet.content.embed.Islands, when the site has widgets
+    memoised = staticmethod(lambda name, function: function)   # islet.build.incremental.memoised in a build
 
     def read(self, source_path):
         shown = shown_path(Path(source_path), self.root)

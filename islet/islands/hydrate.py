@@ -135,8 +135,14 @@ PAGE_FACTS["islands"] = _has_islands
 
 
 def html_pages(output: Path) -> list[Path]:
-    """Every HTML page under `output`, sorted as Paths sort (os.walk: a third of the time of rglob)."""
-    return sorted(Path(base, name) for base, _, names in os.walk(output) for name in names if name.endswith(".html"))
+    """Every HTML page under `output`, sorted as Paths sort (os.walk: a third of the time of rglob; sorted by
+    their parts, which is how Paths compare, without the comparisons' overhead)."""
+    return sorted((Path(base, name) for base, _, names in os.walk(output) for name in names if name.endswith(".html")),
+                  key=_parts)
+
+
+def _parts(path: Path) -> tuple[str, ...]:
+    return path.parts
 
 
 def hydrate(output: Path, pages: dict[Path, str], manifest: Manifest, budget: JsBudget,

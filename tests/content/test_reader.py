@@ -58,6 +58,37 @@ def test_articles_without_intrasite_links_skip_pelicans_search(html, tmp_path):
         assert 'href="https://example.org/index.html"' in update(article, html, "https://example.org")
 
 
+def test_static_links_remembered_between_builds_are_those_of_the_objects_folder(tmp_path, monkeypatch):
+    """The same HTML in two folders links to two files: what a build remembers is keyed by the folder too."""
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.utils import SafeDatetime
+
+    from islet.build.memo import Memo
+    from islet.content.reader import IsletMarkdownReader, quicker_pelican
+
+    quicker_pelican()
+    memos: dict[str, Memo] = {}
+
+    def memoised(name, function):
+        memos.setdefault(name, Memo(None, function)).function = function
+        return memos[name]
+
+    monkeypatch.setattr(IsletMarkdownReader, "memoised", staticmethod(memoised))
+    html = '<img alt="" src="{static}images/x.png"> <a href="{attach}../files/a.pdf">a</a>'
+    found = {}
+    for folder in ("one", "two/three", "one"):
+        article = Article(html, metadata={"title": "T", "date": SafeDatetime(2026, 1, 1)}, context={},
+                          settings={**DEFAULT_CONFIG, "PATH": str(tmp_path)}, source_path=str(tmp_path / folder / "a.md"))
+        links = Article.get_static_links(article)
+        assert links == Article.get_static_links.pelicans(article)
+        found.setdefault(folder, links)
+        assert links == found[folder]
+    assert found["one"] == {"one/images/x.png", "files/a.pdf"}
+    assert found["two/three"] == {"two/three/images/x.png", "two/files/a.pdf"}
+    assert len(memos["static_links"].used) == 2
+
+
 def test_a_link_that_is_no_url_leaves_the_html_as_it_is_instead_of_crashing(tmp_path):
     """Pelican raises ValueError on {filename}//[x (plain Pelican stops the build); the link check reports it."""
     from pelican.contents import Article
