@@ -20,7 +20,7 @@ from pelican import signals
 from pelican.contents import Article, Page
 
 from islet import settings as islet_settings
-from islet.build import content_cache, incremental, reader_cache, render
+from islet.build import content_cache, incremental, members, reader_cache, render
 from islet.build.driver import Findings
 from islet.content import outputs
 from islet.content.data import load_data, template_finalize
@@ -60,6 +60,7 @@ def register():
     signals.article_generator_init.connect(reader_cache.read_ready_first)
     signals.page_generator_init.connect(reader_cache.read_ready_first)
     signals.article_generator_init.connect(on_article_generator)
+    signals.article_generator_finalized.connect(members.quick_membership)
     signals.page_generator_init.connect(on_page_generator)
     signals.content_object_init.connect(on_content)
     signals.all_generators_finalized.connect(on_read)

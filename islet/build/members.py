@@ -1,0 +1,66 @@
+"""Pelican's tag, category and author lists with a quick `in`: the same lists, the same answers.
+
+Pelican writes the page of each tag, category and author with the articles of its list in date order:
+``[article for article in self.dates if article in articles]``. That is a scan of the list for every
+article of the site, once per tag: at 5,000 articles and 30 tags, 75 million comparisons, more than a
+second of every build, edit or not. `Members` is a list whose `in` looks the object up in a set of
+identities, where that is what `in` means: every item compares by identity (no ``__eq__`` of its own,
+as Pelican's content objects), and so does the object looked for. Any other case, and any list changed
+since the set was made, is left to the list's own `in`.
+
+`quick_membership` (Pelican's ``article_generator_finalized`` signal) puts the generator's lists into
+`Members` and its context entries again, as Pelican itself sets them.
+"""
+from __future__ import annotations
+
+
+def _by_identity(item) -> bool:
+    return type(item).__eq__ is object.__eq__
+
+
+class Members(list):
+    """A list; `in` by identity through a set when every item compares by identity (see the module)."""
+
+    _ids: set[int] | None = None
+    _size = -1                 # the length the set was made at; -1: make it again
+
+    def __getstate__(self):
+        return None            # a copy or an unpickled list makes its own set (of its own items' identities)
+
+    def __contains__(self, item) -> bool:
+        if not _by_identity(item):
+            return list.__contains__(self, item)
+        if self._size != len(self):           # made, or changed: look again at what the items are
+            self._ids = {id(x) for x in self} if all(_by_identity(x) for x in self) else None
+            self._size = len(self)
+        return list.__contains__(self, item) if self._ids is None else id(item) in self._ids
+
+
+def _mutator(name: str):
+    method = getattr(list, name)
+
+    def changed(self, *args, **kwargs):
+        self._size = -1
+        return method(self, *args, **kwargs)
+
+    changed.__name__ = name
+    return changed
+
+
+for _name in ("append", "extend", "insert", "remove", "pop", "clear", "__setitem__", "__delitem__",
+              "__iadd__", "__imul__"):
+    setattr(Members, _name, _mutator(_name))
+
+
+def quick_membership(generator) -> None:
+    """Pelican's ``article_generator_finalized``: the generator's tag, category and author lists as `Members`."""
+    if not callable(getattr(generator, "_update_context", None)):     # a Pelican that sets its context otherwise
+        return
+    if isinstance(getattr(generator, "tags", None), dict):
+        for tag, items in list(generator.tags.items()):
+            generator.tags[tag] = Members(items)
+    for name in ("categories", "authors"):
+        pairs = getattr(generator, name, None)
+        if isinstance(pairs, list) and all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
+            setattr(generator, name, [(key, Members(items)) for key, items in pairs])
+    generator._update_context(("tags", "categories", "authors"))

@@ -1,0 +1,91 @@
+"""islet.build.members: a Members list answers `in` as a list does, after any sequence of changes, for
+objects that compare by identity and for values with an __eq__ of their own."""
+from __future__ import annotations
+
+import pickle
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from islet.build.members import Members, quick_membership
+
+
+class Thing:                       # compares by identity, as Pelican's content objects
+    pass
+
+
+class Same:                        # equal to every other Same: `in` must find an equal one, not only itself
+    def __eq__(self, other):
+        return isinstance(other, Same)
+
+    __hash__ = object.__hash__
+
+
+POOL = [Thing() for _ in range(6)] + [Same(), Same(), 3, 3.0, "a"]
+item = st.sampled_from(POOL)
+index = st.integers(-8, 8)
+OPERATIONS = st.one_of(
+    st.tuples(st.just("append"), item), st.tuples(st.just("extend"), st.lists(item, max_size=3)),
+    st.tuples(st.just("insert"), index, item), st.tuples(st.just("remove"), item), st.tuples(st.just("pop"), index),
+    st.tuples(st.just("clear")), st.tuples(st.just("__setitem__"), index, item),
+    st.tuples(st.just("__delitem__"), index), st.tuples(st.just("slice"), st.lists(item, max_size=3)),
+    st.tuples(st.just("__iadd__"), st.lists(item, max_size=2)), st.tuples(st.just("sort_reverse")),
+)
+
+
+def apply(target: list, operation: tuple) -> None:
+    name, *args = operation
+    try:
+        if name == "slice":
+            target[1:3] = args[0]
+        elif name == "sort_reverse":
+            target.reverse()
+        elif name == "__iadd__":
+            target += args[0]
+        else:
+            getattr(target, name)(*args)
+    except (ValueError, IndexError):
+        pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(item, max_size=6), st.lists(OPERATIONS, max_size=12))
+def test_in_answers_as_a_list_does_after_any_changes(start, operations):
+    members, plain = Members(start), list(start)
+    for operation in operations:
+        apply(members, operation)
+        apply(plain, operation)
+        assert list(members) == plain
+        for probe in POOL:
+            assert (probe in members) == (probe in plain), (probe, plain)
+
+
+def test_a_members_list_is_a_list_to_templates_and_pickle():
+    things = [Thing(), Thing()]
+    members = Members(things)
+    assert isinstance(members, list) and members == things and len(members) == 2
+    assert things[0] in members
+    again = pickle.loads(pickle.dumps(members))
+    assert len(again) == 2 and again[0] in again and things[0] not in again
+
+
+def test_the_generator_lists_and_its_context_get_members():
+    class Generator:
+        def __init__(self):
+            self.tags = {"t": [Thing()]}
+            self.categories = [("c", [Thing()])]
+            self.authors = [("a", [Thing()])]
+            self.context = {}
+
+        def _update_context(self, names):
+            for name in names:
+                value = getattr(self, name)
+                self.context[name] = list(value.items()) if hasattr(value, "items") else value
+
+    generator = Generator()
+    before = generator.tags["t"][0]
+    quick_membership(generator)
+    assert isinstance(generator.tags["t"], Members) and generator.tags["t"] == [before]
+    assert all(isinstance(items, Members) for _, items in generator.categories + generator.authors)
+    assert generator.context["tags"] == [("t", generator.tags["t"])]
+    assert generator.context["categories"] is generator.categories
