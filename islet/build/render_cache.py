@@ -96,7 +96,7 @@ def _describe(value, memo: dict, shown: bool) -> str:
     if isinstance(value, Paginator):
         return repr(("Paginator", value.name, value.count, value.per_page, value.num_pages))
     if isinstance(value, URLWrapper):
-        return repr((type(value).__name__, value.name, value.slug, value.url))
+        return _wrapper(value, memo)
     if isinstance(value, (list, tuple)):
         # Pages and calls share their lists (a tag's 80 articles, every tag page's `all_articles`): each
         # list is described once, and kept in the memo so that its id stays its own.
@@ -113,6 +113,27 @@ def _describe(value, memo: dict, shown: bool) -> str:
     if " at 0x" in text or text.startswith("<"):
         raise Uncacheable(type(value).__name__)
     return text
+
+
+# A tag's, category's or author's URL is formatted from these attributes (URLWrapper.as_dict) and the settings.
+_WRAPPER_STATE = frozenset({"settings", "_name", "_slug", "_slug_from_name", "name", "slug"})
+
+
+def _wrapper(value: URLWrapper, memo: dict) -> str:
+    """A tag, category or author. Every article has objects of its own for its tags: those with the same
+    attributes are described once (their URL is formatted from the attributes and the settings alone)."""
+    state = vars(value)
+    if not state.keys() <= _WRAPPER_STATE:           # a plugin's attribute: the URL format may use it
+        return repr((type(value).__name__, value.name, value.slug, value.url))
+    key = ("wrapper", type(value), id(state.get("settings")),
+           *sorted((k, v) for k, v in state.items() if k != "settings"))
+    try:
+        found = memo.get(key)
+    except TypeError:                                # an attribute without a hash: described as it is
+        return repr((type(value).__name__, value.name, value.slug, value.url))
+    if found is None:
+        found = memo[key] = repr((type(value).__name__, value.name, value.slug, value.url))
+    return found
 
 
 def _dependency_digest(obj, memo: dict) -> str:
