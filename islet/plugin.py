@@ -113,8 +113,23 @@ def prepare_widgets(config: islet_settings.IsletSettings, inputs=None) -> dict[s
     islet.build.fingerprint.Inputs)."""
     checked = inputs is not None and all(inputs.previous.get(part) == inputs.parts.get(part) for part in ("widgets", "islet"))
     if (config.root / "widgets").is_dir() and not checked:    # (islet's own widgets pass it: tests/islands)
-        check.check_site(config.root)
+        # In a process of its own: the type checker (mypy) takes some 50 MB, which this one would keep to the end.
+        problems = in_a_fork(check.site_problems, config.root)
+        if problems:
+            raise check.CheckError(problems)
     return discover(config.root)
+
+
+def in_a_fork(function, *args):
+    """function(*args), worked out in a forked process whose memory is given back when it ends (here, where
+    processes cannot fork)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return function(*args)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        return pool.submit(function, *args).result()
 
 
 def on_article_generator(generator) -> None:

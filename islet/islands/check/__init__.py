@@ -61,7 +61,14 @@ def check_or_raise(widgets_dir: Path, site_root: Path) -> None:
 def check_site(site_root: Path) -> None:
     """Raise CheckError for the widget modules a site can use: its own and islet's built-in ones, which its own
     may import or replace."""
-    check_sources(widget_files(site_root))
+    problems = site_problems(site_root)
+    if problems:
+        raise CheckError(problems)
+
+
+def site_problems(site_root: Path) -> list[Problem]:
+    """What `check_site` raises, as a list (which a forked process can send back: islet.plugin)."""
+    return check_named({f"widgets/{name}": path for name, path in widget_files(site_root).items()})
 
 
 def check_sources(sources: dict[str, Path]) -> None:
