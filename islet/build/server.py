@@ -125,8 +125,7 @@ def start(root: Path) -> None:
     path = socket_path(root)
     if path is None or listening(path):
         return
-    modules = sorted({*PRELOAD, *(name for name, module in list(sys.modules.items())
-                                  if not name.startswith("__") and _preloadable(module))})
+    modules = sorted({*PRELOAD, *preloadable()})
     server = subprocess.Popen([sys.executable, "-m", "islet.build.server", str(path)], cwd="/",
                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True, env=os.environ.copy())
@@ -143,6 +142,11 @@ def listening(path: Path) -> bool:
         return False
     finally:
         probe.close()
+
+
+def preloadable() -> list[str]:
+    """The modules of this process a server may import ahead of a build."""
+    return [name for name, module in list(sys.modules.items()) if not name.startswith("__") and _preloadable(module)]
 
 
 def _preloadable(module) -> bool:
@@ -244,18 +248,38 @@ def _serve_one(connection: socket.socket, listener: socket.socket, stamp: dict, 
         if why is not None or len(fds) != 3:
             _send(connection, {"stale": why or "no standard streams"})
             return False
+        learnt, told = os.pipe()             # the child tells what its build imported (see _learn)
         child = os.fork()
         if child == 0:
-            _child(connection, listener, fds, request)
+            os.close(learnt)
+            _child(connection, listener, fds, request, told)
+        os.close(told)
         _send(connection, {"pid": child})
+        with open(learnt, "rb") as imported:  # (read before waiting: a long list would fill the pipe)
+            modules = imported.read().decode().split()
         os.waitpid(child, 0)
+        _learn(modules)
         return True
     finally:
         for fd in fds:
             os.close(fd)
 
 
-def _child(connection, listener, fds: list[int], request: dict) -> None:
+def _learn(modules: list[str]) -> None:
+    """Import what the last build imported and the server had not (Markdown extensions, Pygments lexers, a
+    plugin…), so that the next build finds them imported too. Each is frozen as the first ones were."""
+    new = [name for name in modules if name not in sys.modules]
+    for name in new:
+        try:
+            __import__(name)
+        except Exception:
+            pass
+    if new:
+        gc.collect()
+        gc.freeze()
+
+
+def _child(connection, listener, fds: list[int], request: dict, told: int) -> None:
     """In the forked child: become the command (its streams, folder and environment), build, exit."""
     code = 1
     try:
@@ -281,6 +305,8 @@ def _child(connection, listener, fds: list[int], request: dict) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
             _send(connection, {"code": code})
+            with open(told, "wb") as out:
+                out.write("\n".join(preloadable()).encode())
         finally:
             os._exit(code)
 
