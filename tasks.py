@@ -15,10 +15,9 @@ OUTPUT = "build"
 
 
 def _build(settings: str, strict: bool | None, precompress: bool | None = None) -> None:
-    from islet.build import server
-    from islet.build.driver import BuildPlan
+    from islet.build.driver import BuildPlan, build_and_report
 
-    if not server.build_and_report(BuildPlan(ROOT, settings, OUTPUT, strict, precompress)):
+    if not build_and_report(BuildPlan(ROOT, settings, OUTPUT, strict, precompress)):
         raise Exit(code=1)
 
 

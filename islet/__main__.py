@@ -13,8 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from islet.build import server
-from islet.build.driver import BuildPlan, settings_output
+from islet.build.driver import BuildPlan, build_and_report, settings_output
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = Path(args.root)
     output = args.output if args.output is not None else settings_output(root, args.settings)
-    ok = server.build_and_report(BuildPlan(root, args.settings, output, args.strict, args.precompress))
+    ok = build_and_report(BuildPlan(root, args.settings, output, args.strict, args.precompress))
     return 0 if ok else 1
 
 

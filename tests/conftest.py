@@ -18,9 +18,6 @@ if str(ROOT) not in sys.path:   # test modules import the demo site's `widgets` 
 
 # Property-based tests explore new inputs on every local run; CI runs a fixed set (the same seed each time),
 # so that a red CI is about the change, and a new finding shows up first where it can be looked at.
-# Builds run by tests leave no build server behind (islet.build.server); tests/build/test_server.py turns it on.
-os.environ["ISLET_BUILD_SERVER"] = "0"
-
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")

@@ -219,10 +219,8 @@ def settings_output(root: Path, settings_file: str) -> str:
     return folder.relative_to(root).as_posix() if folder.is_relative_to(root) else str(folder)
 
 
-def build_and_report(plan: BuildPlan, where: str = "") -> bool:
-    """Build, print one line per problem or warning and a summary; True on success. (`where`: how the summary
-    line says where the build ran; the ``islet build`` command may hand its build to a build server:
-    islet.build.server.build_and_report.)"""
+def build_and_report(plan: BuildPlan) -> bool:
+    """Build, print one line per problem or warning and a summary; True on success."""
     try:
         result = build(plan)
     except IsletError as error:
@@ -240,7 +238,7 @@ def build_and_report(plan: BuildPlan, where: str = "") -> bool:
         print(f"Nothing changed since the last build: {plan.output}/ is up to date "
               f"({result.pages} pages, checked in {result.seconds:.2f} s).")
         return True
-    print(f"Built {result.pages} pages into {plan.output}/ in {result.seconds:.1f} s{where}.")
+    print(f"Built {result.pages} pages into {plan.output}/ in {result.seconds:.1f} s.")
     return True
 
 

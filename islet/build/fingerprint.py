@@ -36,8 +36,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 VERSION = "1"                  # bump when what is hashed or stored changes meaning
-# Variables of islet's that change where or how a build runs, never what it writes.
-_NOT_INPUTS = ("ISLET_CACHE_DIR", "ISLET_PROCESSES", "ISLET_BUILD_SERVER", "ISLET_BUILD_SERVER_IDLE")
 _SKIPPED_DIRS = {"__pycache__", ".git", ".cache", "node_modules", ".venv", ".pytest_cache"}
 _PACKAGES = ("pelican", "markdown", "pygments", "jinja2", "markupsafe", "feedgenerator", "pyyaml", "brotli",
              "pillow", "transcrypt")
@@ -228,7 +226,7 @@ class Inputs:
         part("theme", theme, inside=theme)
         part("widgets", root / "widgets")
         esbuild = root / "node_modules" / "esbuild" / "package.json"
-        env = sorted((k, v) for k, v in os.environ.items() if k.startswith("ISLET_") and k not in _NOT_INPUTS)
+        env = sorted((k, v) for k, v in os.environ.items() if k.startswith("ISLET_") and k not in ("ISLET_CACHE_DIR", "ISLET_PROCESSES"))
         # islet's built-in widgets (islet.islands.sources.BUILTIN) count with islet; in a checkout islet/widgets is
         # a link to widgets/, which the walk of islet/ does not follow.
         engine = Path(__file__).parents[1]

@@ -96,10 +96,7 @@ class ParallelWriter(render_cache.CachingWriter):
         counter = multiprocessing.get_context("fork").Value("l", 0)
         order = largest_first(calls)
         helpers: list[tuple[int, int]] = []
-        # Keep the collector from touching (and so copying) inherited objects. In a build server's child
-        # (islet.build.server) the server's own objects are frozen already, and stay so.
-        frozen_before = gc.get_freeze_count()
-        gc.freeze()
+        gc.freeze()                   # keep the collector from touching (and so copying) inherited objects
         try:
             for _ in range(processes() - 1):
                 helpers.append(self._fork(calls, order, counter))
@@ -110,8 +107,7 @@ class ParallelWriter(render_cache.CachingWriter):
             raise
         finally:
             shares = [self._collect(pid, pipe) for pid, pipe in helpers]
-            if not frozen_before:
-                gc.unfreeze()
+            gc.unfreeze()
         for share in shares:
             self._merge(share)
         for share in shares:

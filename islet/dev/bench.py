@@ -14,8 +14,7 @@
    the next repeat), so that the builds compared run close together in time.
 4. Then islet's dev server (``./dev livereload``) runs on its site, and one more edit is timed
    until the open article is told to reload (and shows it), and until build/ has it
-   (islet.dev.bench_livereload). And one more edit is built by the command while its build server
-   runs (islet.build.server; the phases above run without one, so that all their work is measured).
+   (islet.dev.bench_livereload).
 
 Times are wall-clock seconds of the whole command (start-up included) and its CPU seconds
 (user + system, whole process tree; steadier than wall time on a shared machine), each the
@@ -32,13 +31,11 @@ import os
 import platform
 import random
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -187,9 +184,8 @@ def islet_site(folder: Path, corpus: Path) -> Tool:
     if (ROOT / "node_modules").is_dir():
         (folder / "node_modules").symlink_to(ROOT / "node_modules")      # esbuild, without another npm ci
     cache = folder / ".cache"
-    # No build server in the phases: all of a build's work (and memory) is in the measured process tree.
     return Tool("islet", folder, (sys.executable, "-m", "islet", "build", "--root", str(folder), "--strict"),
-                folder / "build", (cache,), {"ISLET_CACHE_DIR": str(cache), "ISLET_BUILD_SERVER": "0"})
+                folder / "build", (cache,), {"ISLET_CACHE_DIR": str(cache)})
 
 
 # --- measuring ----------------------------------------------------------------------------------------
@@ -264,7 +260,7 @@ def bench(articles: int = 1000, repeat: int = 1, seed: int = 2026, workdir: Path
         logs.mkdir(parents=True, exist_ok=True)
         tools = [pelican_site(base / "pelican", corpus), islet_site(base / "islet", corpus)]
         samples: dict[str, dict[str, list[Sample]]] = {t.name: {p: [] for p in PHASES} for t in tools}
-        pages, live, served = {}, [], []
+        pages, live = {}, []
         for index in range(repeat):
             # Each phase of one tool right after the same phase of the other (in turns: Pelican first, then
             # islet first), so that the two builds compared ran in the same moment of a machine whose speed
@@ -279,41 +275,9 @@ def bench(articles: int = 1000, repeat: int = 1, seed: int = 2026, workdir: Path
                 pages[tool.name] = sum(1 for _ in tool.output.rglob("*.html"))
             progress(f"[{index + 1}/{repeat}] islet: an edit while ./dev livereload shows the article…")
             live.append(livereload_edit(tools[1], max(1, articles // 2), f"bench-live-{index}", logs))
-            progress(f"[{index + 1}/{repeat}] islet: an edit built by the command with its build server running…")
-            served.append(served_edit(tools[1], max(1, articles // 2), f"bench-served-{index}", logs))
         corpus_bytes = sum(p.stat().st_size for p in paths)
         commands = {t.name: " ".join(t.command).replace(str(base), "<tmp>") for t in tools}
-    return results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live, served)
-
-
-def served_edit(tool: Tool, number: int, marker: str, logs: Path) -> Sample:
-    """The one-edit build again, as ``islet build`` runs it when it left a build server (islet.build.server):
-    a build with nothing to do starts the server, the edit's build is measured, the server is stopped.
-    Times are the command's; its CPU and memory are the server's child's, outside the measured tree."""
-    from islet.build import server
-
-    on = replace(tool, env={**tool.env, "ISLET_BUILD_SERVER": "1"})
-    env = environment(on)
-    env.pop("CI", None)
-    subprocess.run(on.command, cwd=on.site, env=env, capture_output=True, check=True)
-    socket, deadline = server.socket_path(on.site), time.monotonic() + 60
-    while not (socket and server.listening(socket)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    try:
-        slug = edit(on, number, marker)
-        log = logs / f"islet-served-{marker}.log"
-        run = subprocess.run([sys.executable, "-c", LAUNCHER, str(log), *on.command], cwd=on.site, env=env,
-                             capture_output=True, text=True, check=True)
-        report = json.loads(run.stdout)
-        shown = log.read_text(encoding="utf-8", errors="replace")
-        if report["code"] != 0 or "by the build server" not in shown or marker not in on.page_for(slug).read_text():
-            raise BenchError(Problem("bench", 0, "the edit was not built by the build server",
-                                     f"see {log}: the server did not start, or the build failed"))
-        return Sample(report["seconds"], report["cpu_seconds"], report["maxrss_kb"] / 1024, os.getloadavg()[0])
-    finally:
-        pid = socket.with_suffix(".pid") if socket else None
-        if pid is not None and pid.exists():
-            os.kill(int(pid.read_text()), signal.SIGTERM)
+    return results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live)
 
 
 def livereload_edit(tool: Tool, number: int, marker: str, logs: Path) -> bench_livereload.LiveSample:
@@ -323,7 +287,7 @@ def livereload_edit(tool: Tool, number: int, marker: str, logs: Path) -> bench_l
                                     logs / f"livereload-{marker}.log")
 
 
-def results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live=(), served=()) -> dict:
+def results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live=()) -> dict:
     tools = {}
     for name, phases in samples.items():
         tools[name] = {
@@ -344,9 +308,6 @@ def results(articles, repeat, seed, started, corpus_bytes, samples, pages, comma
             "median_shown_seconds": round(statistics.median(s.shown_seconds for s in live), 3),
             "built_seconds": [round(s.built_seconds, 3) for s in live],
             "median_built_seconds": round(statistics.median(s.built_seconds for s in live), 3)}
-    if served:
-        tools["islet"]["served_edit"] = {"seconds": [round(s.seconds, 3) for s in served],
-                                         "median_seconds": round(statistics.median(s.seconds for s in served), 3)}
     ratio = lambda a, b: round(a / b, 3) if b else None   # noqa: E731
     ratios = {}
     for phase in PHASES:          # the median of the paired runs' ratios (each pair ran back to back)
@@ -374,9 +335,6 @@ def table(result: dict) -> str:
                      f"{isl['phases'][p]['median_seconds']:.2f} s", _times(result["ratios"][p])))
         rows.append(("  CPU time", f"{pel['phases'][p]['median_cpu_seconds']:.2f} s",
                      f"{isl['phases'][p]['median_cpu_seconds']:.2f} s", _times(result["ratios"][f"{p}_cpu"])))
-    if "served_edit" in isl:
-        rows.append(("one article edited, build server running (wall)", "",
-                     f"{isl['served_edit']['median_seconds']:.2f} s", ""))
     rows.append(("peak memory (RSS)", f"{pel['peak_rss_mb']:.0f} MB", f"{isl['peak_rss_mb']:.0f} MB",
                  _times(result["ratios"]["peak_rss"])))
     if "livereload" in isl:
