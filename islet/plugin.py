@@ -201,18 +201,19 @@ def on_finalized(pelican) -> None:
                   plugins=pelican.settings.get("PLUGINS") or (), favicon=config.theme / "static" / "favicon.ico",
                   record=sitemap.record_path(config.cache_dir, final), memoised=incremental.memoised)
     current.findings.strict_problems(verify.check_output(output, current.pages, incremental.memoised))
+    html = hydrate.html_pages(output)      # listed once: the later stages rewrite pages, they add none
     # Images and _headers only when the site asks: both break a theme that does not expect them.
     if config.images:
         pictures = images.optimize(output, config.cache_dir / "images", current.pages,
                                    pelican.settings.get("SITEURL", ""), memoised=incremental.memoised,
-                                   sizes=config.image_sizes, formats=config.image_formats)
+                                   sizes=config.image_sizes, formats=config.image_formats, html=html)
         current.findings.errors += pictures.problems
         current.findings.report.append(images.summary(pictures.stats))
-    hydrate_pages(output)
+    hydrate_pages(output, html)
     if config.headers:          # after every stage that writes a script, a style or a URL into a page
         own = (pelican.settings.get("SITEURL", ""), config.origin)
         # What the pages load, inline scripts and styles (islet's own among them) by hash: islet.output.csp.
-        policy = headers.content_security_policy(needs=csp.site_needs(output, own, incremental.memoised))
+        policy = headers.content_security_policy(needs=csp.site_needs(output, own, incremental.memoised, html))
         (output / "_headers").write_text(headers.headers_file(policy), encoding="utf-8")
     # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.
     # Only when asked (publishconf.py, preview, audit): while writing, the browser compresses nothing it opens
@@ -222,9 +223,9 @@ def on_finalized(pelican) -> None:
                                                            previous=incremental.previous_output())))
 
 
-def hydrate_pages(output: Path) -> None:
-    """Give each page with widgets its scripts (and what some widgets need)."""
-    pages = hydrate.pages_with_islands(output, incremental.memoised)
+def hydrate_pages(output: Path, html: list[Path] | None = None) -> None:
+    """Give each page with widgets its scripts (and what some widgets need). `html`: every page, if listed."""
+    pages = hydrate.pages_with_islands(output, incremental.memoised, html)
     if not pages:
         current.findings.report.append(f"Widgets: no page uses one of the {len(current.widgets)}; nothing compiled.")
         current.findings.report.append(hydrate.format_table([]))

@@ -125,8 +125,8 @@ def _wrapper(value: URLWrapper, memo: dict) -> str:
     state = vars(value)
     if not state.keys() <= _WRAPPER_STATE:           # a plugin's attribute: the URL format may use it
         return repr((type(value).__name__, value.name, value.slug, value.url))
-    key = ("wrapper", type(value), id(state.get("settings")),
-           *sorted((k, v) for k, v in state.items() if k != "settings"))
+    # (In the order the attributes were set: the same for objects made alike; another order is only a miss.)
+    key = ("wrapper", type(value), id(state.get("settings")), *((k, v) for k, v in state.items() if k != "settings"))
     try:
         found = memo.get(key)
     except TypeError:                                # an attribute without a hash: described as it is

@@ -164,13 +164,14 @@ def merged(needs: Mapping[str, Iterable[str]], directive: str, *base: str) -> st
     return " ".join([directive, *base, *extra])
 
 
-def site_needs(output: Path, own: Iterable[str] = (), memoised=fresh) -> dict[str, set[str]]:
+def site_needs(output: Path, own: Iterable[str] = (), memoised=fresh,
+               html: list[Path] | None = None) -> dict[str, set[str]]:
     """{directive: sources} every page and stylesheet of `output` needs. `own`: the site's own absolute URLs
     (SITEURL, SITE_ORIGIN), which are 'self'. `memoised` (islet.build.incremental's) spares reading the pages
-    linked unchanged from the previous build."""
+    linked unchanged from the previous build. `html`: the pages, when the caller listed them already."""
     of_page = memoised("csp-needs", page_needs)
     pairs: set[tuple[str, str]] = set()
-    for page in html_pages(output):
+    for page in html_pages(output) if html is None else html:
         pairs.update((directive, source) for directive, source in of_page.of_file(page))
     for stylesheet in sorted(Path(output).rglob("*.css")):
         pairs |= css_needs(stylesheet.read_text(encoding="utf-8", errors="replace"))

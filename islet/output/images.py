@@ -97,7 +97,7 @@ PAGE_FACTS["has-images"] = _has_images
 
 def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = None,
              site_url: str = "", workers: int = WORKERS, memoised=fresh, sizes: str = SIZES,
-             formats: tuple[str, ...] = DEFAULT_IMAGE_FORMATS) -> ImageResult:
+             formats: tuple[str, ...] = DEFAULT_IMAGE_FORMATS, html: list[Path] | None = None) -> ImageResult:
     """Rewrite every HTML page under `output` as described above; encode missing variants into `cache`.
 
     `sources` maps output pages to the file they came from (for messages); `site_url` is Pelican's
@@ -105,14 +105,14 @@ def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = N
     `sizes` (ISLET_IMAGE_SIZES) is the ``sizes`` of every ``<picture>``: how wide the theme shows an image;
     `formats` (ISLET_IMAGE_FORMATS) the formats of its sources.
     `memoised` (islet.build.incremental's) spares reading the pages linked unchanged from the previous build
-    to find they have no image.
+    to find they have no image. `html`: the pages, when the caller listed them already.
     """
     output, cache = Path(output), Path(cache)
     sources = sources or {}
     stats, problems = ImageStats(), []
     pages = {}
     has_images = memoised("has-images", _has_images)
-    for path in html_pages(output):
+    for path in html_pages(output) if html is None else html:
         if has_images.of_file(path):
             text = path.read_text(encoding="utf-8")
             pages[path.relative_to(output).as_posix()] = (text, find_images(text))
