@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -24,9 +25,12 @@ from . import incremental
 POOL_MINIMUM = 16              # fewer uncached sources than this are parsed in-process
 
 
+_NOT_PLAIN = re.compile(rb"\{[{%#]|widget")
+
+
 def _is_plain(body: bytes) -> bool:
     """No Jinja syntax and no widget block: the HTML cannot depend on data files or widgets."""
-    return not any(marker in body for marker in (b"{{", b"{%", b"{#", b"widget"))
+    return _NOT_PLAIN.search(body) is None
 
 
 def reader_key(path: Path) -> str:

@@ -4,6 +4,9 @@ from __future__ import annotations
 import shutil
 from types import SimpleNamespace
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from support.site import incremental_counts as counts
 
 
@@ -54,3 +57,12 @@ def test_sources_of_a_failed_worker_are_parsed_in_process(demo_copy, build_here,
     result = build_here(demo_copy.root)
     done = counts(SimpleNamespace(stdout="\n".join(result.report)))
     assert done["preparsed"] > 16 and done["parsed"] == done["preparsed"], done
+
+
+@settings(max_examples=500)
+@given(st.binary(max_size=40) | st.text(alphabet="{}%#widgetx \n", max_size=30).map(str.encode))
+def test_a_source_is_plain_when_it_has_no_jinja_marker_and_no_widget(body):
+    """Plain sources skip the data files and widgets in their key: none of the four markers may be missed."""
+    from islet.build.reader_cache import _is_plain
+
+    assert _is_plain(body) == (not any(marker in body for marker in (b"{{", b"{%", b"{#", b"widget")))
