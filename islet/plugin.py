@@ -133,11 +133,11 @@ def in_a_fork(function, *args):
 
 
 def on_article_generator(generator) -> None:
-    content_cache.attach(generator, "article", Reader.file_extensions)
+    content_cache.attach(generator, "article", Reader.file_extensions, own=(on_content,))
 
 
 def on_page_generator(generator) -> None:
-    content_cache.attach(generator, "page", Reader.file_extensions)
+    content_cache.attach(generator, "page", Reader.file_extensions, own=(on_content,))
 
 
 def on_readers_init(readers) -> None:

@@ -10,9 +10,10 @@ would make (`usable`):
 
 - only sources islet's Markdown reader reads, and objects whose making logged nothing (a warning would
   then be given only once, by the build that made the object);
-- only while no plugin listens to what is skipped, Pelican's ``*_generator_preread`` and
-  ``*_generator_context`` signals; ``content_object_init`` is sent again for each object taken from the
-  cache, as Pelican sends it when it makes one;
+- only while no plugin listens to what is skipped: Pelican's ``*_generator_preread`` and
+  ``*_generator_context`` signals, and ``content_object_init`` but for islet's own receiver (`own`; a
+  plugin's may change the object, and a kept object has that change already). The signal is sent again
+  for each object taken from the cache, as Pelican sends it when it makes one, for islet's receiver;
 - not with ``DEFAULT_DATE = "fs"`` (dates from file times), a date format that sets the locale, or an
   article dated in the future while ``WITH_FUTURE_DATES`` is off (a draft only until that moment).
 
@@ -27,6 +28,7 @@ import io
 import logging
 import os
 import pickle
+import weakref
 from pathlib import Path
 
 from pelican import signals
@@ -52,21 +54,31 @@ class _Logged(logging.Handler):
 _logged = _Logged()
 
 
-def usable(settings: dict, kind: str) -> bool:
-    """Whether objects of this generator ("article" or "page") may come from the cache in this build."""
+def usable(settings: dict, kind: str, own=()) -> bool:
+    """Whether objects of this generator ("article" or "page") may come from the cache in this build (`own`:
+    islet's receivers of ``content_object_init``, which only note what they see)."""
     if incremental.session is None or settings.get("DEFAULT_DATE") == "fs":
         return False
     formats = [settings.get("DEFAULT_DATE_FORMAT"), *(settings.get("DATE_FORMATS") or {}).values()]
     if any(isinstance(f, tuple) for f in formats):            # Pelican sets the locale as it makes the object
         return False
     listened = (getattr(signals, f"{kind}_generator_{name}") for name in ("preread", "context"))
-    return not any(signal.receivers for signal in listened)
+    return not any(signal.receivers for signal in listened) and _only(signals.content_object_init, own)
 
 
-def attach(generator, kind: str, extensions) -> None:
+def _only(signal, allowed) -> bool:
+    """Whether every receiver of `signal` is one of `allowed` (blinker keeps most behind weak references)."""
+    for receiver in signal.receivers.values():
+        target = receiver() if isinstance(receiver, weakref.ref) else receiver
+        if target is not None and target not in allowed:
+            return False
+    return True
+
+
+def attach(generator, kind: str, extensions, own=()) -> None:
     """Pelican's ``*_generator_init`` signal: the generator takes the objects of unchanged sources (with
-    `extensions`, islet's reader's) from the cache, and stores those it makes."""
-    if not usable(generator.settings, kind):
+    `extensions`, islet's reader's) from the cache, and stores those it makes. `own`: see `usable`."""
+    if not usable(generator.settings, kind, own):
         return
     session = incremental.session
     pack, used = session.packs[KIND], session.used[KIND]

@@ -36,7 +36,7 @@ def test_the_other_sources_come_back_as_pelican_objects(tmp_path):
     assert counts["parsed"] == 1
 
 
-PLUGIN = '''from pelican import signals
+READING = '''from pelican import signals
 
 def add_reading(generator, metadata):
     metadata["reading"] = "{} min".format(len(metadata.get("title", "")) % 5 + 1)
@@ -44,14 +44,27 @@ def add_reading(generator, metadata):
 def register():
     signals.article_generator_context.connect(add_reading)
 '''
+# A change made as the object is made, which a kept object has already: sent again, it would be made twice.
+MARK = '''from pelican import signals
+
+def mark(content):
+    content._content = (content._content or "") + "<p>marked once</p>"
+
+def register():
+    signals.content_object_init.connect(mark)
+'''
+
+
+def with_plugin(tmp_path, name: str, code: str):
+    site = make_site(tmp_path / "site", {**articles(4), f"plugins/{name}.py": code})
+    conf = site.path("pelicanconf.py")
+    conf.write_text(conf.read_text(encoding="utf-8")
+                    + f'\nPLUGIN_PATHS = ["plugins"]\nPLUGINS = [*PLUGINS, "{name}"]\n', encoding="utf-8")
+    return site
 
 
 def test_a_plugin_that_changes_the_metadata_gets_every_object_made(tmp_path):
-    files = {**articles(4), "plugins/reading.py": PLUGIN}
-    site = make_site(tmp_path / "site", files)
-    conf = site.path("pelicanconf.py")
-    conf.write_text(conf.read_text(encoding="utf-8")
-                    + '\nPLUGIN_PATHS = ["plugins"]\nPLUGINS = [*PLUGINS, "reading"]\n', encoding="utf-8")
+    site = with_plugin(tmp_path, "reading", READING)
     article = site.path("theme/templates/article.html")
     article.write_text(article.read_text(encoding="utf-8").replace("</article>", "<p>{{ article.reading }}</p></article>", 1),
                        encoding="utf-8")
@@ -60,6 +73,14 @@ def test_a_plugin_that_changes_the_metadata_gets_every_object_made(tmp_path):
     assert counts["objects_cached"] == 0
     assert counts["read_cached"] == 3
     assert "min</p>" in site.path("build/articles/note-2.html").read_text(encoding="utf-8")
+
+
+def test_a_plugin_that_changes_objects_as_they_are_made_gets_every_object_made(tmp_path):
+    site = with_plugin(tmp_path, "mark", MARK)
+    assert site.build().code == 0
+    counts = rebuilt_after_an_edit(site, tmp_path)
+    assert counts["objects_cached"] == 0
+    assert "marked once</p><p>marked once" not in site.path("build/articles/note-2.html").read_text(encoding="utf-8")
 
 
 def test_an_object_whose_making_warned_is_made_again_and_warns_again(tmp_path):
