@@ -112,11 +112,13 @@ def attach(generator, kind: str, extensions, own=()) -> None:
 
     def cache_data(name, content):
         key, before = making.pop(name, (None, 0))
-        if key is None or _logged.count != before or dated_ahead(content) is not None:
+        if key is None:
             return
         for wrapper in (getattr(content, "category", None), *getattr(content, "tags", ()),
                         *getattr(content, "authors", ())):
             getattr(wrapper, "slug", None)     # worked out now (and kept) rather than by each build that loads it
+        if _logged.count != before or dated_ahead(content) is not None:     # (a tag without a slug warns)
+            return
         blob = _dump(content, shared)
         if blob is not None:
             pack.put(key, blob)
