@@ -134,6 +134,14 @@ def bench(c, articles=1000, json="", repeat=1):
         raise Exit(f"{error}", code=1)
 
 
+@task(help={"articles": "articles in the bench's synthetic site", "runs": "one-edit builds (the median is shown)"})
+def profile_edit(c, articles=1000, runs=3):
+    """Where a one-edit build spends its time: each stage's CPU and wall seconds, on the bench's site."""
+    from islet.dev.profile_edit import main
+
+    main(["--articles", str(articles), "--runs", str(runs)])
+
+
 @task(help={"articles": "articles in the corpus", "photos": "photos among them (1600×1067 JPEG)"})
 def bench_images(c, articles=200, photos=40):
     """What ISLET_IMAGES adds to a cold build and to the output, against plain Pelican."""
@@ -191,4 +199,4 @@ def test(c, k="", browser=True):
 
 
 namespace = Collection(build, rebuild, clean, serve, livereload, preview, audit, test, new_widget, bench,
-                       bench_images, bench_search, publish)
+                       bench_images, bench_search, profile_edit, publish)
