@@ -78,6 +78,9 @@ class TimeLimitExceeded(BaseException):
     stopped (a widget's render(), a content template) cannot swallow it with `except Exception`."""
 
 
+AGAIN = 0.05          # seconds after an expired limit's alarm before the next, should the first be lost
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float):
     """Raise `TimeLimitExceeded` in the block after `seconds` of wall-clock time.
@@ -91,6 +94,9 @@ def time_limit(seconds: float):
     started = time.monotonic()
 
     def expired(signum, frame):
+        # Again soon, in case this raise is lost: one in a garbage collector's callback or a __del__ is only
+        # printed, and the block would run on without a limit.
+        signal.setitimer(signal.ITIMER_REAL, AGAIN)
         raise TimeLimitExceeded(f"still running after {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expired)
