@@ -32,6 +32,7 @@ import weakref
 from pathlib import Path
 
 from pelican import signals
+from pelican.contents import Article
 
 from . import incremental
 from .reader_cache import reader_key
@@ -143,7 +144,8 @@ def dated_ahead(content) -> float | None:
     None. Its object is made again by each build until then, and a build with no change is not skipped
     after then (islet.build.fingerprint.State.until)."""
     date = getattr(content, "date", None)
-    if content.settings.get("WITH_FUTURE_DATES", True) or not isinstance(date, datetime.datetime):
+    if (not isinstance(content, Article) or content.settings.get("WITH_FUTURE_DATES", True)
+            or not isinstance(date, datetime.datetime)):
         return None
     now = datetime.datetime.now(datetime.UTC) if date.tzinfo else datetime.datetime.now()
     return date.timestamp() if now < date < now.max.replace(tzinfo=now.tzinfo) else None

@@ -296,7 +296,8 @@ class State:
     def unchanged(self, fingerprint: str, output: Path) -> bool:
         """True when `fingerprint` is this build's, the output folder is still the one it wrote, and no article it
         held back for its date is due."""
-        return self.fingerprint == fingerprint and self.wrote(output) and (self.until is None or time.time() < self.until)
+        due = self.until is not None and time.time() >= self.until
+        return self.fingerprint == fingerprint and self.wrote(output) and not due
 
     def wrote(self, output: Path) -> bool:
         """True when `output` is still the folder this build wrote (not deleted, replaced or added to)."""

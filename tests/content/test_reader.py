@@ -89,6 +89,26 @@ def test_static_links_remembered_between_builds_are_those_of_the_objects_folder(
     assert len(memos["static_links"].used) == 2
 
 
+@pytest.mark.parametrize("path, given", [("content", None), ("content", "images/../a b.png"), (".", "x/y.md"),
+                                         ("content", "../outside.md"), ("content", "/abs/file.md")])
+def test_relative_source_paths_worked_out_once_are_pelicans_in_any_working_folder(tmp_path, monkeypatch, path, given):
+    """Remembered per (path, content folder, working folder): a relative PATH means another thing elsewhere."""
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.utils import SafeDatetime
+
+    from islet.content.reader import quicker_pelican
+
+    quicker_pelican()
+    for folder in ("one", "two", "one"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        monkeypatch.chdir(tmp_path / folder)
+        article = Article("<p>x</p>", metadata={"title": "T", "date": SafeDatetime(2026, 1, 1)}, context={},
+                          settings={**DEFAULT_CONFIG, "PATH": path}, source_path=f"{path}/articles/a.md")
+        ours = Article.get_relative_source_path(article, given)
+        assert ours == Article.get_relative_source_path.pelicans(article, given)
+
+
 def test_a_link_that_is_no_url_leaves_the_html_as_it_is_instead_of_crashing(tmp_path):
     """Pelican raises ValueError on {filename}//[x (plain Pelican stops the build); the link check reports it."""
     from pelican.contents import Article
