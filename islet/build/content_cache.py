@@ -86,6 +86,7 @@ def attach(generator, kind: str, extensions, own=()) -> None:
     shared = {id(generator.settings): "settings", id(generator.context): "context"}
     by_name = {"settings": generator.settings, "context": generator.context}
     making: dict[str, tuple[str, int]] = {}        # source -> its key, the warnings logged before it was read
+    suffixes = tuple(f".{e}" for e in extensions)
     for logger in (logging.getLogger("pelican"), logging.getLogger()):
         if _logged not in logger.handlers:
             logger.addHandler(_logged)
@@ -94,7 +95,7 @@ def attach(generator, kind: str, extensions, own=()) -> None:
 
     def get_cached_data(name, default=None):
         path = os.path.abspath(os.path.join(generator.path, name))
-        if not path.endswith(tuple(f".{e}" for e in extensions)):
+        if not path.endswith(suffixes):
             return default
         try:
             source_key = reader_key(Path(path))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
-import statistics
 import sys
 import tempfile
 import time

@@ -68,16 +68,20 @@ def check_site(site_root: Path) -> None:
 
 def site_problems(site_root: Path) -> list[Problem]:
     """What `check_site` raises, as a list (which a forked process can send back: islet.plugin)."""
-    return check_named({f"widgets/{name}": path for name, path in widget_files(site_root).items()})
+    return source_problems(widget_files(site_root))
 
 
 def check_sources(sources: dict[str, Path]) -> None:
-    """Raise CheckError for modules given as {name inside the package (``table.py``): file}, as
-    islet.islands.sources lists them. (A built-in module is named ``widgets/x.py`` too: the check names
-    modules so.)"""
-    problems = check_named({f"widgets/{name}": path for name, path in sources.items()})
+    """Raise CheckError for `source_problems`."""
+    problems = source_problems(sources)
     if problems:
         raise CheckError(problems)
+
+
+def source_problems(sources: dict[str, Path]) -> list[Problem]:
+    """Findings for modules given as {name inside the package (``table.py``): file}, as islet.islands.sources
+    lists them. (A built-in module is named ``widgets/x.py`` too: the check names modules so.)"""
+    return check_named({f"widgets/{name}": path for name, path in sources.items()})
 
 
 def check_files(paths: list[Path], site_root: Path) -> list[Problem]:
