@@ -69,13 +69,18 @@ class Memo:
     def fill_files(self, jobs: list[tuple], processes: int, minimum: int = 200) -> None:
         """Work out ahead, in `processes` forked processes, the ``of_file(path, *texts)`` of the `jobs`
         (tuples of path and texts) not remembered yet, when there are at least `minimum` of them (a first
-        build: every page is new). Whatever goes wrong there is left to `of_file`, which raises it here."""
+        build: every page is new). Whatever goes wrong there is left to `of_file`, which raises it here.
+        Those remembered already count as used: a stage that fills ahead may not ask for each (the link check
+        asks only for the pages whose links it checks again), and the next build's would be missing."""
         global _filling
         missing = []
         for path, *texts in jobs:
             key = _file_key(path, texts)
-            if self._known(key) is None:
+            found = self._known(key)
+            if found is None:
                 missing.append((key, (path, *texts)))
+            else:
+                self.used[key] = found
         if len(missing) < minimum or processes < 2:
             return
         _filling, parts = (self, missing), processes * 4

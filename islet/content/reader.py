@@ -8,6 +8,7 @@ can build tables and figures from ``content/data/``, and widget blocks become is
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -87,20 +88,44 @@ def quicker_pelican() -> None:
             return content
 
     relative_paths: dict[tuple, str | None] = {}
-    relative_source_path = Content.get_relative_source_path
+    relative_source_path, relative_dir = Content.get_relative_source_path, Content.relative_dir.fget
 
     def get_relative_source_path(self, source_path: str | None = None) -> str | None:
         # A function of the path, the content folder and (when either is relative) the working folder.
-        key = (source_path or self.source_path, self.settings["PATH"], os.getcwd())
-        if key not in relative_paths:
-            relative_paths[key] = relative_source_path(self, source_path)
-        return relative_paths[key]
+        path = source_path or self.source_path
+        if not isinstance(path, str):
+            return relative_source_path(self, source_path)
+        key = (path, self.settings["PATH"], os.getcwd())
+        found = relative_paths.get(key, relative_paths)
+        if found is relative_paths:
+            found = relative_paths[key] = below(path, key[1], key[2])
+            if found is None:
+                found = relative_paths[key] = relative_source_path(self, source_path)
+        return found
+
+    def get_relative_dir(self) -> str:
+        # Pelican's: the folder of the source (made absolute from the working folder, unlike the above).
+        path = self.source_path
+        found = below(path, self.settings["PATH"], os.getcwd()) if isinstance(path, str) else None
+        return relative_dir(self) if found is None else posixpath.dirname(found)
 
     get_static_links.pelicans, _update_content.pelicans = static_links, update_content    # for the tests
-    get_relative_source_path.pelicans = relative_source_path
+    get_relative_source_path.pelicans, get_relative_dir.pelicans = relative_source_path, relative_dir
     Content.get_static_links, Content._update_content = get_static_links, _update_content
     Content.get_relative_source_path = get_relative_source_path
+    Content.relative_dir = property(get_relative_dir)
     Content.islet_quicker = True
+
+
+def below(path: str, content: str, cwd: str) -> str | None:
+    """Pelican's relative source path (``relpath(abspath(join(content, path)), abspath(content))``) of an
+    absolute, normalised `path` inside the content folder, as a slice of it without system calls; else None
+    (Pelican's own way then). `cwd`: the working folder, which a relative content folder is in."""
+    root = os.path.normpath(os.path.join(cwd, content))
+    prefix = root if root.endswith("/") else root + "/"
+    if os.sep != "/" or not path.startswith(prefix) or os.path.normpath(path) != path:
+        return None
+    return path[len(prefix):]
 
 
 class JinjaBody(Preprocessor):

@@ -1,5 +1,7 @@
 """islet.content.reader: one Markdown instance for every source, and the shortcut in Pelican's link search."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def test_one_markdown_instance_reads_every_source_as_its_own_would(demo_copy, build_here):
@@ -107,6 +109,35 @@ def test_relative_source_paths_worked_out_once_are_pelicans_in_any_working_folde
                           settings={**DEFAULT_CONFIG, "PATH": path}, source_path=f"{path}/articles/a.md")
         ours = Article.get_relative_source_path(article, given)
         assert ours == Article.get_relative_source_path.pelicans(article, given)
+
+
+_PART = st.sampled_from(["content", "a", "b c", ".", "..", "", "articles", "x.md", "é"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(content=st.lists(_PART, max_size=3), source=st.lists(_PART, min_size=1, max_size=5),
+       absolute=st.booleans(), content_absolute=st.booleans(), trailing=st.booleans(),
+       cwd=st.sampled_from(["/", "/srv/site", "/srv/site/content"]))
+def test_relative_paths_taken_as_a_slice_are_pelicans(content, source, absolute, content_absolute, trailing, cwd):
+    """Any source path (normalised or not, inside the content folder or not) and any content folder
+    (absolute or relative, "/" included): the same relative path and folder as Pelican's."""
+    from unittest import mock
+
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.utils import SafeDatetime
+
+    from islet.content.reader import quicker_pelican
+
+    quicker_pelican()
+    folder = ("/" if content_absolute else "") + "/".join(content) + ("/" if trailing else "")
+    path = ("/srv/site/" if absolute else "") + "/".join(source)
+    folder = folder or "."
+    article = Article("<p>x</p>", metadata={"title": "T", "date": SafeDatetime(2026, 1, 1)}, context={},
+                      settings={**DEFAULT_CONFIG, "PATH": folder}, source_path=path)
+    with mock.patch("os.getcwd", return_value=cwd):         # posixpath.abspath asks os too
+        assert Article.get_relative_source_path(article) == Article.get_relative_source_path.pelicans(article)
+        assert article.relative_dir == Article.relative_dir.fget.pelicans(article)
 
 
 def test_a_link_that_is_no_url_leaves_the_html_as_it_is_instead_of_crashing(tmp_path):

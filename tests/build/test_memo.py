@@ -1,0 +1,74 @@
+"""islet.build.memo: results remembered between builds by the texts or the file they are of."""
+import os
+
+from islet.build.memo import Memo
+
+
+def count_calls(function):
+    def counted(*args):
+        counted.calls += 1
+        return function(*args)
+    counted.calls = 0
+    return counted
+
+
+def pages(folder, count):
+    folder.mkdir(exist_ok=True)
+    found = []
+    for number in range(count):
+        page = folder / f"p{number}.html"
+        page.write_text(f"<p>{number}</p>", encoding="utf-8")
+        found.append(page)
+    return found
+
+
+def test_a_file_is_known_by_its_identity_and_a_replaced_one_is_worked_out_again(tmp_path):
+    length = count_calls(len)
+    [page] = pages(tmp_path / "out", 1)
+    memo = Memo(tmp_path / "memo.pickle", length)
+    assert memo.of_file(page) == len("<p>0</p>")
+    memo.save()
+    again = Memo(tmp_path / "memo.pickle", length)
+    assert again.of_file(page) == 8 and length.calls == 1
+    page.unlink()
+    page.write_text("<p>longer</p>", encoding="utf-8")    # another file at the same place
+    assert again.of_file(page) == 13 and length.calls == 2
+
+
+def test_a_memo_keeps_only_what_its_build_used(tmp_path):
+    memo = Memo(tmp_path / "memo.pickle", str.upper)
+    memo("a"), memo("b")
+    memo.save()
+    memo = Memo(tmp_path / "memo.pickle", str.upper)
+    memo("a")
+    memo.save()
+    assert len(Memo(tmp_path / "memo.pickle", str.upper).kept) == 1
+
+
+def test_filled_ahead_in_processes_as_of_file_would_and_what_was_known_is_kept(tmp_path):
+    """fill_files works out the missing pages in forked processes. Pages it found remembered count as used:
+    a stage that then asks only for some of them (the link check) must not lose the others, or every second
+    build would work them all out again."""
+    found = pages(tmp_path / "out", 40)
+    length = count_calls(len)
+    memo = Memo(tmp_path / "memo.pickle", length)
+    memo.fill_files([(page,) for page in found], processes=2, minimum=10)
+    assert length.calls == 0                       # in the forked processes
+    assert [memo.of_file(page) for page in found] == [len(p.read_text()) for p in found]
+    assert length.calls == 0
+    memo.save()
+    for build in range(2):                          # builds that fill ahead, then ask for one page only
+        memo = Memo(tmp_path / "memo.pickle", length)
+        memo.fill_files([(page,) for page in found], processes=2, minimum=10)
+        memo.of_file(found[0])
+        memo.save()
+        assert len(Memo(tmp_path / "memo.pickle", length).kept) == 40
+
+
+def test_too_few_missing_are_left_to_of_file(tmp_path):
+    found = pages(tmp_path / "out", 3)
+    length = count_calls(len)
+    memo = Memo(tmp_path / "memo.pickle", length)
+    memo.fill_files([(page,) for page in found], processes=2, minimum=10)
+    assert memo.used == {} and os.listdir(tmp_path) == ["out"]
+    assert memo.of_file(found[2]) == len("<p>2</p>") and length.calls == 1
