@@ -123,7 +123,7 @@ def below(path: str, content: str, cwd: str) -> str | None:
     (Pelican's own way then). `cwd`: the working folder, which a relative content folder is in."""
     root = os.path.normpath(os.path.join(cwd, content))
     prefix = root if root.endswith("/") else root + "/"
-    if os.sep != "/" or not path.startswith(prefix) or os.path.normpath(path) != path:
+    if os.sep != "/" or len(path) <= len(prefix) or not path.startswith(prefix) or os.path.normpath(path) != path:
         return None
     return path[len(prefix):]
 
