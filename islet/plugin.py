@@ -66,7 +66,7 @@ def register():
     signals.all_generators_finalized.connect(on_read)
     signals.feed_generated.connect(on_feed)
     signals.finalized.connect(on_finalized)
-    signals.get_writer.connect(render.get_writer)   # renders pages in parallel, only those whose inputs changed
+    signals.get_writer.connect(on_get_writer)       # renders pages in parallel, only those whose inputs changed
 
 
 def on_initialized(pelican) -> None:
@@ -177,6 +177,21 @@ def on_read(generators) -> None:
         raise ContentError(current.findings.errors)
 
 
+# Signals Pelican sends from the moment it asks for a writer to the end of the build: a receiver of one could
+# still change an article or a tag, and its URL with it.
+WHILE_WRITING = ("article_generator_write_article", "article_writer_finalized", "page_generator_write_page",
+                 "page_writer_finalized", "feed_generated", "feed_written", "finalized")
+
+
+def on_get_writer(pelican):
+    """islet's writer (islet.build.render: pages rendered in parallel, only those whose inputs changed). When
+    islet's receivers are the only ones of `WHILE_WRITING`, URLs are worked out once each from here to the end
+    of on_finalized (render.settle_urls), not only while the pages are written."""
+    if all(content_cache.only(getattr(signals, name), (on_feed, on_finalized)) for name in WHILE_WRITING):
+        render.settle_urls()
+    return render.get_writer(pelican)
+
+
 def on_feed(context, feed) -> None:
     """Feed entries need absolute links even in development builds, where SITEURL is relative (when the site
     names its origin: SITE_ORIGIN)."""
@@ -192,6 +207,13 @@ def on_feed(context, feed) -> None:
 
 
 def on_finalized(pelican) -> None:
+    try:
+        write_and_check(pelican)
+    finally:
+        render.unsettle_urls()
+
+
+def write_and_check(pelican) -> None:
     render.flush()                  # FIRST: Pelican's page writes were only recorded until now
     output = Path(pelican.output_path)
     config = current.settings

@@ -64,10 +64,10 @@ def usable(settings: dict, kind: str, own=()) -> bool:
     if any(isinstance(f, tuple) for f in formats):            # Pelican sets the locale as it makes the object
         return False
     listened = (getattr(signals, f"{kind}_generator_{name}") for name in ("preread", "context"))
-    return not any(signal.receivers for signal in listened) and _only(signals.content_object_init, own)
+    return not any(signal.receivers for signal in listened) and only(signals.content_object_init, own)
 
 
-def _only(signal, allowed) -> bool:
+def only(signal, allowed) -> bool:
     """Whether every receiver of `signal` is one of `allowed` (blinker keeps most behind weak references)."""
     for receiver in signal.receivers.values():
         target = receiver() if isinstance(receiver, weakref.ref) else receiver

@@ -185,6 +185,9 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
               inputs.parts, findings.until).save(root, output)
         return BuildResult(output, pages, time.perf_counter() - started, sorted(warnings), report)
     finally:
+        from . import render
+
+        render.unsettle_urls()             # (when Pelican stopped before islet's last stage: see plugin.on_get_writer)
         if incremental.session is not None:
             incremental.session.close()
         pelican_logger.handlers, pelican_logger.propagate, _ = saved

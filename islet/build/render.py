@@ -193,17 +193,37 @@ def settled_urls():
 
     Pelican's objects format them from the settings and their metadata on every use, and a site's pages
     use them thousands of times (every list links every article it shows, every menu each category):
-    a tenth of the time rendering takes. Nothing changes them once the generators are done (`flush`)."""
-    from pelican.contents import Content
+    a tenth of the time rendering takes. Nothing changes them once the generators are done (`flush`).
+    When `settle_urls` was called already (plugin.on_read), they stay settled after this block."""
+    settled_here = settle_urls()
+    try:
+        yield
+    finally:
+        if settled_here:
+            unsettle_urls()
+
+
+_originals: list | None = None          # (class, name, property) that settle_urls replaced
+
+
+def settle_urls() -> bool:
+    """From now until `unsettle_urls`, each content object's and tag's `url` and `save_as` are worked out
+    once. False when they were settled already."""
+    global _originals
+    from pelican.contents import Content, Static
     from pelican.urlwrappers import URLWrapper
 
+    if _originals is not None:
+        return False
     # By (id of the object, property), not in the objects themselves, which the render keys describe; with
     # the object, so that its id cannot be another's while this lasts.
     known: dict[tuple[int, str], tuple[object, str]] = {}
-    originals = [(cls, name, cls.__dict__[name]) for cls in (Content, URLWrapper) for name in ("url", "save_as")]
+    _originals = [(cls, name, cls.__dict__[name]) for cls in (Content, URLWrapper) for name in ("url", "save_as")]
 
     def remembered(name: str, getter):
         def get(obj):
+            if isinstance(obj, Static):       # an {attach} link moves its file when the linking page renders
+                return getter(obj)
             key = (id(obj), name)
             found = known.get(key)
             if found is None:
@@ -211,13 +231,17 @@ def settled_urls():
             return found[1]
         return property(get)
 
-    for cls, name, original in originals:
+    for cls, name, original in _originals:
         setattr(cls, name, remembered(name, original.fget))
-    try:
-        yield
-    finally:
-        for cls, name, original in originals:
-            setattr(cls, name, original)
+    return True
+
+
+def unsettle_urls() -> None:
+    """URLs worked out on every use again, as Pelican does (idempotent)."""
+    global _originals
+    for cls, name, original in _originals or ():
+        setattr(cls, name, original)
+    _originals = None
 
 
 def largest_first(calls) -> list[int]:

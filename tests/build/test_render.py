@@ -134,3 +134,48 @@ def test_urls_are_worked_out_once_while_pages_are_written_and_as_before_afterwar
         assert (article.url, tag.url) == ("posts/a-b.html", "t/big-tag/")
         assert "url" not in vars(article) and "url" not in vars(tag)    # the render keys describe these
     assert (article.url, tag.url) == ("posts/changed.html", "t/changed/")
+
+
+def test_urls_settled_for_the_whole_build_stay_settled_after_the_pages_are_written_and_static_files_never_are():
+    """plugin.on_get_writer settles URLs from Pelican's writer on (render.settle_urls): the writing block then
+    leaves them settled, and unsettle_urls undoes it. A static file's output path is never remembered: an
+    {attach} link moves the file when the linking page renders."""
+    from pelican.contents import Article, Static
+    from pelican.settings import DEFAULT_CONFIG
+
+    settings = {**DEFAULT_CONFIG, "ARTICLE_URL": "posts/{slug}.html", "PATH": "/site/content"}
+    article = Article("<p>x</p>", {"title": "A b", "slug": "a-b"}, settings=settings)
+    static = Static("", {"title": "x.png"}, settings=settings, source_path="/site/content/images/x.png")
+    assert render.settle_urls() is True and render.settle_urls() is False
+    try:
+        with render.settled_urls():
+            assert article.url == "posts/a-b.html"
+        article.slug = "changed"
+        assert article.url == "posts/a-b.html"                  # still settled
+        before = static.save_as
+        static.override_save_as = "articles/x.png"
+        assert (before, static.save_as) == ("images/x.png", "articles/x.png")
+    finally:
+        render.unsettle_urls()
+    render.unsettle_urls()                                     # idempotent
+    assert article.url == "posts/changed.html"
+
+
+def test_urls_are_settled_from_the_writer_on_only_when_no_other_plugin_may_change_an_article_meanwhile():
+    from pelican import signals
+
+    from islet import plugin
+
+    def retitle(generator, content):
+        content.slug = "retitled"
+
+    try:
+        signals.article_generator_write_article.connect(retitle)
+        assert plugin.on_get_writer(None) is render.ParallelWriter
+        assert render._originals is None
+        signals.article_generator_write_article.disconnect(retitle)
+        plugin.on_get_writer(None)
+        assert render._originals is not None
+    finally:
+        signals.article_generator_write_article.disconnect(retitle)
+        render.unsettle_urls()
