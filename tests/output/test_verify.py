@@ -20,6 +20,15 @@ def test_references_include_links_images_and_srcset():
                                  ("image", "i-2.png"), ("link", "s.css")]
 
 
+def test_the_same_reference_on_two_pages_is_one_object_so_the_memo_of_every_page_stays_small():
+    import pickle
+
+    menu = "".join(f'<a href="/tag/t{n}.html">t{n}</a>' for n in range(50))
+    pages = [references(f"<main>{menu}<a href='/p{n}.html'>p</a></main>") for n in range(100)]
+    assert pages[0][0] is pages[99][0] and pages[0][-1] == ("link", "/p0.html")
+    assert len(pickle.dumps(pages)) < 16_000        # 12,901 bytes; 32,701 with a copy of the menu per page
+
+
 
 class _HtmlParserReferences(HTMLParser):
     """The reference implementation the fast scanner must agree with."""
