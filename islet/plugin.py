@@ -219,11 +219,11 @@ def write_and_check(pelican) -> None:
     config = current.settings
     # Only the files the site does not provide itself (its sources, settings, theme or plugins): islet.output.sitemap.
     final = incremental.session.output if incremental.session is not None else output
+    html = hydrate.html_pages(output)      # listed once: the later stages write no page (some rewrite one)
     sitemap.write(output, config.origin or None, current.lastmod, generators=current.generators, claimed=current.claims,
                   plugins=pelican.settings.get("PLUGINS") or (), favicon=config.theme / "static" / "favicon.ico",
-                  record=sitemap.record_path(config.cache_dir, final), memoised=incremental.memoised)
+                  record=sitemap.record_path(config.cache_dir, final), memoised=incremental.memoised, html=html)
     current.findings.strict_problems(verify.check_output(output, current.pages, incremental.memoised))
-    html = hydrate.html_pages(output)      # listed once: the later stages rewrite pages, they add none
     # Images and _headers only when the site asks: both break a theme that does not expect them.
     if config.images:
         pictures = images.optimize(output, config.cache_dir / "images", current.pages,

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from islet.build.fingerprint import atomic_write
@@ -37,13 +38,17 @@ _META = re.compile(r"<meta\b[^>]*>", re.I)
 _ATTRIBUTE = re.compile(r"""([\w:-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
 
 
+PATH_CHARACTERS = "/!$&'()*+,;=:@~"           # those a URL's path holds as they are (RFC 3986), besides letters
+
+
 def page_url(origin: str, relative: str) -> str:
-    """Public URL of an output file: ``a/index.html`` is served as ``a/``."""
+    """Public URL of an output file: ``a/index.html`` is served as ``a/``. A character a URL cannot hold (a
+    space, "é") is percent-encoded, as a sitemap's URLs must be."""
     if relative == "index.html":
         relative = ""
     elif relative.endswith("/index.html"):
         relative = relative[: -len("index.html")]
-    return f"{origin}/{relative}"
+    return f"{origin}/{quote(relative, safe=PATH_CHARACTERS)}"
 
 
 def sitemap_xml(origin: str, pages: list[str], lastmod: dict[str, str]) -> str:
@@ -157,11 +162,12 @@ def _ours(name: str, body: bytes, ours_before: dict[str, str]) -> bool:
 
 def write(output: Path, origin: str | None, lastmod: dict[str, str], *, generators: Iterable = (),
           claimed: Iterable[str] = (), plugins: Iterable = (), favicon: Path | None = None,
-          record: Path | None = None, memoised=fresh) -> Plan:
+          record: Path | None = None, memoised=fresh, html: list[Path] | None = None) -> Plan:
     """Write islet's files the site does not provide into `output` (after Pelican wrote everything).
     `record`: where islet remembers what it wrote, so that a build in place of the previous output (plain
     ``pelican``) replaces islet's files and keeps the site's. `memoised`: islet.build.incremental's.
-    `origin` None: not known, no sitemap (and islet's files of an earlier build in place are removed)."""
+    `origin` None: not known, no sitemap (and islet's files of an earlier build in place are removed).
+    `html`: every page of `output` (Paths below it), when the caller listed them already."""
     names = (SITEMAP, ROBOTS, FAVICON)
     present = {name: (output / name).read_bytes() for name in names if (output / name).is_file()}
     ours_before = _read_record(record)
@@ -173,9 +179,11 @@ def write(output: Path, origin: str | None, lastmod: dict[str, str], *, generato
     texts: dict[str, bytes] = {}
     if SITEMAP in chosen.write:
         has_noindex = memoised("noindex", noindex)
-        pages = [Path(base, name).relative_to(output).as_posix()
-                 for base, _, files in os.walk(output) for name in files if name.endswith(".html")]
-        shown = listed(pages, unlisted(generators), lambda page: has_noindex.of_file(output / page))
+        if html is None:
+            html = [Path(base, name) for base, _, files in os.walk(output) for name in files if name.endswith(".html")]
+        cut = len(str(output)) + 1
+        pages = {str(path)[cut:].replace(os.sep, "/"): path for path in html}     # output-relative -> the page
+        shown = listed(pages, unlisted(generators), lambda page: has_noindex.of_file(pages[page]))
         dates = {posixpath.normpath(path): date for path, date in lastmod.items() if path}
         texts[SITEMAP] = sitemap_xml(origin, shown, dates).encode("utf-8")
     if ROBOTS in chosen.write:

@@ -23,6 +23,7 @@ def test_page_urls_drop_index_html():
     assert page_url("https://x.org", "index.html") == "https://x.org/"
     assert page_url("https://x.org", "tag/page/2/index.html") == "https://x.org/tag/page/2/"
     assert page_url("https://x.org", "articles/a.html") == "https://x.org/articles/a.html"
+    assert page_url("https://x.org", "tag/île x%.html") == "https://x.org/tag/%C3%AEle%20x%25.html"
 
 
 def test_sitemap_is_sorted_valid_xml_without_error_pages():
@@ -131,6 +132,21 @@ def test_write_replaces_its_own_files_of_a_previous_build_and_keeps_the_sites(tm
     assert locs((output / "sitemap.xml").read_text()) == ["https://y.org/about.html", "https://y.org/"]
     assert (output / "robots.txt").read_text() == robots_txt("https://y.org")
     assert (output / "favicon.ico").read_bytes() == b"the site's icon"
+
+
+def test_pages_listed_by_the_caller_give_the_sitemap_of_its_own_walk(tmp_path):
+    from islet.islands.hydrate import html_pages
+
+    output = tmp_path / "out"
+    for name in ("index.html", "a/b/c.html", "a/index.html", "tag/x y.html", "404.html", "s.css"):
+        (output / name).parent.mkdir(parents=True, exist_ok=True)
+        (output / name).write_text("<head></head>")
+    (output / "a/hidden.html").write_text('<head><meta name="robots" content="noindex"></head>')
+    sitemap.write(output, ORIGIN, {"a/b/c.html": "2026-01-02"})
+    walked = (output / "sitemap.xml").read_text()
+    sitemap.write(output, ORIGIN, {"a/b/c.html": "2026-01-02"}, html=html_pages(output))
+    assert (output / "sitemap.xml").read_text() == walked
+    assert locs(walked) == [f"{ORIGIN}/a/b/c.html", f"{ORIGIN}/a/", f"{ORIGIN}/", f"{ORIGIN}/tag/x%20y.html"]
 
 
 def test_without_a_known_origin_islet_writes_no_sitemap_and_removes_its_own_of_an_earlier_build(tmp_path):
