@@ -66,3 +66,17 @@ def test_a_source_is_plain_when_it_has_no_jinja_marker_and_no_widget(body):
     from islet.build.reader_cache import _is_plain
 
     assert _is_plain(body) == (not any(marker in body for marker in (b"{{", b"{%", b"{#", b"widget")))
+
+
+_NAME = st.text(st.sampled_from("a.*?[]!-_/\\x#é"), max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(patterns=st.lists(_NAME | st.sampled_from(["**/.*", ".#*", "*.md~", "[!a]*", "[a-"]), max_size=3), name=_NAME)
+def test_ignored_names_are_those_fnmatch_ignores(patterns, name):
+    """IGNORE_FILES as Pelican applies it (fnmatch of the name with each pattern), brackets and all."""
+    from fnmatch import fnmatch
+
+    from islet.build.reader_cache import ignoring
+
+    assert ignoring(patterns)(name) == any(fnmatch(name, p) for p in patterns)
