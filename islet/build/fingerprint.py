@@ -177,16 +177,42 @@ def _refusal(refused: tuple, root: Path):
 
 
 @functools.cache     # per process: the packages this process runs with cannot change under it
-def _versions() -> str:
+def _versions(kept: Path | None = None) -> str:
+    """The versions of the libraries that shape the output (`_PACKAGES`) and Python's.
+
+    importlib.metadata looks through every installed package for them, which takes longer (40 ms) than the
+    rest of a build with nothing to do. So they are kept in `kept` (a file) with Python's search path and
+    the modification times of the folders packages are installed in: installing, upgrading or removing a
+    package changes its folder's. (Not those of the others, such as the site's own folder when Python runs
+    from there, which every build changes.)"""
+    places: list = [sys.executable, sys.path]
+    for place in sys.path:
+        if os.path.basename(place) in ("site-packages", "dist-packages"):
+            try:
+                places.append([place, os.stat(place).st_mtime_ns])
+            except OSError:
+                places.append([place, None])
+    try:
+        found = json.loads(kept.read_text(encoding="utf-8")) if kept is not None else None
+        if found["places"] == places and isinstance(found["versions"], str):
+            return found["versions"]
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
     from importlib import metadata
 
-    found = []
+    versions = []
     for name in _PACKAGES:
         try:
-            found.append(f"{name}={metadata.version(name)}")
+            versions.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
-            found.append(f"{name}=none")
-    return ";".join(found) + f";python={sys.version}"
+            versions.append(f"{name}=none")
+    versions = ";".join(versions) + f";python={sys.version}"
+    if kept is not None:
+        try:
+            atomic_write(kept, json.dumps({"places": places, "versions": versions}).encode())
+        except OSError:
+            pass
+    return versions
 
 
 @dataclass(frozen=True)
@@ -230,7 +256,8 @@ class Inputs:
         # islet's built-in widgets (islet.islands.sources.BUILTIN) count with islet; in a checkout islet/widgets is
         # a link to widgets/, which the walk of islet/ does not follow.
         engine = Path(__file__).parents[1]
-        part("islet", engine, engine / "widgets", esbuild, extra=_versions() + repr(env))
+        versions = _versions(root / ".cache" / "islet-state" / "versions.json")
+        part("islet", engine, engine / "widgets", esbuild, extra=versions + repr(env))
         if refused:                 # before Pelican opens any of them
             from islet.errors import ContentError
             raise ContentError(sorted({_refusal(r, root) for r in refused}))
