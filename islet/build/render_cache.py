@@ -40,8 +40,10 @@ PELICAN_CONTEXT = frozenset({
     "hidden_pages", "localsiteurl", "pages", "period_archives", "related_posts", "static_content", "static_links",
     "staticfiles", "tags",
 })
-# Instance attributes a dependency's digest leaves out: the whole context and settings, and what it has already.
-_NOT_DESCRIBED = frozenset({"_context", "settings", "metadata", "_content", "translations"})
+# Instance attributes a dependency's digest leaves out: the whole context and settings, what it has already, and
+# what Pelican works out from the metadata, the settings and the source path (islet.build.reads.DERIVED: the
+# global digest and the render key cover those, for every object).
+_NOT_DESCRIBED = frozenset({"_context", "settings", "metadata", "_content", "translations", "_status"}) | reads.DERIVED
 
 
 class Uncacheable(Exception):
