@@ -51,6 +51,45 @@ def test_codehilite_gives_the_html_plain_pygments_gives(monkeypatch):
     assert len(codehilite.get_formatter_by_name.shared) == 3    # plain, hl_lines="2", linenums
 
 
+def test_a_code_block_highlighted_by_an_earlier_build_needs_no_pygments(monkeypatch):
+    """Remembered by code, options and the build's reader key: the second article with the same block is
+    made without any lexer; another reader key (another Pygments, other settings) highlights again."""
+    from types import SimpleNamespace
+
+    import markdown
+    from markdown.extensions import codehilite
+
+    from islet.build import incremental
+    from islet.build.memo import Memo
+
+    memos = {}
+
+    def memoised(name, function):
+        memo = memos.setdefault(name, Memo(None, function))
+        memo.function = function
+        return memo
+
+    highlight.install()
+    monkeypatch.setattr(incremental, "memoised", memoised)
+    monkeypatch.setattr(incremental, "session", SimpleNamespace(reader_key="one"))
+    documents = [f"Block {n}:\n\n```{lang}{options}\n{code}```\n" for n, (lang, options, code) in enumerate(FENCED)]
+    settings = {"extensions": ["codehilite", "extra"], "extension_configs": {"codehilite": {"css_class": "highlight"}}}
+    first = [markdown.Markdown(**settings).convert(d) for d in documents]
+
+    def no_pygments(*args, **kwargs):
+        raise AssertionError("a lexer was asked for")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(codehilite, "get_lexer_by_name", no_pygments)
+        patched.setattr(codehilite, "guess_lexer", no_pygments)
+        assert [markdown.Markdown(**settings).convert(d) for d in documents] == first
+        monkeypatch.setattr(incremental, "session", SimpleNamespace(reader_key="two"))
+        with pytest.raises(AssertionError, match="lexer"):
+            markdown.Markdown(**settings).convert(documents[0])
+    assert [markdown.Markdown(**settings).convert(d) for d in documents] == first
+    assert len(memos["highlight"].used) == 2 * len(FENCED)
+
+
 # Something of most languages, and of what trips lexers up: unclosed strings and brackets, tabs, Unicode.
 SAMPLE = r'''#!/usr/bin/env python
 # -*- coding: utf-8 -*-
