@@ -125,7 +125,8 @@ def below(path: str, content: str, cwd: str) -> str | None:
     prefix = root if root.endswith("/") else root + "/"
     if os.sep != "/" or len(path) <= len(prefix) or not path.startswith(prefix) or os.path.normpath(path) != path:
         return None
-    return path[len(prefix):]
+    rest = path[len(prefix):]
+    return None if rest.startswith("/") else rest          # ("//x" is normalised: POSIX keeps two leading slashes)
 
 
 class JinjaBody(Preprocessor):
