@@ -36,7 +36,7 @@ from typing import Callable, Iterable
 from islet.settings import processes
 
 from .fingerprint import Inputs, atomic_write
-from .memo import PAGE_FACTS, Memo, file_identity
+from .memo import PAGE_FACTS, Memo, file_identity, forget_texts
 from .packs import Pack
 
 
@@ -92,6 +92,7 @@ class Session:
 
     def close(self) -> None:
         """Close the cache files (a build in a long-running process, livereload, may fail before commit)."""
+        forget_texts()
         for cleanup in self.cleanups:
             cleanup()
         if self.ahead is not None:

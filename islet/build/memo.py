@@ -115,8 +115,31 @@ class Memo:
 def _key(texts) -> bytes:
     digest = hashlib.blake2b(digest_size=20)
     for text in texts:
-        digest.update(text.encode("utf-8") + b"\0")
+        if len(text) > LONG:
+            digest.update(b"L" + text_digest(text))
+        else:
+            encoded = text.encode("utf-8")
+            digest.update(b"S" + len(encoded).to_bytes(8, "little") + encoded)
     return digest.digest()
+
+
+LONG = 1024                   # texts longer than this (articles' HTML) are hashed once per build (`text_digest`)
+_digests: dict[int, tuple[str, bytes]] = {}
+
+
+def text_digest(text: str) -> bytes:
+    """A digest of `text`, worked out once per build for the very same string: several stages key memos on an
+    article's HTML (its links, whether they may leave the content folder, its render cache digest), and
+    hashing every article's each time costs more than the rest of those lookups."""
+    found = _digests.get(id(text))
+    if found is None or found[0] is not text:
+        found = _digests[id(text)] = (text, hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest())
+    return found[1]
+
+
+def forget_texts() -> None:
+    """The build is over (islet.build.incremental.Session.close): let go of its texts."""
+    _digests.clear()
 
 
 def _file_key(path, texts) -> bytes:

@@ -30,7 +30,7 @@ from pelican.urlwrappers import URLWrapper
 from pelican.writers import Writer
 
 from . import incremental, reads
-from .memo import file_identity
+from .memo import file_identity, text_digest
 
 FORMAT = "reads-1"           # bump when what a key or an entry holds changes: older entries are not used
 # What Pelican itself puts in the context (derived from the content objects, which the digest covers); an entry
@@ -55,8 +55,9 @@ def _content_digest(obj, memo: dict) -> str:
     found = memo.get(id(obj))
     if found is None:
         digest = hashlib.blake2b(digest_size=20)
-        for part in (str(getattr(obj, "source_path", "")), getattr(obj, "_content", "") or "",
-                     _metadata_of(obj, memo), _identity(obj, memo)):
+        body = getattr(obj, "_content", "") or ""
+        digest.update(text_digest(body) if isinstance(body, str) else repr(body).encode())
+        for part in (str(getattr(obj, "source_path", "")), _metadata_of(obj, memo), _identity(obj, memo)):
             digest.update(part.encode() + b"\0")
         found = memo[id(obj)] = digest.hexdigest()
     return found

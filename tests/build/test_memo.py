@@ -72,3 +72,23 @@ def test_too_few_missing_are_left_to_of_file(tmp_path):
     memo.fill_files([(page,) for page in found], processes=2, minimum=10)
     assert memo.used == {} and os.listdir(tmp_path) == ["out"]
     assert memo.of_file(found[2]) == len("<p>2</p>") and length.calls == 1
+
+
+def test_keys_tell_texts_apart_and_a_long_text_is_hashed_once_per_build(monkeypatch):
+    from islet.build import memo
+
+    long = "<p>" + "x" * memo.LONG + "</p>"
+    assert len({memo._key(t) for t in [("ab",), ("a", "b"), ("a", "", "b"), (long,), (long + "y",), ("L",)]}) == 6
+    hashed = []
+    real = memo.hashlib.blake2b
+
+    def counting(data=b"", **kwargs):
+        hashed.append(len(data))
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(memo.hashlib, "blake2b", counting)
+    memo.forget_texts()
+    first = memo._key((long, "short"))
+    assert memo._key((long, "short")) == first and hashed.count(len(long.encode())) == 1
+    memo.forget_texts()
+    assert memo._key((long, "short")) == first and hashed.count(len(long.encode())) == 2
