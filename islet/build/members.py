@@ -9,9 +9,15 @@ as Pelican's content objects), and so does the object looked for. Any other case
 since the set was made, is left to the list's own `in`.
 
 `quick_membership` (Pelican's ``article_generator_finalized`` signal) puts the generator's lists into
-`Members` and its context entries again, as Pelican itself sets them.
+`Members` and its context entries again, as Pelican itself sets them. `quick_translations` does the same
+for Pelican's ``process_translations``, which ends with ``[x for x in content_list if x not in index]``
+over every article (0.1 s at 5,000 articles, 0.4 s at 10,000).
 """
 from __future__ import annotations
+
+import __future__
+import inspect
+import textwrap
 
 
 def _by_identity(item) -> bool:
@@ -64,3 +70,29 @@ def quick_membership(generator) -> None:
         if isinstance(pairs, list) and all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
             setattr(generator, name, [(key, Members(items)) for key, items in pairs])
     generator._update_context(("tags", "categories", "authors"))
+
+
+_INDEX = "    index = []\n"
+
+
+def quick_translations() -> None:
+    """Pelican's own process_translations, made again from its source with `index` a `Members` (once per process;
+    idempotent). Nothing else changes; a Pelican whose function does not have that line keeps its own."""
+    from pelican import generators, utils
+
+    original = utils.process_translations
+    if getattr(original, "islet_quick", False):
+        return
+    try:
+        source = textwrap.dedent(inspect.getsource(original))
+    except (OSError, TypeError):
+        return
+    if source.count(_INDEX) != 1 or generators.__dict__.get("process_translations") is not original:
+        return
+    namespace = {**vars(utils), "Members": Members}
+    code = compile(source.replace(_INDEX, "    index = Members()\n"), inspect.getsourcefile(original) or "<pelican>",
+                   "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True)
+    exec(code, namespace)
+    quick = namespace["process_translations"]
+    quick.islet_quick, quick.pelicans = True, original
+    utils.process_translations = generators.process_translations = quick

@@ -89,3 +89,41 @@ def test_the_generator_lists_and_its_context_get_members():
     assert all(isinstance(items, Members) for _, items in generator.categories + generator.authors)
     assert generator.context["tags"] == [("t", generator.tags["t"])]
     assert generator.context["categories"] is generator.categories
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(["en", "fr", "de"]),
+                          st.sampled_from([None, "true", "false"])), max_size=12),
+       st.sampled_from(["slug", ["slug", "lang"], "", None]))
+def test_translations_are_found_as_pelicans_own_function_finds_them(rows, translation_id):
+    """quick_translations: Pelican's process_translations, its source made again with `index` a Members. Same
+    originals and translations, in the same order, and the same `translations` of every object."""
+    from pelican import generators, utils
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.utils import SafeDatetime
+
+    from islet.build.members import quick_translations
+
+    quick_translations()
+    assert generators.process_translations is utils.process_translations
+    quick, pelicans = utils.process_translations, utils.process_translations.pelicans
+    assert quick is not pelicans
+
+    def articles():
+        made = []
+        for n, (slug, lang, translation) in enumerate(rows):
+            metadata = {"title": f"T{n}", "slug": slug, "lang": lang, "date": SafeDatetime(2026, 1, 1 + n)}
+            if translation is not None:
+                metadata["translation"] = translation
+            made.append(Article("<p>x</p>", metadata, settings=DEFAULT_CONFIG, source_path=f"/c/{n}.md"))
+        return made
+
+    def outcome(function):
+        made = articles()
+        index, translations = function(made, translation_id)
+        number = {id(a): int(a.title[1:]) for a in made}
+        return ([number[id(a)] for a in index], [number[id(a)] for a in translations],
+                [[number[id(t)] for t in getattr(a, "translations", [])] for a in sorted(made, key=lambda a: a.title)])
+
+    assert outcome(quick) == outcome(pelicans)
