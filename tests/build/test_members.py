@@ -127,3 +127,19 @@ def test_translations_are_found_as_pelicans_own_function_finds_them(rows, transl
                 [[number[id(t)] for t in getattr(a, "translations", [])] for a in sorted(made, key=lambda a: a.title)])
 
     assert outcome(quick) == outcome(pelicans)
+
+
+def test_a_site_with_a_translation_lists_the_original_and_writes_both(tmp_path):
+    from support.site import clean_output, make_site, tree
+
+    body = "Title: {title}\nDate: 2026-03-0{day}\nSlug: tide\nLang: {lang}\n\n{text}\n"
+    site = make_site(tmp_path / "site", {
+        "content/articles/tide.md": body.format(title="Tide", day=1, lang="en", text="The tide."),
+        "content/articles/tide-fr.md": body.format(title="Marée", day=2, lang="fr", text="La marée."),
+        "content/articles/reef.md": "Title: Reef\nDate: 2026-03-03\n\nThe reef.\n"})
+    built = site.build()
+    assert built.code == 0, built.stdout + built.stderr
+    assert site.path("build/tide-fr.html").is_file() and site.path("build/articles/tide.html").is_file()   # Pelican's LANG_SAVE_AS
+    index = site.path("build/index.html").read_text(encoding="utf-8")
+    assert "Tide" in index and "Reef" in index and "Marée" not in index
+    assert tree(site) == clean_output(site, tmp_path / "clean")
