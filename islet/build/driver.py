@@ -154,7 +154,8 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
             if scanned is None or paths != state.paths:       # else these folders were hashed above already
                 scanned = Inputs.scan(root, settings_path, output, options, paths)
             # The output folder is still the one the last build wrote: its results may be reused.
-            inputs = Inputs(scanned.parts, scanned.output, state.parts if state and state.wrote(output) else {})
+            inputs = Inputs(scanned.parts, scanned.output, state.parts if state and state.wrote(output) else {},
+                            scanned.sources)
             settings["ISLET_INPUTS"] = inputs        # islet.build.incremental keys its caches on its parts
             settings["ISLET_FINDINGS"] = findings    # where the plugin files its problems and report
             Pelican(settings).run()

@@ -42,8 +42,9 @@ _PACKAGES = ("pelican", "markdown", "pygments", "jinja2", "markupsafe", "feedgen
 
 
 def _hash_tree(digest, folder: Path, skip: Iterable[Path] = (), inside: str | None = None,
-               refused: list | None = None) -> None:
-    """Add every file name and byte under `folder` (sorted) to `digest`.
+               refused: list | None = None, files: dict | None = None) -> None:
+    """Add every file name and the digest of its bytes under `folder` (sorted) to `digest`; and to `files`, when
+    given, path -> `Scanned` of each Markdown source (`MARKDOWN`), for the reader cache's keys.
 
     `inside`: the real path of the folder this untrusted input (content, data, theme) must stay in. There
     nothing is skipped by name (Pelican reads a `.git/` or `x.tmp` in content/ too), and a symlink that leads
@@ -53,7 +54,7 @@ def _hash_tree(digest, folder: Path, skip: Iterable[Path] = (), inside: str | No
     device is refused without being opened: reading one could block the build forever."""
     refused = [] if refused is None else refused
     if folder.is_file():
-        digest.update(b"F" + folder.name.encode() + b"\0" + folder.read_bytes() + b"\0")
+        digest.update(b"F" + folder.name.encode() + b"\0" + file_digest(folder.read_bytes()) + b"\0")
         return
     top = os.path.realpath(folder)
     if inside is not None and not within(top, inside):
@@ -83,9 +84,10 @@ def _hash_tree(digest, folder: Path, skip: Iterable[Path] = (), inside: str | No
                 continue
             body = _body(entry, inside, refused)
             if body is not None:
-                digest.update(entry.path[cut:].encode() + b"\0")
-                digest.update(body)
-                digest.update(b"\0")
+                found = file_digest(body)
+                digest.update(entry.path[cut:].encode() + b"\0" + found + b"\0")
+                if files is not None and entry.name.endswith(MARKDOWN) and body is not _UNREADABLE:
+                    files[entry.path] = Scanned(*body.identity, found, is_plain(body))
         stack.extend(reversed(folders))
 
 
@@ -108,13 +110,13 @@ def _body(entry: os.DirEntry, inside: str | None, refused: list) -> bytes | None
         try:
             refused.append((path, "special", entry.stat(follow_symlinks=False).st_mode, inside))
         except OSError:                  # removed while we walk
-            return b"unreadable"
+            return _UNREADABLE
         return None
     try:
         target = os.path.realpath(path, strict=True)
     except OSError as error:
         if inside is None:
-            return b"unreadable"
+            return _UNREADABLE
         if error.errno == errno.ELOOP:
             refused.append((path, "loop", "", inside))
             return None
@@ -122,14 +124,14 @@ def _body(entry: os.DirEntry, inside: str | None, refused: list) -> bytes | None
         if not within(target, inside):
             refused.append((path, "outside", target, inside))
             return None
-        return b"unreadable"          # dangling inside (an editor's lock file, say): nothing to read, nothing leaks
+        return _UNREADABLE          # dangling inside (an editor's lock file, say): nothing to read, nothing leaks
     if inside is not None and not within(target, inside):
         refused.append((path, "outside", target, inside))
         return None
     try:
         mode = os.stat(target).st_mode
     except OSError:
-        return b"unreadable"
+        return _UNREADABLE
     if stat.S_ISREG(mode):
         return _read(target)
     if stat.S_ISDIR(mode):
@@ -140,12 +142,43 @@ def _body(entry: os.DirEntry, inside: str | None, refused: list) -> bytes | None
     return None
 
 
+class _Body(bytes):
+    """A file's bytes, with the (modification time, size) of the file they were read from."""
+    identity: tuple[int, int]
+
+
 def _read(path: str) -> bytes:
     try:
         with open(path, "rb") as file:
-            return file.read()
+            body = _Body(file.read())
+            found = os.fstat(file.fileno())
     except OSError:                      # a file removed while we walk: changed, that's all
-        return b"unreadable"
+        return _UNREADABLE
+    body.identity = (found.st_mtime_ns, found.st_size)
+    return body
+
+
+_UNREADABLE = b"unreadable"
+MARKDOWN = (".md", ".markdown", ".mkd", ".mdown")     # islet's reader's sources (islet.content.reader.Reader)
+_NOT_PLAIN = re.compile(rb"\{[{%#]|widget")
+
+
+def file_digest(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=20).digest()
+
+
+def is_plain(body: bytes) -> bool:
+    """No Jinja syntax and no widget block: the source's HTML cannot depend on data files or widgets."""
+    return _NOT_PLAIN.search(body) is None
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A Markdown source as the scan read it: the file's modification time and size then, and its bytes' digest."""
+    mtime_ns: int
+    size: int
+    digest: bytes
+    plain: bool
 
 
 _SPECIAL = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device",
@@ -221,6 +254,9 @@ class Inputs:
     parts: dict[str, str]
     output: str = ""               # the final output folder (Pelican itself writes into a staging folder)
     previous: dict = field(default_factory=dict)   # the parts of the build that wrote the current output
+    # The content folder's Markdown sources as the scan read them (real path -> Scanned): the reader cache keys
+    # them without reading them again (islet.build.reader_cache.reader_key).
+    sources: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def scan(cls, root: Path, settings_file: Path, output: Path, options: dict, paths: dict[str, str]) -> "Inputs":
@@ -229,11 +265,12 @@ class Inputs:
         content, theme, data = (Path(paths[k]) for k in ("content", "theme", "data"))
         parts: dict[str, str] = {}
         refused: list[tuple] = []
+        sources: dict[str, Scanned] = {}
 
-        def part(name: str, *folders: Path, skip=(), extra: str = "", inside: Path | None = None) -> None:
+        def part(name: str, *folders: Path, skip=(), extra: str = "", inside: Path | None = None, files=None) -> None:
             digest = hashlib.blake2b(f"{VERSION}\0{extra}\0".encode(), digest_size=20)
             for folder in folders:
-                _hash_tree(digest, folder, skip, None if inside is None else os.path.realpath(inside), refused)
+                _hash_tree(digest, folder, skip, None if inside is None else os.path.realpath(inside), refused, files)
             parts[name] = digest.hexdigest()
 
         # The settings files: the one given and any other .py beside it (publishconf imports pelicanconf).
@@ -247,7 +284,7 @@ class Inputs:
         skip = [data, output]
         if within(str(root), os.path.realpath(content)):     # PATH = ".": the site's tools are not content
             skip += [root / name for name in _SKIPPED_DIRS] + list(root.glob(".build-*"))
-        part("content", content, skip=skip, inside=content)
+        part("content", content, skip=skip, inside=content, files=sources)
         part("data", data, inside=content)
         part("theme", theme, inside=theme)
         part("widgets", root / "widgets")
@@ -261,7 +298,7 @@ class Inputs:
         if refused:                 # before Pelican opens any of them
             from islet.errors import ContentError
             raise ContentError(sorted({_refusal(r, root) for r in refused}))
-        return cls(parts, str(output.resolve()))
+        return cls(parts, str(output.resolve()), sources=sources)
 
     def _combine(self, *names: str, extra: str = "") -> str:
         digest = hashlib.blake2b(extra.encode(), digest_size=20)

@@ -21,32 +21,32 @@ from typing import Iterable, Iterator
 from islet.settings import processes, start_helper_process
 
 from . import incremental
+from .fingerprint import file_digest, is_plain
 
 POOL_MINIMUM = 16              # fewer uncached sources than this are parsed in-process
 
 
-_NOT_PLAIN = re.compile(rb"\{[{%#]|widget")
-
-
-def _is_plain(body: bytes) -> bool:
-    """No Jinja syntax and no widget block: the HTML cannot depend on data files or widgets."""
-    return _NOT_PLAIN.search(body) is None
-
-
 def reader_key(path: Path) -> str:
     """The source's key in the reader cache. Worked out once per build (preparse, then the reader), unless
-    the file changed since (a fast render reads an edited source after the build: islet.build.fast_render)."""
+    the file changed since (a fast render reads an edited source after the build: islet.build.fast_render).
+    The build's input scan read every source already: its digest of the bytes is taken when the file is
+    still the one it read (islet.build.fingerprint.Inputs.sources)."""
     session = incremental.session
     stat = os.stat(path)
-    known = session.reader_keys.get(str(path))
+    name = str(path)
+    known = session.reader_keys.get(name)
     if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
         return known[2]
-    body = path.read_bytes()
-    common = session.plain_reader_key if _is_plain(body) else session.reader_key
-    digest = hashlib.blake2b(common.encode() + b"\0" + str(path).encode() + b"\0", digest_size=20)
-    digest.update(body)
-    session.reader_keys[str(path)] = (stat.st_mtime_ns, stat.st_size, digest.hexdigest())
-    return digest.hexdigest()
+    scanned = session.inputs.sources.get(name) if session.inputs is not None else None
+    if scanned is not None and (scanned.mtime_ns, scanned.size) == (stat.st_mtime_ns, stat.st_size):
+        body_digest, plain = scanned.digest, scanned.plain
+    else:
+        body = path.read_bytes()
+        body_digest, plain = file_digest(body), is_plain(body)
+    common = session.plain_reader_key if plain else session.reader_key
+    key = hashlib.blake2b(f"{common}\0{name}\0".encode() + body_digest, digest_size=20).hexdigest()
+    session.reader_keys[name] = (stat.st_mtime_ns, stat.st_size, key)
+    return key
 
 
 class CachingReader:

@@ -63,9 +63,9 @@ def test_sources_of_a_failed_worker_are_parsed_in_process(demo_copy, build_here,
 @given(st.binary(max_size=40) | st.text(alphabet="{}%#widgetx \n", max_size=30).map(str.encode))
 def test_a_source_is_plain_when_it_has_no_jinja_marker_and_no_widget(body):
     """Plain sources skip the data files and widgets in their key: none of the four markers may be missed."""
-    from islet.build.reader_cache import _is_plain
+    from islet.build.fingerprint import is_plain
 
-    assert _is_plain(body) == (not any(marker in body for marker in (b"{{", b"{%", b"{#", b"widget")))
+    assert is_plain(body) == (not any(marker in body for marker in (b"{{", b"{%", b"{#", b"widget")))
 
 
 _NAME = st.text(st.sampled_from("a.*?[]!-_/\\x#é"), max_size=8)
@@ -80,3 +80,38 @@ def test_ignored_names_are_those_fnmatch_ignores(patterns, name):
     from islet.build.reader_cache import ignoring
 
     assert ignoring(patterns)(name) == any(fnmatch(name, p) for p in patterns)
+
+
+def test_a_source_is_keyed_from_the_input_scan_as_it_would_be_from_its_bytes(tmp_path, monkeypatch):
+    """The scan read every source already: its digest gives the same key, until the file changes."""
+    import os
+    from dataclasses import replace
+
+    from islet.build import incremental, reader_cache
+    from islet.build.fingerprint import MARKDOWN, Inputs
+    from islet.content.reader import IsletMarkdownReader
+
+    assert MARKDOWN == tuple(f".{e}" for e in IsletMarkdownReader.file_extensions)
+    content = tmp_path / "content"
+    (content / "articles").mkdir(parents=True)
+    plain, jinja = content / "articles" / "a.md", content / "articles" / "b.md"
+    plain.write_text("Title: A\n\nPlain.\n")
+    jinja.write_text("Title: B\n\n{{ data.x }}\n")
+    (tmp_path / "pelicanconf.py").write_text("")
+    paths = {"content": str(content), "theme": str(tmp_path / "theme"), "data": str(content / "data")}
+    inputs = Inputs.scan(tmp_path, tmp_path / "pelicanconf.py", tmp_path / "build", {}, paths)
+    assert set(inputs.sources) == {str(plain.resolve()), str(jinja.resolve())}
+
+    def keys(given):
+        monkeypatch.setattr(incremental, "session", SimpleNamespace(reader_keys={}, inputs=given, reader_key="r",
+                                                                     plain_reader_key="p"))
+        return [reader_cache.reader_key(path.resolve()) for path in (plain, jinja)]
+
+    scanned, read = keys(inputs), keys(replace(inputs, sources={}))
+    assert scanned == read and len(set(read)) == 2
+    other = {path: replace(found, digest=b"x" * 20) for path, found in inputs.sources.items()}
+    assert set(keys(replace(inputs, sources=other))).isdisjoint(read)        # the scan's digest is what is used
+    jinja.write_text("Title: B\n\nNo longer Jinja, and longer.\n")
+    os.utime(jinja, ns=(1, 10**9))
+    again = keys(inputs)
+    assert again[0] == read[0] and again[1] != read[1] and again == keys(replace(inputs, sources={}))
