@@ -18,6 +18,7 @@ _headers (the default) or serves its own policy. Pure functions; islet.output.he
 """
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from html.parser import HTMLParser
@@ -173,6 +174,9 @@ def site_needs(output: Path, own: Iterable[str] = (), memoised=fresh,
     pairs: set[tuple[str, str]] = set()
     for page in html_pages(output) if html is None else html:
         pairs.update((directive, source) for directive, source in of_page.of_file(page))
-    for stylesheet in sorted(Path(output).rglob("*.css")):
-        pairs |= css_needs(stylesheet.read_text(encoding="utf-8", errors="replace"))
+    for folder, _, names in os.walk(output):          # (rglob matches every name of the site's 8,000 files: slower)
+        for name in names:
+            if name.endswith(".css"):
+                with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as stylesheet:
+                    pairs |= css_needs(stylesheet.read())
     return combine(pairs, own)
