@@ -319,7 +319,7 @@ class CachingWriter(Writer):
             self.digest_of(context)
             if context is not self.global_context:
                 return None                    # a context of its own: the global digest does not cover it
-            call = _WRITE_FILE.bind(self, name, template, context, *args, **kwargs).arguments
+            call = _arguments(self, name, template, context, args, kwargs)
             own = call.pop("kwargs", {})
             paginated = call.pop("paginated", None)
             if paginated is None:              # Pelican's default
@@ -332,11 +332,21 @@ class CachingWriter(Writer):
             for part, value in sorted(own.items()):        # as in a page's render key
                 digest.update(f"{part}={_describe(value, self.memo, shown=True)}\0".encode())
             for part, value in sorted(paginated.items()):  # the objects whose bodies its pages show
-                shown = ",".join(_describe(v, self.memo, shown=True) for v in value)
-                digest.update(f"paginated {part}=[{shown}]\0".encode())
+                digest.update(f"paginated {part}=[{self._shown(value)}]\0".encode())
             return digest.hexdigest()
         except (Uncacheable, TypeError):
             return None
+
+    def _shown(self, objects) -> str:
+        """A digest of the list `objects`, bodies included, made once per list (every tag page of the index lists
+        the same articles; kept in the memo's "lists", which is dropped while the generators may change them)."""
+        lists = self.memo.setdefault("lists", {})
+        found = lists.get(("shown", id(objects)))
+        if found is None or found[0] is not objects or found[1] != len(objects):
+            text = ",".join(_describe(v, self.memo, shown=True) for v in objects)
+            found = lists[("shown", id(objects))] = (objects, len(objects),
+                                                     hashlib.blake2b(text.encode(), digest_size=20).hexdigest())
+        return found[2]
 
     def _link_call(self, entry) -> bool:
         """Link the files `entry` (a call of the previous build) wrote from there; False, having linked
@@ -347,10 +357,10 @@ class CachingWriter(Writer):
         targets = [os.path.abspath(os.path.join(self.output_path, name)) for name in files]
         if any(t in self._written_files or t in self._overridden_files for t in targets):
             return False
-        done = []
+        done, previous = [], str(self.previous)
         try:
             for name, identity, target in zip(files, identities, targets):
-                source = self.previous / name
+                source = os.path.join(previous, name)
                 if file_identity(source) != identity:
                     raise FileNotFoundError(source)
                 self._folder_for(target)
@@ -401,6 +411,27 @@ class CachingWriter(Writer):
 
 
 _WRITE_FILE = inspect.signature(Writer.write_file)
+_OPTIONAL = ("relative_urls", "paginated", "template_name", "override_output", "url")
+_PLAIN_SIGNATURE = tuple(_WRITE_FILE.parameters) == ("self", "name", "template", "context", *_OPTIONAL, "kwargs")
+
+
+def _arguments(writer, name, template, context, args: tuple, kwargs: dict) -> dict:
+    """``inspect.signature(Writer.write_file).bind(...).arguments`` of a call, without inspect's machinery (a
+    tenth of the time; there is a call per article). TypeError as bind raises it for a call it cannot bind."""
+    if not _PLAIN_SIGNATURE:                     # another Pelican's write_file: inspect it
+        return _WRITE_FILE.bind(writer, name, template, context, *args, **kwargs).arguments
+    if len(args) > len(_OPTIONAL) or kwargs.keys() & {"self", "name", "template", "context", *_OPTIONAL[:len(args)]}:
+        raise TypeError("write_file() got an argument twice, or too many")
+    call = {"self": writer, "name": name, "template": template, "context": context, **dict(zip(_OPTIONAL, args))}
+    extra = {}
+    for key, value in kwargs.items():
+        if key in _OPTIONAL:
+            call[key] = value
+        else:
+            extra[key] = value
+    if extra:
+        call["kwargs"] = extra
+    return call
 
 
 def _content_by_source(context: dict) -> dict[str, Content]:
