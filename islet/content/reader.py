@@ -67,11 +67,13 @@ def quicker_pelican() -> None:
     def get_static_links(self) -> set[str]:
         if no_links(self, self._content):
             return set()
-        # What Pelican finds depends on the HTML, the object's folder and the content folder (relative to
-        # the working folder when not absolute) and the expression: remembered by those between builds.
+        # What Pelican finds depends on the HTML, the object's folder and the content folder (and on the working
+        # folder, where one of those paths is relative) and the expression: remembered by those between builds.
         memo = IsletMarkdownReader.memoised("static_links", lambda *_: sorted(_static_links(self)))
         pattern = self._get_intrasite_link_regex().pattern
-        return set(memo(self._content, self.relative_dir, self.settings["PATH"], os.getcwd(), pattern))
+        content, source = self.settings["PATH"], self.source_path
+        here = "" if os.path.isabs(content) and os.path.isabs(source or "") else os.getcwd()
+        return set(memo(self._content, self.relative_dir, content, here, pattern))
 
     def _static_links(self) -> set[str]:
         try:

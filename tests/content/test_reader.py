@@ -89,6 +89,18 @@ def test_static_links_remembered_between_builds_are_those_of_the_objects_folder(
     assert found["one"] == {"one/images/x.png", "files/a.pdf"}
     assert found["two/three"] == {"two/three/images/x.png", "two/files/a.pdf"}
     assert len(memos["static_links"].used) == 2
+    # Absolute paths: the same links from any working folder, remembered once. A relative content folder and
+    # source path: the working folder decides, and is part of the key.
+    for here in ("one", "two"):
+        (tmp_path / here).mkdir(exist_ok=True)
+        monkeypatch.chdir(tmp_path / here)
+        article = Article(html, metadata={"title": "T", "date": SafeDatetime(2026, 1, 1)}, context={},
+                          settings={**DEFAULT_CONFIG, "PATH": str(tmp_path)}, source_path=str(tmp_path / "one" / "a.md"))
+        assert Article.get_static_links(article) == found["one"]
+        relative = Article(html, metadata={"title": "T", "date": SafeDatetime(2026, 1, 1)}, context={},
+                           settings={**DEFAULT_CONFIG, "PATH": "."}, source_path="sub/a.md")
+        assert Article.get_static_links(relative) == Article.get_static_links.pelicans(relative)
+    assert len(memos["static_links"].used) == 4
 
 
 @pytest.mark.parametrize("path, given", [("content", None), ("content", "images/../a b.png"), (".", "x/y.md"),
