@@ -208,7 +208,7 @@ def page_memos() -> list[Memo]:
 
 def absorb_learnt(learnt: list) -> None:
     for name, key, found in learnt:
-        memoised(name, PAGE_FACTS[name]).used[key] = found
+        memoised(name, PAGE_FACTS[name]).learn(key, found)
 
 
 def previous_output() -> Path | None:

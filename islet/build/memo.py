@@ -43,6 +43,7 @@ class Memo:
 
     def __init__(self, path: Path | None, function):
         self.path, self.function, self.kept, self.used = path, function, {}, {}
+        self.worked_out = False       # whether this build added a result (else a save with as many is the same)
         try:
             self.kept = pickle.loads(path.read_bytes()) if path else {}
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
@@ -63,8 +64,14 @@ class Memo:
         key = _file_key(path, ())
         if self._known(key) is not None:
             return None
-        self.used[key] = found = self.function(text)
+        found = self.function(text)
+        self.learn(key, found)
         return key, found
+
+    def learn(self, key: bytes, found) -> None:
+        """A result worked out elsewhere (a forked process) for `key`."""
+        self.used[key] = found
+        self.worked_out = True
 
     def fill_files(self, jobs: list[tuple], processes: int, minimum: int = 200) -> None:
         """Work out ahead, in `processes` forked processes, the ``of_file(path, *texts)`` of the `jobs`
@@ -88,6 +95,7 @@ class Memo:
             with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
                 for results in pool.map(_fill, range(parts), [parts] * parts):
                     self.used.update(results)
+                    self.worked_out = True
         except Exception:
             pass
         finally:
@@ -104,11 +112,14 @@ class Memo:
         found = self._known(key)
         if found is None:
             found = compute()
+            self.worked_out = True
         self.used[key] = found
         return found
 
     def save(self) -> None:
-        if self.path is not None:
+        """Keep what this build used, unless that is what the file holds already: nothing worked out, and every
+        entry kept was used (a memo of every page holds megabytes at 5,000 articles)."""
+        if self.path is not None and (self.worked_out or len(self.used) != len(self.kept)):
             atomic_write(self.path, pickle.dumps(self.used, protocol=5))
 
 

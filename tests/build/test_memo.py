@@ -92,3 +92,24 @@ def test_keys_tell_texts_apart_and_a_long_text_is_hashed_once_per_build(monkeypa
     assert memo._key((long, "short")) == first and hashed.count(len(long.encode())) == 1
     memo.forget_texts()
     assert memo._key((long, "short")) == first and hashed.count(len(long.encode())) == 2
+
+
+def test_a_build_that_used_every_entry_and_worked_nothing_out_leaves_the_file_as_it_is(tmp_path):
+    path = tmp_path / "memo.pickle"
+    memo = Memo(path, str.upper)
+    memo("a"), memo("b")
+    memo.save()
+    written = os.stat(path)
+    again = Memo(path, str.upper)
+    again("a"), again("b")
+    again.save()
+    now = os.stat(path)
+    assert (now.st_ino, now.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)     # not written again
+    fewer = Memo(path, str.upper)
+    fewer("a")
+    fewer.save()
+    assert len(Memo(path, str.upper).kept) == 1
+    more = Memo(path, str.upper)
+    more("a"), more("c")
+    more.save()
+    assert Memo(path, str.upper).kept.keys() == more.used.keys() and len(more.used) == 2
