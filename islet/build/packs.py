@@ -14,14 +14,16 @@ deleted at commit, and a pack mostly holding entries nobody uses any more is rew
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
+import zlib
 from pathlib import Path
 
 
 def _check(body: bytes) -> str:
-    return hashlib.blake2b(body, digest_size=8).hexdigest()
+    # CRC-32, made to catch damaged bytes, not forged ones (the cache is the site's own): a build reads 50 MB of
+    # entries at 5,000 articles, and it is six times quicker than a cryptographic hash.
+    return f"crc32:{zlib.crc32(body):08x}"
 
 
 class Pack:
