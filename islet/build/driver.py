@@ -174,7 +174,7 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
             problems += logged
         if problems:
             raise BuildFailed(problems)
-        pages = sum(1 for _ in staging.rglob("*.html"))
+        pages = sum(name.endswith(".html") for _, _, names in os.walk(staging) for name in names)
         carry_over(output, staging, settings.get("DELETE_OUTPUT_DIRECTORY"), settings.get("OUTPUT_RETENTION"))
         State.forget(root, output)                    # while build/ is being replaced, it matches no state
         swap(staging, output)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,7 +120,8 @@ class Session:
         for them), and remember the calls whose files are still the writer's own (not replaced by a later
         stage: hydrate and images rewrite pages), which the next build may link instead of writing."""
         indexes = {kind: self.packs[kind].keep(keys) for kind, keys in self.used.items()}
-        calls = {key: call for key, call in self.calls.items() if _still_written(self.output, call)}
+        output = str(self.output)
+        calls = {key: call for key, call in self.calls.items() if _still_written(output, call)}
         atomic_write(self.manifest(), marshal.dumps({**indexes, "calls": calls}))
         self.manifest().with_suffix(".json").unlink(missing_ok=True)      # (the format before)
         for kind in indexes:                  # the layout before packs: a file per entry in 256 folders
@@ -129,10 +131,10 @@ class Session:
             memo.save()
 
 
-def _still_written(output: Path, call: list) -> bool:
+def _still_written(output: str, call: list) -> bool:
     files, identities = call[0], call[1]
     try:
-        return all(file_identity(output / name) == identity for name, identity in zip(files, identities))
+        return all(file_identity(os.path.join(output, name)) == identity for name, identity in zip(files, identities))
     except OSError:
         return False
 
