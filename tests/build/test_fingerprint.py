@@ -33,3 +33,16 @@ def test_versions_are_worked_out_again_when_a_package_folder_changed_or_the_file
     monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])   # another search path: another lookup
     kept.write_text(kept.read_text().replace("pelican=", "pelican=stale-"))
     assert versions(kept) == fresh
+
+
+def test_versions_are_kept_for_each_way_of_running_islet(tmp_path, monkeypatch):
+    """`python -m islet` and a task runner search different paths: neither makes the other look them up again."""
+    kept = tmp_path / "versions.json"
+    one, two = list(sys.path), [str(tmp_path), *sys.path]
+    for path in (one, two):
+        monkeypatch.setattr(sys, "path", path)
+        versions(kept)
+    kept.write_text(kept.read_text().replace("pelican=", "pelican=remembered-"))
+    for path in (one, two, one):
+        monkeypatch.setattr(sys, "path", path)
+        assert "pelican=remembered-" in versions(kept)
