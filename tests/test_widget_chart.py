@@ -74,8 +74,8 @@ def test_bars_stand_on_the_zero_line_and_scale_with_values():
 
 
 def test_every_coordinate_is_short_and_the_same_text_in_both_languages():
-    for given in (BAR, LINE, TRICKY):
-        for name, value in COORDINATES.findall(chart.render(given)):
+    for shown in (BAR, LINE, TRICKY):
+        for name, value in COORDINATES.findall(chart.render(shown)):
             assert NUMBER.match(value), f"{name}={value!r}"   # no '2.0', no exponents, one decimal at most
 
 
