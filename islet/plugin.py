@@ -208,13 +208,15 @@ def on_feed(context, feed) -> None:
 
 
 def on_finalized(pelican) -> None:
+    """Pelican's last signal: write the pages, then islet's output stages (`write_and_check`)."""
     try:
         write_and_check(pelican)
     finally:
-        render.unsettle_urls()
+        render.unsettle_urls()           # (settled by on_get_writer)
 
 
 def write_and_check(pelican) -> None:
+    """The recorded pages written, then the sitemap, the link check, images, widgets, CSP and compression."""
     render.flush()                  # FIRST: Pelican's page writes were only recorded until now
     output = Path(pelican.output_path)
     config = current.settings

@@ -194,7 +194,7 @@ def settled_urls():
     Pelican's objects format them from the settings and their metadata on every use, and a site's pages
     use them thousands of times (every list links every article it shows, every menu each category):
     a tenth of the time rendering takes. Nothing changes them once the generators are done (`flush`).
-    When `settle_urls` was called already (plugin.on_read), they stay settled after this block."""
+    When `settle_urls` was called already (plugin.on_get_writer), they stay settled after this block."""
     settled_here = settle_urls()
     try:
         yield
