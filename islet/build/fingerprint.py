@@ -33,7 +33,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 VERSION = "1"                  # bump when what is hashed or stored changes meaning
 _SKIPPED_DIRS = {"__pycache__", ".git", ".cache", "node_modules", ".venv", ".pytest_cache"}
@@ -82,12 +82,18 @@ def _hash_tree(digest, folder: Path, skip: Iterable[Path] = (), inside: str | No
                 continue
             if inside is None and entry.name.endswith((".pyc", ".tmp")):
                 continue
+            source = files is not None and entry.name.endswith(MARKDOWN)
+            if source:                       # before reading: a later change then shows in the file's time or size
+                try:
+                    before = os.stat(entry.path)
+                except OSError:
+                    source = False
             body = _body(entry, inside, refused)
             if body is not None:
                 found = file_digest(body)
                 digest.update(entry.path[cut:].encode() + b"\0" + found + b"\0")
-                if files is not None and entry.name.endswith(MARKDOWN) and body is not _UNREADABLE:
-                    files[entry.path] = Scanned(*body.identity, found, is_plain(body))
+                if source and body is not _UNREADABLE:
+                    files[entry.path] = Scanned(before.st_mtime_ns, before.st_size, found, is_plain(body))
         stack.extend(reversed(folders))
 
 
@@ -142,20 +148,12 @@ def _body(entry: os.DirEntry, inside: str | None, refused: list) -> bytes | None
     return None
 
 
-class _Body(bytes):
-    """A file's bytes, with the (modification time, size) of the file they were read from."""
-    identity: tuple[int, int]
-
-
 def _read(path: str) -> bytes:
     try:
         with open(path, "rb") as file:
-            body = _Body(file.read())
-            found = os.fstat(file.fileno())
+            return file.read()
     except OSError:                      # a file removed while we walk: changed, that's all
         return _UNREADABLE
-    body.identity = (found.st_mtime_ns, found.st_size)
-    return body
 
 
 _UNREADABLE = b"unreadable"
@@ -172,9 +170,9 @@ def is_plain(body: bytes) -> bool:
     return _NOT_PLAIN.search(body) is None
 
 
-@dataclass(frozen=True)
-class Scanned:
-    """A Markdown source as the scan read it: the file's modification time and size then, and its bytes' digest."""
+class Scanned(NamedTuple):
+    """A Markdown source as the scan read it: the file's modification time and size just before, its bytes' digest,
+    and whether it is plain (`is_plain`)."""
     mtime_ns: int
     size: int
     digest: bytes

@@ -109,7 +109,7 @@ def test_a_source_is_keyed_from_the_input_scan_as_it_would_be_from_its_bytes(tmp
 
     scanned, read = keys(inputs), keys(replace(inputs, sources={}))
     assert scanned == read and len(set(read)) == 2
-    other = {path: replace(found, digest=b"x" * 20) for path, found in inputs.sources.items()}
+    other = {path: found._replace(digest=b"x" * 20) for path, found in inputs.sources.items()}
     assert set(keys(replace(inputs, sources=other))).isdisjoint(read)        # the scan's digest is what is used
     jinja.write_text("Title: B\n\nNo longer Jinja, and longer.\n")
     os.utime(jinja, ns=(1, 10**9))
