@@ -101,14 +101,7 @@ def _describe(value, memo: dict, shown: bool) -> str:
     if isinstance(value, URLWrapper):
         return _wrapper(value, memo)
     if isinstance(value, (list, tuple)):
-        # Pages and calls share their lists (a tag's 80 articles, every tag page's `all_articles`): each
-        # list is described once, and kept in the memo so that its id stays its own.
-        lists = memo.setdefault("lists", {})
-        found = lists.get(id(value))
-        if found is None or found[0] is not value or found[1] != len(value):
-            text = "[" + ",".join(_describe(v, memo, False) for v in value) + "]"
-            found = lists[id(value)] = (value, len(value), hashlib.blake2b(text.encode(), digest_size=20).hexdigest())
-        return found[2]
+        return _list_digest(value, memo, shown=False)
     if isinstance(value, dict):
         return "{" + ",".join(f"{_describe(k, memo, False)}:{_describe(v, memo, False)}"
                               for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))) + "}"
@@ -116,6 +109,20 @@ def _describe(value, memo: dict, shown: bool) -> str:
     if " at 0x" in text or text.startswith("<"):
         raise Uncacheable(type(value).__name__)
     return text
+
+
+def _list_digest(objects, memo: dict, shown: bool) -> str:
+    """A digest of a list of template values, content objects described as `_describe` does with `shown`. Pages
+    and calls share their lists (a tag's 80 articles, every tag page's `all_articles`, the articles every page
+    of the index paginates): each list is described once, and kept in the memo so that its id stays its own
+    (the memo's "lists" is dropped while the generators may still change them)."""
+    lists = memo.setdefault("lists", {})
+    found = lists.get((shown, id(objects)))
+    if found is None or found[0] is not objects or found[1] != len(objects):
+        text = "[" + ",".join(_describe(v, memo, shown) for v in objects) + "]"
+        found = lists[(shown, id(objects))] = (objects, len(objects),
+                                               hashlib.blake2b(text.encode(), digest_size=20).hexdigest())
+    return found[2]
 
 
 # A tag's, category's or author's URL is formatted from these attributes (URLWrapper.as_dict) and the settings.
@@ -332,21 +339,10 @@ class CachingWriter(Writer):
             for part, value in sorted(own.items()):        # as in a page's render key
                 digest.update(f"{part}={_describe(value, self.memo, shown=True)}\0".encode())
             for part, value in sorted(paginated.items()):  # the objects whose bodies its pages show
-                digest.update(f"paginated {part}=[{self._shown(value)}]\0".encode())
+                digest.update(f"paginated {part}={_list_digest(value, self.memo, shown=True)}\0".encode())
             return digest.hexdigest()
         except (Uncacheable, TypeError):
             return None
-
-    def _shown(self, objects) -> str:
-        """A digest of the list `objects`, bodies included, made once per list (every tag page of the index lists
-        the same articles; kept in the memo's "lists", which is dropped while the generators may change them)."""
-        lists = self.memo.setdefault("lists", {})
-        found = lists.get(("shown", id(objects)))
-        if found is None or found[0] is not objects or found[1] != len(objects):
-            text = ",".join(_describe(v, self.memo, shown=True) for v in objects)
-            found = lists[("shown", id(objects))] = (objects, len(objects),
-                                                     hashlib.blake2b(text.encode(), digest_size=20).hexdigest())
-        return found[2]
 
     def _link_call(self, entry) -> bool:
         """Link the files `entry` (a call of the previous build) wrote from there; False, having linked

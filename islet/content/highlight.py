@@ -47,7 +47,6 @@ def _remembered(hilite):
                     self.pygments_formatter, sorted(self.options.items()), shebang))
         return incremental.memoised("highlight", lambda _: hilite(self, shebang))(key)
 
-    remembered.plain = hilite
     return remembered
 
 
