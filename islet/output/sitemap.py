@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 
 from islet.build.fingerprint import atomic_write
 from islet.build.memo import PAGE_FACTS, fresh
+from islet.islands.hydrate import html_pages
 
 EXCLUDED = {"404.html"}
 SITEMAP, ROBOTS, FAVICON = "sitemap.xml", "robots.txt", "favicon.ico"
@@ -179,10 +180,9 @@ def write(output: Path, origin: str | None, lastmod: dict[str, str], *, generato
     texts: dict[str, bytes] = {}
     if SITEMAP in chosen.write:
         has_noindex = memoised("noindex", noindex)
-        if html is None:
-            html = [Path(base, name) for base, _, files in os.walk(output) for name in files if name.endswith(".html")]
         cut = len(str(output)) + 1
-        pages = {str(path)[cut:].replace(os.sep, "/"): path for path in html}     # output-relative -> the page
+        pages = {str(path)[cut:].replace(os.sep, "/"): path                      # output-relative -> the page
+                 for path in (html_pages(output) if html is None else html)}
         shown = listed(pages, unlisted(generators), lambda page: has_noindex.of_file(pages[page]))
         dates = {posixpath.normpath(path): date for path, date in lastmod.items() if path}
         texts[SITEMAP] = sitemap_xml(origin, shown, dates).encode("utf-8")
