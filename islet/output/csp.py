@@ -18,6 +18,7 @@ _headers (the default) or serves its own policy. Pure functions; islet.output.he
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -37,6 +38,18 @@ CSS_IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?['"]?([^'")\s;]+)[^;]*;?""", 
 # <script type> values a browser runs (an empty type is JavaScript); JSON data blocks are not subject to CSP.
 RUNS = {"", "module", "importmap", "text/javascript", "application/javascript"}
 UNSAFE_INLINE = "'unsafe-inline'"
+
+# Most of a page is tags the scan has nothing to learn from: a code block is hundreds of <span class="…">.
+# QUIET_OR_NEXT finds the next "<" that is not such a tag, so that HTMLParser, which looks for its next "<"
+# with it, takes the quiet tags in between as text. A quiet tag is exactly what HTMLParser would read as a
+# tag with no effect on the scan: a start tag of a name the scan ignores (CDATA ones excluded), with only
+# double-quoted values without "<" and no style or on… attribute, or a plain end tag of such a name.
+_SPACE = "[ \\t\\n\\r\\f]"
+_SEEN = "(?i:script|style|link|audio|video|img|source|input|track|iframe|frame|form)[ \\t\\n\\r\\f>]"
+_QUIET = (f"(?!{_SEEN})[a-zA-Z][a-zA-Z0-9]*"
+          f"(?:{_SPACE}+(?!(?i:on|style[ \\t\\n\\r\\f=>]))[a-zA-Z][-a-zA-Z0-9_:.]*(?:=\"[^\"<]*\")?)*{_SPACE}*>"
+          "|/(?!(?i:audio|video|script|style)>)[a-zA-Z][a-zA-Z0-9]*>")
+NOT_QUIET = re.compile(f"<(?!{_QUIET})")    # (case-insensitive only where it must be: twice as quick)
 
 
 def source_of(url: str) -> str | None:
@@ -69,8 +82,13 @@ def css_needs(css: str) -> set[tuple[str, str]]:
 
 
 class _PageScanner(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
+    """(directive, source) pairs of one page, in `found`. With `quick`, quiet tags are skipped (NOT_QUIET):
+    HTMLParser looks for its next "<" with the pattern in `interesting` while not in a <script> or <style>,
+    as long as it does not convert character references (text outside those two is not looked at)."""
+
+    def __init__(self, quick: bool = True):
+        self.quick = quick
+        super().__init__(convert_charrefs=not quick)
         self.found: set[tuple[str, str]] = set()
         self.media = 0                     # inside <audio>/<video>: <source> is media, not an image
         self.inline: tuple[str, list[str]] | None = None    # ("script-src" or "style-src", text so far)
@@ -125,24 +143,56 @@ class _PageScanner(HTMLParser):
             self.media = max(0, self.media - 1)
         if tag in ("script", "style") and self.inline is not None:
             directive, parts = self.inline
-            text = "".join(parts)
-            if text.strip():
-                self.found.add((directive, csp_hash(text)))
-            if directive == "style-src":
-                self.found |= css_needs(text)
+            self.found |= _inline_needs(directive, "".join(parts))
             self.inline = None
 
     def handle_data(self, data):
         if self.inline is not None:
             self.inline[1].append(data)
 
+    def reset(self):
+        super().reset()
+        self._skip_quiet()
 
-def page_needs(html: str) -> list[tuple[str, str]]:
-    """(directive, source) pairs one page needs, sorted (a value the build keeps between builds)."""
-    scanner = _PageScanner()
+    def clear_cdata_mode(self):
+        super().clear_cdata_mode()
+        self._skip_quiet()
+
+    def _skip_quiet(self):
+        if self.quick:
+            self.interesting = NOT_QUIET
+
+
+def _scan(html: str, quick: bool) -> list[tuple[str, str]]:
+    scanner = _PageScanner(quick)
     scanner.feed(html)
     scanner.close()
     return sorted(scanner.found)
+
+
+# Tricky pieces for the quick scan: if this Python's HTMLParser no longer reads them the same way with it
+# (it is driven through an attribute, `interesting`), every page is scanned the slow way.
+_PROBE = ('<!doctype html><p class="a>b" title=\'<img src=//x.test>\'>a < b &amp; <span STYLE="x">'
+          '<Script>if (a <b) "</span><img src=//y.test>";</SCRIPT ><!-- <script src=//z.test> -->'
+          '<div onclick="f()"><a href="/x" hidden>t</a></div><style>@import "//f.test/a.css";</style>'
+          '<video poster=//v.test/p><source src=//v.test/v></video><br/><img/src=//w.test>')
+
+
+@functools.cache
+def _quick_is_exact() -> bool:
+    return _scan(_PROBE, quick=True) == _scan(_PROBE, quick=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _inline_needs(directive: str, text: str) -> frozenset[tuple[str, str]]:
+    """What an inline script or style needs (cached: a theme's inline style is the same on every page)."""
+    found = {(directive, csp_hash(text))} if text.strip() else set()
+    return frozenset(found | css_needs(text) if directive == "style-src" else found)
+
+
+def page_needs(html: str) -> list[tuple[str, str]]:
+    """(directive, source) pairs one page needs, sorted (a value the build keeps between builds)."""
+    return _scan(html, quick=_quick_is_exact())
 
 
 def combine(pairs: Iterable[tuple[str, str]], own: Iterable[str] = ()) -> dict[str, set[str]]:

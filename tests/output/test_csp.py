@@ -68,3 +68,52 @@ def test_the_sites_own_absolute_urls_are_self_and_its_own_stylesheets_open_no_fo
     page = '<link rel="stylesheet" href="https://example.org/theme/main.css"><img src="https://example.org/a.png">'
     assert csp.combine(csp.page_needs(page), own=["https://example.org", ""]) == {}
     assert csp.combine(csp.page_needs(page))["font-src"] == {csp.ANY_FONT_HOST}     # another site's stylesheet
+
+
+# The quick scan (quiet tags skipped) must find exactly what HTMLParser reading every tag finds.
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_NAMES = ["span", "SPAN", "a", "p", "div", "pre", "code", "script", "SCRIPT", "Style", "style", "link", "img",
+          "IMG", "source", "video", "Audio", "iframe", "form", "input", "track", "frame", "scripts", "styles",
+          "image", "onion", "b1"]
+_ATTRIBUTES = ['class="k"', 'class="a>b"', "class='c'", 'class=x', 'src="https://h.test/a.js"', "src=//u.test/x",
+               'href="https://fonts.googleapis.com/css"', 'rel="stylesheet"', 'rel=icon', 'style="color:red"',
+               'STYLE="x"', "styled", "style", 'onclick="f()"', "ONLOAD=g()", "one", 'title="<img src=//t.test>"',
+               'srcset="https://s.test/1.png 1x, //s2.test/2.png 2x"', 'poster="https://p.test/p.jpg"',
+               'type="module"', 'type="application/json"', 'action="https://f.test/"', "hidden", 'x="&amp;y"',
+               'src="https://e&#46;test/x"', "as=font", 'href=https://l.test/f.woff2', "/"]
+_TEXT = ["text", "a < b", "a<b", "&amp; &lt;", " ", "\n", "<", "<<", "</", "<!", "<?x", "&", "-->", "]]>",
+         '"</span>"', "</script", "</style >", "@import url(https://i.test/a.css);",
+         "background:url(https://bg.test/b.png)", "if (a <b) {}", "<img src=//in-text.test>"]
+
+
+@st.composite
+def _tags(draw):
+    name = draw(st.sampled_from(_NAMES))
+    kind = draw(st.sampled_from(["start", "end", "comment", "declaration", "text"]))
+    if kind == "end":
+        return f"</{name}{draw(st.sampled_from(['', ' ', '  x']))}>"
+    if kind == "comment":
+        return f"<!--{draw(st.sampled_from(_TEXT))}{draw(st.sampled_from(['-->', '--!>', '- ->', '']))}"
+    if kind == "declaration":
+        return draw(st.sampled_from(["<!doctype html>", "<!DOCTYPE html>", "<![CDATA[x<img src=//c.test>]]>",
+                                     "<?php echo 1 ?>", "<!x>"]))
+    if kind == "text":
+        return draw(st.sampled_from(_TEXT))
+    attributes = draw(st.lists(st.sampled_from(_ATTRIBUTES), max_size=4))
+    space = draw(st.sampled_from([" ", "  ", "\n", "\t", " / "]))
+    return f"<{name}{''.join(space + a for a in attributes)}{draw(st.sampled_from(['>', '/>', ' >', '']))}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_tags(), max_size=30).map("".join))
+def test_the_quick_scan_finds_what_reading_every_tag_finds(html):
+    assert csp._quick_is_exact()            # (else every page is scanned the slow way: this Python's parser changed)
+    assert csp._scan(html, quick=True) == csp._scan(html, quick=False)
+
+
+def test_the_quick_scan_skips_quiet_tags_only():
+    quiet = ['<span class="k">', "</span>", '<a href="/x" id="y">', "<p>", "</div>", "<div\nclass=\"a\">"]
+    loud = ['<img src="x">', '<span style="x">', '<a onclick="f()">', "<script>", "</script>", "</VIDEO>",
+            '<span title="<b>">', "<!-- c -->", "<!doctype html>", "<br/>", '<Style>']
+    assert [bool(csp.NOT_QUIET.match(tag)) for tag in quiet + loud] == [False] * len(quiet) + [True] * len(loud)
