@@ -22,6 +22,7 @@ from pelican.contents import Article, Page
 from islet import settings as islet_settings
 from islet.build import content_cache, incremental, members, reader_cache, render
 from islet.build.driver import Findings
+from islet.build.memo import PAGE_FACTS
 from islet.content import outputs
 from islet.content.data import load_data, template_finalize
 from islet.content.embed import Islands
@@ -79,7 +80,16 @@ def on_initialized(pelican) -> None:
     findings.strict = config.strict
     current = Run(config, findings)
     data = load_data(config.data_dir, config.root, limits=config.limits, content=config.content)
-    widgets = current.widgets = prepare_widgets(config, pelican.settings.get("ISLET_INPUTS"))
+    widgets, pending = prepare_widgets(config, pelican.settings.get("ISLET_INPUTS"))
+    try:
+        configure(pelican, config, data, widgets)
+    finally:
+        finish_check(pending)         # (its error first: the widgets were checked first when this waited for it)
+
+
+def configure(pelican, config: islet_settings.IsletSettings, data: dict, widgets: dict[str, Widget]) -> None:
+    """The reader, Jinja and the caches set up for this build; sources not cached yet start being parsed."""
+    current.widgets = widgets
     islands = Islands(widgets, data, limits=config.limits)
     current.css = theme_css(config.css_dir)
     jinja = pelican.settings.get("JINJA_ENVIRONMENT") or {}
@@ -107,30 +117,81 @@ def rewritten_later(html: str) -> bool:
     return "<img" in html or hydrate.ISLAND.search(html) is not None
 
 
-def prepare_widgets(config: islet_settings.IsletSettings, inputs=None) -> dict[str, Widget]:
-    """Check every widget module of the site (used or not) and import the widgets, islet's built-in ones too.
+def prepare_widgets(config: islet_settings.IsletSettings, inputs=None) -> tuple[dict[str, Widget], "Forked | None"]:
+    """Import the widgets (islet's built-in ones too), and start checking every widget module of the site (used
+    or not): the check runs in a process of its own while the build goes on, and `finish_check` waits for it.
     They are compiled later, and only when a page uses one (hydrate_pages). The check is skipped when the build
     that wrote the current output checked the very same widgets with the very same islet (`inputs`:
     islet.build.fingerprint.Inputs)."""
     checked = inputs is not None and all(inputs.previous.get(part) == inputs.parts.get(part) for part in ("widgets", "islet"))
+    pending = None
     if (config.root / "widgets").is_dir() and not checked:    # (islet's own widgets pass it: tests/islands)
-        # In a process of its own: the type checker (mypy) takes some 50 MB, which this one would keep to the end.
-        problems = in_a_fork(check.site_problems, config.root)
-        if problems:
-            raise check.CheckError(problems)
-    return discover(config.root)
+        # Forked: the type checker (mypy) takes some 50 MB, which this process would keep to the end.
+        pending = Forked(check.site_problems, config.root)
+    try:
+        return discover(config.root), pending
+    except BaseException:
+        finish_check(pending)            # a widget that cannot be imported: the check says what is wrong with it
+        raise
 
 
-def in_a_fork(function, *args):
-    """function(*args), worked out in a forked process whose memory is given back when it ends (here, where
-    processes cannot fork)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def finish_check(pending: "Forked | None") -> None:
+    """Wait for the widget check `prepare_widgets` started; raise what it found (check.CheckError)."""
+    if pending is not None and (problems := pending.result()):
+        raise check.CheckError(problems)
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return function(*args)
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        return pool.submit(function, *args).result()
+
+class Forked:
+    """function(*args), worked out in a forked process (whose memory is given back when it ends) while this one
+    goes on; `result()` waits for it. Where processes cannot fork, worked out at once, here."""
+
+    def __init__(self, function, *args):
+        import os
+        import pickle
+
+        self.pid = None
+        if not hasattr(os, "fork"):
+            self.outcome = self._run(function, args)
+            return
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid:
+            os.close(write)
+            self.pipe = read
+            return
+        try:                              # in the child, from here on: never returns
+            os.close(read)
+            outcome = self._run(function, args)
+            try:
+                body = pickle.dumps(outcome)
+            except Exception as error:
+                body = pickle.dumps((False, RuntimeError(f"{function.__name__} failed: {error!r}")))
+            with os.fdopen(write, "wb") as out:
+                out.write(body)
+        finally:
+            os._exit(0)
+
+    @staticmethod
+    def _run(function, args) -> tuple[bool, object]:
+        try:
+            return True, function(*args)
+        except Exception as error:
+            return False, error
+
+    def result(self):
+        import os
+        import pickle
+
+        if self.pid is not None:
+            with os.fdopen(self.pipe, "rb") as handle:
+                body = handle.read()
+            os.waitpid(self.pid, 0)
+            self.pid = None
+            self.outcome = pickle.loads(body) if body else (False, RuntimeError("the forked process stopped"))
+        worked, value = self.outcome
+        if not worked:
+            raise value
+        return value
 
 
 def on_article_generator(generator) -> None:
@@ -217,9 +278,14 @@ def on_finalized(pelican) -> None:
 
 def write_and_check(pelican) -> None:
     """The recorded pages written, then the sitemap, the link check, images, widgets, CSP and compression."""
+    config = current.settings
+    # What each page needs of the policy, worked out as it is rendered (on every core), when there is one.
+    if config.headers:
+        PAGE_FACTS["csp-needs"] = csp.page_needs
+    else:
+        PAGE_FACTS.pop("csp-needs", None)
     render.flush()                  # FIRST: Pelican's page writes were only recorded until now
     output = Path(pelican.output_path)
-    config = current.settings
     # Only the files the site does not provide itself (its sources, settings, theme or plugins): islet.output.sitemap.
     final = incremental.session.output if incremental.session is not None else output
     html = hydrate.html_pages(output)      # listed once: the later stages write no page (some rewrite one)

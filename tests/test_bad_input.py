@@ -203,3 +203,25 @@ def test_every_unsafe_construct_is_reported_at_once_with_line_and_column(demo_co
     assert [f.split(": ", 1)[0] for f in findings] == ["widgets/unsafe.py:9:9", "widgets/unsafe.py:10:33"], result.stderr
     assert all(" — " in f for f in findings)
     assert demo_copy.output_digest() == before
+
+
+def test_a_widget_check_error_stops_a_build_whose_sources_were_being_parsed(tmp_path):
+    """The check runs beside the build (islet.plugin.prepare_widgets) while worker processes parse the sources:
+    its message is still the one the build ends with, and no worker is left running."""
+    import os
+
+    from support.site import make_site
+
+    articles = {f"content/articles/a{n}.md": f"Title: A{n}\nDate: 2026-01-{n + 1:02d}\n\nText {n}.\n" for n in range(24)}
+    site = make_site(tmp_path / "site", {**articles, "widgets/unsafe.py": UNSAFE_WIDGET})
+    result = site.build("--strict")
+    assert result.code == 1, result.stdout
+    assert any(line.startswith("widgets/unsafe.py:9:9: ") and "walrus" in line for line in result.lines), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    def command_line(pid):
+        try:
+            return open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+        except OSError:                 # (ended meanwhile)
+            return ""
+    # The build's workers are forks of it: their command line names the site too.
+    assert not [pid for pid in os.listdir("/proc") if pid.isdigit() and str(site.root) in command_line(pid)]
