@@ -10,7 +10,10 @@ The one module that sees every wing: it may import all of them but islet.dev and
 """
 from __future__ import annotations
 
+import os
+import pickle
 import re
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -50,6 +53,7 @@ class Run:
     css: str = ""                                                      # the theme CSS inlined in every page
     articles: list = field(default_factory=list)                       # published articles, for the search index
     generators: list = field(default_factory=list)                     # Pelican's, kept for islet.build.fast_render
+    widget_check: "Forked | None" = None                               # running beside the reading (finish_check)
 
 
 current: Run | None = None
@@ -80,11 +84,14 @@ def on_initialized(pelican) -> None:
     findings.strict = config.strict
     current = Run(config, findings)
     data = load_data(config.data_dir, config.root, limits=config.limits, content=config.content)
-    widgets, pending = prepare_widgets(config, pelican.settings.get("ISLET_INPUTS"))
+    widgets, current.widget_check = prepare_widgets(config, pelican.settings.get("ISLET_INPUTS"))
     try:
         configure(pelican, config, data, widgets)
-    finally:
-        finish_check(pending)         # (its error first: the widgets were checked first when this waited for it)
+    except BaseException:
+        finish_check()                # its error first: the widgets' check started before this went wrong
+        raise
+    if incremental.session is not None and current.widget_check is not None:     # a build that stops before on_read
+        incremental.session.cleanups.append(current.widget_check.cancel)
 
 
 def configure(pelican, config: islet_settings.IsletSettings, data: dict, widgets: dict[str, Widget]) -> None:
@@ -131,12 +138,15 @@ def prepare_widgets(config: islet_settings.IsletSettings, inputs=None) -> tuple[
     try:
         return discover(config.root), pending
     except BaseException:
-        finish_check(pending)            # a widget that cannot be imported: the check says what is wrong with it
+        if pending is not None and (problems := pending.result()):   # a module that cannot be imported:
+            raise check.CheckError(problems) from None                 # the check says what is wrong with it
         raise
 
 
-def finish_check(pending: "Forked | None") -> None:
-    """Wait for the widget check `prepare_widgets` started; raise what it found (check.CheckError)."""
+def finish_check() -> None:
+    """Wait for the widget check `prepare_widgets` started (from on_read: it ran while the sources were read);
+    raise what it found (check.CheckError, which the build reports with the sources' problems)."""
+    pending, current.widget_check = current.widget_check, None
     if pending is not None and (problems := pending.result()):
         raise check.CheckError(problems)
 
@@ -146,9 +156,6 @@ class Forked:
     goes on; `result()` waits for it. Where processes cannot fork, worked out at once, here."""
 
     def __init__(self, function, *args):
-        import os
-        import pickle
-
         self.pid = None
         if not hasattr(os, "fork"):
             self.outcome = self._run(function, args)
@@ -178,10 +185,15 @@ class Forked:
         except Exception as error:
             return False, error
 
-    def result(self):
-        import os
-        import pickle
+    def cancel(self) -> None:
+        """Stop the process, unless `result` was had (a build that fails before it needs the result)."""
+        if self.pid is not None:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            os.close(self.pipe)
+            self.pid = None
 
+    def result(self):
         if self.pid is not None:
             with os.fdopen(self.pipe, "rb") as handle:
                 body = handle.read()
@@ -228,6 +240,7 @@ def on_read(generators) -> None:
     written outside the output folder or over another output (islet.content.paths)."""
     if incremental.session is not None:
         incremental.session.finish_reading()
+    finish_check()
     current.articles = [a for g in generators for a in getattr(g, "articles", [])]
     current.generators = list(generators)
     written = outputs.check(generators, current.settings, current.claims, "search" in current.widgets,

@@ -205,18 +205,20 @@ def test_every_unsafe_construct_is_reported_at_once_with_line_and_column(demo_co
     assert demo_copy.output_digest() == before
 
 
-def test_a_widget_check_error_stops_a_build_whose_sources_were_being_parsed(tmp_path):
+def test_a_widget_check_error_is_reported_with_the_sources_problems_and_leaves_no_process(tmp_path):
     """The check runs beside the build (islet.plugin.prepare_widgets) while worker processes parse the sources:
-    its message is still the one the build ends with, and no worker is left running."""
+    its problems and the sources' are reported together, and no process of the build is left running."""
     import os
 
     from support.site import make_site
 
     articles = {f"content/articles/a{n}.md": f"Title: A{n}\nDate: 2026-01-{n + 1:02d}\n\nText {n}.\n" for n in range(24)}
+    articles["content/articles/a3.md"] = "Title: A3\nDate: 2026-02-30\n\nText.\n"
     site = make_site(tmp_path / "site", {**articles, "widgets/unsafe.py": UNSAFE_WIDGET})
     result = site.build("--strict")
     assert result.code == 1, result.stdout
     assert any(line.startswith("widgets/unsafe.py:9:9: ") and "walrus" in line for line in result.lines), result.stderr
+    assert any(line.startswith("content/articles/a3.md:2: ") and "invalid date" in line for line in result.lines)
     assert "Traceback" not in result.stderr + result.stdout
     def command_line(pid):
         try:
