@@ -32,7 +32,7 @@ from islet.errors import (
 )
 from islet.islands.registry import traceback_line
 
-from . import highlight, sandbox
+from . import highlight, inline, sandbox
 from .front_matter import JINJA_ON, check_source, parse_date, read_front_matter
 from .sandbox import ContentSandbox, OutputTooLarge, with_code, without_code
 
@@ -245,6 +245,7 @@ def markdown_for(settings: Mapping[str, Any]):
     key = repr(sorted(settings.items()))
     if key not in _MARKDOWN:
         highlight.install()
+        inline.install()
         md = Markdown(**settings)
         meta = next(((md.preprocessors["meta"], item.priority) for item in md.preprocessors._priority
                      if item.name == "meta"), None)
