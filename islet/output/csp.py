@@ -40,13 +40,18 @@ RUNS = {"", "module", "importmap", "text/javascript", "application/javascript"}
 UNSAFE_INLINE = "'unsafe-inline'"
 
 # Most of a page is tags the scan has nothing to learn from: a code block is hundreds of <span class="…">.
-# QUIET_OR_NEXT finds the next "<" that is not such a tag, so that HTMLParser, which looks for its next "<"
+# NOT_QUIET finds the next "<" that is not such a tag, so that HTMLParser, which looks for its next "<"
 # with it, takes the quiet tags in between as text. A quiet tag is exactly what HTMLParser would read as a
 # tag with no effect on the scan: a start tag of a name the scan ignores (CDATA ones excluded), with only
 # double-quoted values without "<" and no style or on… attribute, or a plain end tag of such a name.
 _SPACE = "[ \\t\\n\\r\\f]"
-_SEEN = "(?i:script|style|link|audio|video|img|source|input|track|iframe|frame|form)[ \\t\\n\\r\\f>]"
-_QUIET = (f"(?!{_SEEN})[a-zA-Z][a-zA-Z0-9]*"
+# The names the scan reads (script, style, source, link, audio, video, img, input, iframe, track, frame, form),
+# by first letter: quicker than trying each.
+_SEEN = ("(?:[sS](?i:cript|tyle|ource)|[lL](?i:ink)|[aA](?i:udio)|[vV](?i:ideo)|[iI](?i:mg|nput|frame)|[tT](?i:rack)"
+         "|[fF](?i:rame|orm))[ \\t\\n\\r\\f>]")
+# (A highlighted code block's <span class="…"> and </span> first: the most common quiet tags, matched at once.)
+_QUIET = ('span class="[^"<]*">|/span>|'
+          f"(?!{_SEEN})[a-zA-Z][a-zA-Z0-9]*"
           f"(?:{_SPACE}+(?!(?i:on|style[ \\t\\n\\r\\f=>]))[a-zA-Z][-a-zA-Z0-9_:.]*(?:=\"[^\"<]*\")?)*{_SPACE}*>"
           "|/(?!(?i:audio|video|script|style)>)[a-zA-Z][a-zA-Z0-9]*>")
 NOT_QUIET = re.compile(f"<(?!{_QUIET})")    # (case-insensitive only where it must be: twice as quick)
