@@ -10,10 +10,7 @@ The one module that sees every wing: it may import all of them but islet.dev and
 """
 from __future__ import annotations
 
-import os
-import pickle
 import re
-import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -25,6 +22,7 @@ from pelican.contents import Article, Page
 from islet import settings as islet_settings
 from islet.build import content_cache, incremental, members, reader_cache, render
 from islet.build.driver import Findings
+from islet.build.forked import Forked
 from islet.build.memo import PAGE_FACTS
 from islet.content import outputs
 from islet.content.data import load_data, template_finalize
@@ -53,7 +51,7 @@ class Run:
     css: str = ""                                                      # the theme CSS inlined in every page
     articles: list = field(default_factory=list)                       # published articles, for the search index
     generators: list = field(default_factory=list)                     # Pelican's, kept for islet.build.fast_render
-    widget_check: "Forked | None" = None                               # running beside the reading (finish_check)
+    widget_check: Forked | None = None                                 # running beside the reading (finish_check)
 
 
 current: Run | None = None
@@ -124,7 +122,7 @@ def rewritten_later(html: str) -> bool:
     return "<img" in html or hydrate.ISLAND.search(html) is not None
 
 
-def prepare_widgets(config: islet_settings.IsletSettings, inputs=None) -> tuple[dict[str, Widget], "Forked | None"]:
+def prepare_widgets(config: islet_settings.IsletSettings, inputs=None) -> tuple[dict[str, Widget], Forked | None]:
     """Import the widgets (islet's built-in ones too), and start checking every widget module of the site (used
     or not): the check runs in a process of its own while the build goes on, and `finish_check` waits for it.
     They are compiled later, and only when a page uses one (hydrate_pages). The check is skipped when the build
@@ -149,61 +147,6 @@ def finish_check() -> None:
     pending, current.widget_check = current.widget_check, None
     if pending is not None and (problems := pending.result()):
         raise check.CheckError(problems)
-
-
-class Forked:
-    """function(*args), worked out in a forked process (whose memory is given back when it ends) while this one
-    goes on; `result()` waits for it. Where processes cannot fork, worked out at once, here."""
-
-    def __init__(self, function, *args):
-        self.pid = None
-        if not hasattr(os, "fork"):
-            self.outcome = self._run(function, args)
-            return
-        read, write = os.pipe()
-        self.pid = os.fork()
-        if self.pid:
-            os.close(write)
-            self.pipe = read
-            return
-        try:                              # in the child, from here on: never returns
-            os.close(read)
-            outcome = self._run(function, args)
-            try:
-                body = pickle.dumps(outcome)
-            except Exception as error:
-                body = pickle.dumps((False, RuntimeError(f"{function.__name__} failed: {error!r}")))
-            with os.fdopen(write, "wb") as out:
-                out.write(body)
-        finally:
-            os._exit(0)
-
-    @staticmethod
-    def _run(function, args) -> tuple[bool, object]:
-        try:
-            return True, function(*args)
-        except Exception as error:
-            return False, error
-
-    def cancel(self) -> None:
-        """Stop the process, unless `result` was had (a build that fails before it needs the result)."""
-        if self.pid is not None:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-            os.close(self.pipe)
-            self.pid = None
-
-    def result(self):
-        if self.pid is not None:
-            with os.fdopen(self.pipe, "rb") as handle:
-                body = handle.read()
-            os.waitpid(self.pid, 0)
-            self.pid = None
-            self.outcome = pickle.loads(body) if body else (False, RuntimeError("the forked process stopped"))
-        worked, value = self.outcome
-        if not worked:
-            raise value
-        return value
 
 
 def on_article_generator(generator) -> None:

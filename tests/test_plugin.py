@@ -136,31 +136,3 @@ def test_the_first_paint_waits_for_main_except_on_long_lists(built_demo):
             assert expect not in text, name
         else:
             assert text.index(expect) < text.index("</head>") < text.index('<main id="main">'), name
-
-
-def test_forked_work_runs_beside_this_process_and_brings_back_its_value_or_its_error():
-    import os
-
-    from islet.plugin import Forked
-
-    started = Forked(os.getpid)
-    assert started.result() not in (os.getpid(), None)
-    with pytest.raises(ValueError, match="not a number"):
-        Forked(int, "not a number").result()
-    with pytest.raises(RuntimeError, match="failed"):      # a value that cannot be sent back is an error too
-        Forked(lambda: (lambda: 1)).result()
-
-
-def test_forked_work_a_failed_build_no_longer_needs_is_stopped():
-    import os
-    import time
-
-    from islet.plugin import Forked
-
-    started = time.monotonic()
-    sleeper = Forked(time.sleep, 30)
-    pid = sleeper.pid
-    assert os.path.exists(f"/proc/{pid}")
-    sleeper.cancel()
-    sleeper.cancel()                                     # (idempotent: Session.close may run it after on_read did)
-    assert not os.path.exists(f"/proc/{pid}") and time.monotonic() - started < 10

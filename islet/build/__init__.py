@@ -9,6 +9,7 @@
 - ``render`` / ``render_cache``: Pelican's page writes in parallel, and only those whose inputs changed.
 - ``memo``, ``packs``: results of pure functions and cache entries kept between builds.
 - ``fast_render``: livereload's page of its own, in a fraction of a second.
+- ``forked``: work done in a forked process while the build goes on (the widget check).
 
 Nothing here knows what a page, a widget or a data file is: those wings hand it keys and callables.
 May import: islet.errors, islet.settings.

@@ -8,7 +8,8 @@
 - ``formats``: parsing one data file within ISLET_LIMITS (nesting, values, finite numbers), at its line.
 - ``paths`` / ``outputs``: every file a source makes Pelican write stays inside the output folder, every
   linked file inside the content folder, and no two writers share a file (checked before anything is written).
-- ``highlight``: Pygments as codehilite uses it, faster.
+- ``highlight``: Pygments as codehilite uses it, faster; ``inline``: Markdown's inline stage, skipping the patterns
+  that cannot match a text; ``starts``: which characters a regular expression's match can start with (both use it).
 - ``embed``: ```` ```widget NAME ```` blocks and the ``widget()`` template global → islands of server-rendered HTML.
 
 May import: islet.build, islet.errors, islet.islands, islet.settings.
