@@ -468,5 +468,11 @@ class _SameOrNew(io.StringIO):
                 return
         except OSError:
             pass
-        with open(self.path, "wb") as out:
-            out.write(body)
+        # (os.open and os.write: a file object's buffering and layers cost more than the write, for a page at once)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            view = memoryview(body)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)

@@ -47,7 +47,9 @@ def quicker_pelican() -> None:
       neither pair has none, and is returned as it is without the search. The static links found are
       remembered between builds (`IsletMarkdownReader.memoised`);
     * an object's path relative to the content folder is worked out once per path (Pelican does it again
-      for each URL it formats, with four system calls).
+      for each URL it formats, with four system calls);
+    * a slug is worked out once per text and settings (`remembered_slugify`): every article has tag, category
+      and author objects of its own, each of which makes its slug again.
     """
     from pelican.contents import Content
     from pelican.settings import DEFAULT_CONFIG
@@ -117,6 +119,30 @@ def quicker_pelican() -> None:
     Content.get_relative_source_path = get_relative_source_path
     Content.relative_dir = property(get_relative_dir)
     Content.islet_quicker = True
+    from pelican import contents, urlwrappers
+
+    contents.slugify = urlwrappers.slugify = remembered_slugify(contents.slugify)
+
+
+def remembered_slugify(slugify, limit: int = 100_000):
+    """Pelican's ``slugify``, a function of its arguments alone, remembered by them (a bounded number of them)."""
+    known: dict = {}
+
+    def remembered(value, regex_subs=(), preserve_case=False, use_unicode=False):
+        regex_subs = list(regex_subs)                               # (any iterable of pairs: read once)
+        try:
+            key = (type(value), value, tuple(map(tuple, regex_subs)), preserve_case, use_unicode)
+            found = known.get(key)
+        except TypeError:                                           # something unhashable: not remembered
+            return slugify(value, regex_subs, preserve_case, use_unicode)
+        if found is None:
+            if len(known) >= limit:
+                known.clear()
+            found = known[key] = slugify(value, regex_subs, preserve_case, use_unicode)
+        return found
+
+    remembered.pelicans = slugify                                   # (for the tests)
+    return remembered
 
 
 def below(path: str, content: str, cwd: str) -> str | None:

@@ -74,14 +74,33 @@ def references(html: str) -> list[tuple[str, str]]:
     found = []
     tokens = _EVERY_TAG if _LT_IN_VALUE.search(html) else _TOKENS
     for token in tokens.finditer(html):
-        tag, attributes = (token.group(1) or token.group(3) or "").lower(), token.group(2) or token.group(4)
-        for name, equals, double, single, bare in _ATTRIBUTE.findall(attributes or ""):
-            name, value = name.lower(), double or single or bare
-            kind = _REFERENCES.get((tag, name))
-            if kind and equals:
-                found.append(_shared((kind, unescape(value))))
-            elif name == "srcset" and value:
-                found.extend(_shared(("image", c.split()[0])) for c in unescape(value).split(",") if c.strip())
+        if token.group(3) is None:             # a comment, or an element of raw text (<script src>…)
+            found += _tag_references(token.group(1), token.group(2))
+            continue
+        # A tag that may refer to a file: most are the theme's (menus, feeds, icons), the same on every page.
+        text = token.group(0)
+        of_tag = _BY_TAG.get(text)
+        if of_tag is None:
+            if len(_BY_TAG) > 50_000:          # (a long-running process, livereload, sees every tag ever written)
+                _BY_TAG.clear()
+            of_tag = _BY_TAG[text] = _tag_references(token.group(3), token.group(4))
+        found += of_tag
+    return found
+
+
+_BY_TAG: dict[str, list[tuple[str, str]]] = {}
+
+
+def _tag_references(tag: str | None, attributes: str | None) -> list[tuple[str, str]]:
+    """The (kind, url) pairs of one tag, from its name and the text of its attributes."""
+    found, tag = [], (tag or "").lower()
+    for name, equals, double, single, bare in _ATTRIBUTE.findall(attributes or ""):
+        name, value = name.lower(), double or single or bare
+        kind = _REFERENCES.get((tag, name))
+        if kind and equals:
+            found.append(_shared((kind, unescape(value))))
+        elif name == "srcset" and value:
+            found.extend(_shared(("image", c.split()[0])) for c in unescape(value).split(",") if c.strip())
     return found
 
 

@@ -220,3 +220,26 @@ def test_a_site_that_does_not_ask_keeps_markdowns_style_attribute(tmp_path):
     assert result.code == 0, result.stderr
     html = site.path("build/articles/a-table.html").read_text(encoding="utf-8")
     assert '<td class="align-right">1</td>' in html and 'style="text-align' not in html
+
+
+@settings(max_examples=300, deadline=None)
+@given(calls=st.lists(st.tuples(
+    st.one_of(st.text(max_size=20), st.sampled_from(["Python", "Static Hosting", "C++", "Ünïcode café", "<b>Bold</b>",
+                                                     "a  b", "Über-Tag", "日本語"])),
+    st.sampled_from([(), (("[^\\w\\s-]", ""), ("(?u)\\A\\s*", ""), ("(?u)\\s*\\Z", ""), ("[-\\s]+", "-")),
+                     [["C\\+\\+", "cpp"]], (("-", "_"),)]),
+    st.booleans(), st.booleans()), min_size=1, max_size=12))
+def test_a_remembered_slug_is_pelicans(calls):
+    """islet.content.reader.remembered_slugify: the same slug as Pelican's slugify, for any text and settings, in
+    any order of calls (a list of pairs, as in settings files, or tuples)."""
+    from markupsafe import Markup
+    from pelican.utils import slugify
+
+    from islet.content.reader import remembered_slugify
+
+    remembered = remembered_slugify(slugify, limit=5)
+    for value, subs, preserve_case, use_unicode in calls + calls:         # each call twice: the second remembered
+        for given_value in (value, Markup(value)):
+            assert remembered(given_value, regex_subs=subs, preserve_case=preserve_case, use_unicode=use_unicode) \
+                == slugify(given_value, regex_subs=subs, preserve_case=preserve_case, use_unicode=use_unicode)
+    assert remembered(["not", "hashable"]) == slugify(["not", "hashable"])
