@@ -25,7 +25,8 @@ def _build(settings: str, strict: bool | None, precompress: bool | None = None) 
 def build(c, production=False, strict=False):
     """Build the site into build/ (atomically: a failed build leaves the old one)."""
     _build("publishconf.py" if production else "pelicanconf.py", True if strict else None)
-    print("View it: ./dev serve, then open http://127.0.0.1:8000/ (or open build/index.html directly).")
+    print("View it: ./dev serve, then open http://127.0.0.1:8000/ "
+          "(build/index.html also opens directly, without widgets).")
 
 
 @task
