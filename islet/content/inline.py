@@ -21,8 +21,11 @@ def install() -> None:
 
     processor = treeprocessors.InlineProcessor
     handle, apply = "_InlineProcessor__handleInline", "_InlineProcessor__applyPattern"
-    if getattr(processor.run, "quick", False) or not (hasattr(processor, handle) and hasattr(processor, apply)):
+    if getattr(processor.run, "quick", False) or not hasattr(processor, apply):
         return
+    code = getattr(getattr(processor, handle, None), "__code__", None)
+    if code is None or (code.co_varnames, code.co_names) != _HANDLE_INLINE:
+        return                       # another Markdown's loop, which `handle_inline` would not be a copy of
     run, try_pattern = processor.run, getattr(processor, apply)
 
     def quick_run(self, tree, *args, **kwargs):
@@ -53,6 +56,11 @@ def install() -> None:
     processor.islet_patterns = None
     processor.run = quick_run
     setattr(processor, handle, handle_inline)
+
+
+# The local and global names of the loop `handle_inline` copies (Python-Markdown 3.x's __handleInline).
+_HANDLE_INLINE = (("self", "data", "patternIndex", "startIndex", "count", "matched"),
+                  ("isinstance", "util", "AtomicString", "len", "inlinePatterns", "_InlineProcessor__applyPattern"))
 
 
 def _starts(pattern):

@@ -89,3 +89,18 @@ def test_a_pattern_is_searched_for_only_in_texts_that_hold_its_first_character()
     assert count(prose, quick=False) >= 4 and count(prose, quick=True) == 1       # (1: the run works out its start)
     assert count("a ==marked== word", quick=True) > 1
     assert _convert({"extensions": [Marks()]}, ["a ==marked== word"], True) == ["<p>a <mark>marked</mark> word</p>"]
+
+
+def test_another_markdowns_inline_loop_is_left_as_it_is(monkeypatch):
+    """`handle_inline` copies Python-Markdown 3.x's loop: a Markdown whose loop differs keeps its own."""
+    inline.install()
+    processor = treeprocessors.InlineProcessor
+    original_run, _ = processor.run.original
+
+    def __handleInline(self, data, patternIndex=0):       # (a loop of another shape)
+        return data.upper()
+
+    monkeypatch.setattr(processor, "run", original_run)
+    monkeypatch.setattr(processor, "_InlineProcessor__handleInline", __handleInline)
+    inline.install()
+    assert processor.run is original_run and processor._InlineProcessor__handleInline is __handleInline
