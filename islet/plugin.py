@@ -82,11 +82,12 @@ def on_initialized(pelican) -> None:
     findings.strict = config.strict
     current = Run(config, findings)
     data = load_data(config.data_dir, config.root, limits=config.limits, content=config.content)
-    widgets, current.widget_check = prepare_widgets(config, pelican.settings.get("ISLET_INPUTS"))
+    current.widget_check = start_widget_check(config, pelican.settings.get("ISLET_INPUTS"))
     try:
-        configure(pelican, config, data, widgets)
+        configure(pelican, config, data, discover(config.root))     # islet's built-in widgets too
     except BaseException:
-        finish_check()                # its error first: the widgets' check started before this went wrong
+        # Its error first: it says what is wrong with a widget that cannot be imported, and it started before.
+        finish_check()
         raise
     if incremental.session is not None and current.widget_check is not None:     # a build that stops before on_read
         incremental.session.cleanups.append(current.widget_check.cancel)
@@ -122,27 +123,20 @@ def rewritten_later(html: str) -> bool:
     return "<img" in html or hydrate.ISLAND.search(html) is not None
 
 
-def prepare_widgets(config: islet_settings.IsletSettings, inputs=None) -> tuple[dict[str, Widget], Forked | None]:
-    """Import the widgets (islet's built-in ones too), and start checking every widget module of the site (used
-    or not): the check runs in a process of its own while the build goes on, and `finish_check` waits for it.
-    They are compiled later, and only when a page uses one (hydrate_pages). The check is skipped when the build
-    that wrote the current output checked the very same widgets with the very same islet (`inputs`:
-    islet.build.fingerprint.Inputs)."""
+def start_widget_check(config: islet_settings.IsletSettings, inputs=None) -> Forked | None:
+    """Start checking every widget module of the site (used or not), in a process of its own while the build goes
+    on; `finish_check` waits for it. The widgets are compiled later, and only when a page uses one
+    (hydrate_pages). None when the build that wrote the current output checked the very same widgets with the
+    very same islet (`inputs`: islet.build.fingerprint.Inputs), or there are none."""
     checked = inputs is not None and all(inputs.previous.get(part) == inputs.parts.get(part) for part in ("widgets", "islet"))
-    pending = None
-    if (config.root / "widgets").is_dir() and not checked:    # (islet's own widgets pass it: tests/islands)
-        # Forked: the type checker (mypy) takes some 50 MB, which this process would keep to the end.
-        pending = Forked(check.site_problems, config.root)
-    try:
-        return discover(config.root), pending
-    except BaseException:
-        if pending is not None and (problems := pending.result()):   # a module that cannot be imported:
-            raise check.CheckError(problems) from None                 # the check says what is wrong with it
-        raise
+    if not (config.root / "widgets").is_dir() or checked:    # (islet's own widgets pass it: tests/islands)
+        return None
+    # Forked: the type checker (mypy) takes some 50 MB, which this process would keep to the end.
+    return Forked(check.site_problems, config.root)
 
 
 def finish_check() -> None:
-    """Wait for the widget check `prepare_widgets` started (from on_read: it ran while the sources were read);
+    """Wait for the widget check `start_widget_check` started (from on_read: it ran while the sources were read);
     raise what it found (check.CheckError, which the build reports with the sources' problems)."""
     pending, current.widget_check = current.widget_check, None
     if pending is not None and (problems := pending.result()):
@@ -237,9 +231,9 @@ def write_and_check(pelican) -> None:
     config = current.settings
     # What each page needs of the policy, worked out as it is rendered (on every core), when there is one.
     if config.headers:
-        PAGE_FACTS["csp-needs"] = csp.page_needs
+        PAGE_FACTS[csp.MEMO] = csp.page_needs
     else:
-        PAGE_FACTS.pop("csp-needs", None)
+        PAGE_FACTS.pop(csp.MEMO, None)
     render.flush()                  # FIRST: Pelican's page writes were only recorded until now
     output = Path(pelican.output_path)
     # Only the files the site does not provide itself (its sources, settings, theme or plugins): islet.output.sitemap.

@@ -206,7 +206,7 @@ def test_every_unsafe_construct_is_reported_at_once_with_line_and_column(demo_co
 
 
 def test_a_widget_check_error_is_reported_with_the_sources_problems_and_leaves_no_process(tmp_path):
-    """The check runs beside the build (islet.plugin.prepare_widgets) while worker processes parse the sources:
+    """The check runs beside the build (islet.plugin.start_widget_check) while worker processes parse the sources:
     its problems and the sources' are reported together, and no process of the build is left running."""
     import os
 

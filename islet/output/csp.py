@@ -38,21 +38,22 @@ CSS_IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?['"]?([^'")\s;]+)[^;]*;?""", 
 # <script type> values a browser runs (an empty type is JavaScript); JSON data blocks are not subject to CSP.
 RUNS = {"", "module", "importmap", "text/javascript", "application/javascript"}
 UNSAFE_INLINE = "'unsafe-inline'"
+MEMO = "csp-needs"          # the memo of each page's needs (`page_needs`): also a PAGE_FACTS entry (islet.plugin)
 
 # Most of a page is tags the scan has nothing to learn from: a code block is hundreds of <span class="…">.
 # NOT_QUIET finds the next "<" that is not such a tag, so that HTMLParser, which looks for its next "<"
 # with it, takes the quiet tags in between as text. A quiet tag is exactly what HTMLParser would read as a
 # tag with no effect on the scan: a start tag of a name the scan ignores (CDATA ones excluded), with only
 # double-quoted values without "<" and no style or on… attribute, or a plain end tag of such a name.
-_SPACE = "[ \\t\\n\\r\\f]"
+_BLANK = " \\t\\n\\r\\f"                    # (HTML's white space, as a character class holds it)
 # The names the scan reads (script, style, source, link, audio, video, img, input, iframe, track, frame, form),
 # by first letter: quicker than trying each.
 _SEEN = ("(?:[sS](?i:cript|tyle|ource)|[lL](?i:ink)|[aA](?i:udio)|[vV](?i:ideo)|[iI](?i:mg|nput|frame)|[tT](?i:rack)"
-         "|[fF](?i:rame|orm))[ \\t\\n\\r\\f>]")
+         f"|[fF](?i:rame|orm))[{_BLANK}>]")
 # (A highlighted code block's <span class="…"> and </span> first: the most common quiet tags, matched at once.)
 _QUIET = ('span class="[^"<]*">|/span>|'
           f"(?!{_SEEN})[a-zA-Z][a-zA-Z0-9]*"
-          f"(?:{_SPACE}+(?!(?i:on|style[ \\t\\n\\r\\f=>]))[a-zA-Z][-a-zA-Z0-9_:.]*(?:=\"[^\"<]*\")?)*{_SPACE}*>"
+          f"(?:[{_BLANK}]+(?!(?i:on|style[{_BLANK}=>]))[a-zA-Z][-a-zA-Z0-9_:.]*(?:=\"[^\"<]*\")?)*[{_BLANK}]*>"
           "|/(?!(?i:audio|video|script|style)>)[a-zA-Z][a-zA-Z0-9]*>")
 NOT_QUIET = re.compile(f"<(?!{_QUIET})")    # (case-insensitive only where it must be: twice as quick)
 
@@ -225,7 +226,7 @@ def site_needs(output: Path, own: Iterable[str] = (), memoised=fresh,
     """{directive: sources} every page and stylesheet of `output` needs. `own`: the site's own absolute URLs
     (SITEURL, SITE_ORIGIN), which are 'self'. `memoised` (islet.build.incremental's) spares reading the pages
     linked unchanged from the previous build. `html`: the pages, when the caller listed them already."""
-    of_page = memoised("csp-needs", page_needs)
+    of_page = memoised(MEMO, page_needs)
     pairs: set[tuple[str, str]] = set()
     for page in html_pages(output) if html is None else html:
         pairs.update((directive, source) for directive, source in of_page.of_file(page))

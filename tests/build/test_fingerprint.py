@@ -46,3 +46,11 @@ def test_versions_are_kept_for_each_way_of_running_islet(tmp_path, monkeypatch):
     for path in (one, two, one):
         monkeypatch.setattr(sys, "path", path)
         assert "pelican=remembered-" in versions(kept)
+
+
+def test_the_scan_keeps_the_digest_of_every_source_islets_reader_reads():
+    """fingerprint.MARKDOWN is written out (the scan runs before Pelican is imported): it must name exactly the
+    extensions islet's reader takes, or a source's digest is not kept and the reader cache reads it again."""
+    from islet.plugin import Reader
+
+    assert {f".{extension}" for extension in Reader.file_extensions} == set(fingerprint.MARKDOWN)
