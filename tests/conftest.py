@@ -36,6 +36,19 @@ def shared_cache(tmp_path_factory):
         os.environ["ISLET_CACHE_DIR"] = saved
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_build_server(tmp_path_factory):
+    """Builds run by themselves, not in a build server the developer may run (tests/build/test_server.py
+    starts servers of its own)."""
+    saved = os.environ.get("ISLET_SERVER_DIR")
+    os.environ["ISLET_SERVER_DIR"] = str(tmp_path_factory.mktemp("no-server"))
+    yield
+    if saved is None:
+        os.environ.pop("ISLET_SERVER_DIR", None)
+    else:
+        os.environ["ISLET_SERVER_DIR"] = saved
+
+
 @pytest.fixture(scope="session")
 def built_demo(tmp_path_factory) -> Site:
     """The demo site, built once per test session in strict mode. Treat it as read-only."""

@@ -170,6 +170,10 @@ def is_plain(body: bytes) -> bool:
     return _NOT_PLAIN.search(body) is None
 
 
+# Variables of islet's that change how a build runs, never what it writes: not inputs.
+UNSEEN_ENV = ("ISLET_CACHE_DIR", "ISLET_PROCESSES", "ISLET_SERVER_DIR")
+
+
 class Scanned(NamedTuple):
     """A Markdown source as the scan read it: the file's modification time and size just before, its bytes' digest,
     and whether it is plain (`is_plain`)."""
@@ -289,7 +293,7 @@ class Inputs:
         part("theme", theme, inside=theme)
         part("widgets", root / "widgets")
         esbuild = root / "node_modules" / "esbuild" / "package.json"
-        env = sorted((k, v) for k, v in os.environ.items() if k.startswith("ISLET_") and k not in ("ISLET_CACHE_DIR", "ISLET_PROCESSES"))
+        env = sorted((k, v) for k, v in os.environ.items() if k.startswith("ISLET_") and k not in UNSEEN_ENV)
         # islet's built-in widgets (islet.islands.sources.BUILTIN) count with islet; in a checkout islet/widgets is
         # a link to widgets/, which the walk of islet/ does not follow.
         engine = Path(__file__).parents[1]

@@ -1,0 +1,235 @@
+"""The warm build server (islet.build.server): a build through it is the build a fresh process runs (same bytes,
+same messages, same exit code), only started sooner; it serves only its user and its own code, and stops cleanly.
+Each test runs a real server of its own (`python -m islet server run`), stopped by its process id."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from islet.build import server
+from support.site import folder_digest, make_site
+
+pytestmark = pytest.mark.skipif(not server.SUPPORTED, reason="the build server needs fork and Unix sockets")
+
+ARTICLE = "---\nTitle: {title}\nDate: 2026-01-0{day}\nTags: warm\nSummary: s\n---\n\nBody of {title}.\n"
+
+
+def _site(folder: Path, **extra: str):
+    files = {f"content/articles/a{n}.md": ARTICLE.format(title=f"Article {n}", day=n) for n in (1, 2, 3)}
+    return make_site(folder, {**files, **extra})
+
+
+def _wait(condition, seconds: float = 20.0, what: str = "the server") -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not come in {seconds:.0f} s"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def command_key() -> str:
+    """The key of `python -m islet`'s Python: pytest's own module path differs (tests/, its plugins)."""
+    code = "from islet.build.server import key; print(key())"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.fixture(autouse=True)
+def as_the_command(command_key, monkeypatch):
+    """This test talks to the servers as `python -m islet` would (and their builds go to a folder of its own)."""
+    monkeypatch.setattr(server, "key", lambda: command_key)
+
+
+@pytest.fixture
+def warm(tmp_path, monkeypatch):
+    """A server of this test's own (its socket in a private folder of the test's), run in the foreground."""
+    place = tmp_path / "run"
+    monkeypatch.setenv("ISLET_SERVER_DIR", str(place))
+    process = subprocess.Popen([sys.executable, "-m", "islet", "server", "run", "--idle", "10"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    _wait(lambda: server.status() is not None or process.poll() is not None)
+    assert process.poll() is None, process.stdout.read()
+    yield process
+    process.kill()
+    process.wait()
+
+
+def _build(site, *args: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "islet", "build", "--root", str(site.root), *args],
+                          capture_output=True, text=True, timeout=300, **options)
+
+
+def test_a_build_through_the_server_is_the_build_a_fresh_process_makes(warm, tmp_path, monkeypatch):
+    site = _site(tmp_path / "site")
+    served = _build(site)
+    assert served.returncode == 0, served.stderr
+    assert server.status()["builds"] == 1                       # it did go through the server
+    assert "Built " in served.stdout and served.stderr == ""    # its output reached the client's own pipes
+
+    alone = _site(tmp_path / "alone")
+    monkeypatch.setenv("ISLET_SERVER_DIR", str(tmp_path / "none"))
+    built = _build(alone)
+    assert built.returncode == 0, built.stderr
+    assert folder_digest(site.path("build")) == folder_digest(alone.path("build"))
+
+
+def test_a_failed_build_through_the_server_says_why_and_exits_1(warm, tmp_path):
+    site = _site(tmp_path / "site", **{"content/articles/bad.md": "---\nTitle: Bad\nDate: not a date\n---\n\nx\n"})
+    failed = _build(site)
+    assert failed.returncode == 1
+    assert "bad.md" in failed.stderr and "Build failed" in failed.stderr and "Traceback" not in failed.stderr
+    assert server.status()["builds"] == 1 and not site.path("build").exists()
+
+
+def test_the_build_runs_in_the_clients_folder_with_its_environment(warm, tmp_path):
+    site = _site(tmp_path / "site")
+    cache = tmp_path / "a-cache-of-its-own"
+    run = subprocess.run([sys.executable, "-m", "islet", "build", "--output", "out"], cwd=site.root,
+                         env={**os.environ, "ISLET_CACHE_DIR": str(cache)}, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert server.status()["builds"] == 1
+    assert (site.root / "out" / "index.html").is_file() and cache.is_dir()
+
+
+def test_ctrl_c_in_the_client_stops_the_build_and_leaves_the_output_as_it_was(warm, tmp_path):
+    slow = ("from pathlib import Path\nimport time\nfrom pelican import signals\n\n"
+            "def register():\n    signals.initialized.connect(_wait)\n\n"
+            "def _wait(pelican):\n    Path(pelican.settings['PATH']).parent.joinpath('started').write_text('')\n"
+            "    time.sleep(120)\n")
+    site = _site(tmp_path / "site", **{"plugins/slow.py": slow})
+    assert _build(site).returncode == 0 and server.status()["builds"] == 1
+    before = folder_digest(site.path("build"))
+    settings = site.path("pelicanconf.py")
+    settings.write_text(settings.read_text() + '\nPLUGIN_PATHS = ["plugins"]\nPLUGINS = ["islet", "slow"]\n')
+    client = subprocess.Popen([sys.executable, "-m", "islet", "build", "--root", str(site.root)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait(lambda: site.path("started").exists(), 60, "the slow build")
+    client.send_signal(signal.SIGINT)
+    _, stderr = client.communicate(timeout=30)
+    assert client.returncode == 130 and "Traceback" not in stderr
+    assert "Build interrupted: build/ was left as it was." in stderr
+    assert folder_digest(site.path("build")) == before
+    assert not list(site.root.glob(".build-*"))
+    _wait(lambda: _children(warm.pid) == [], 5, "the end of the build")     # gone, and reaped by the server
+
+
+def _children(pid: int) -> list[int]:
+    found = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in found.read_text().split()] if found.exists() else []
+
+
+def test_a_request_from_another_python_is_declined(warm):
+    with server.connect() as conn:
+        socket.send_fds(conn, [json.dumps({"argv": ["build"], "key": "another", "streams": [1]}).encode()], [1])
+        answer = json.loads(conn.recv(server.MESSAGE))
+    assert "another Python" in answer["declined"]
+    assert server.status()["builds"] == 0
+
+
+def test_without_a_server_the_client_builds_by_itself(tmp_path, monkeypatch):
+    monkeypatch.setenv("ISLET_SERVER_DIR", str(tmp_path / "nothing-here"))
+    assert server.build(["build", "--root", str(tmp_path)]) is None
+    assert server.status() is None and server.stop() is None
+
+
+def test_a_socket_folder_others_can_open_is_not_used(warm, tmp_path):
+    place = tmp_path / "run"
+    place.chmod(0o755)
+    try:
+        assert server.connect() is None               # a client does not hand its terminal to a folder others share
+        with pytest.raises(server.ServerError, match="not yours alone"):
+            server._prepare()
+    finally:
+        place.chmod(0o700)
+    assert server.connect() is not None
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root, to connect as another user")
+def test_another_user_is_not_served(warm):
+    """Past the folder's permissions (a socket reached through /proc, as a process of another user could be
+    handed one), the server still turns away a peer that is not its user."""
+    server.socket_path().chmod(0o777)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                          # the other user: connects, asks the server to stop
+        try:
+            handle = os.open(server.socket_path(), os.O_PATH)
+            os.setgid(65534)
+            os.setuid(65534)
+            with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as conn:
+                conn.connect(f"/proc/self/fd/{handle}")
+                os.write(write, b"connected ")
+                conn.send(json.dumps({"stop": True}).encode())
+                os.write(write, b"answer: " + conn.recv(100))
+        except BaseException as error:                   # noqa: BLE001
+            os.write(write, repr(error).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        said = pipe.read()
+    os.waitpid(pid, 0)
+    # connected, then turned away without a word (closed before or after the request: an empty answer, a reset…)
+    assert said.startswith(b"connected ") and b"stopped" not in said, said
+    assert warm.poll() is None and server.status() is not None
+
+
+def test_a_changed_module_makes_the_server_decline_and_start_again(tmp_path, monkeypatch):
+    module = tmp_path / "islet_probe_module.py"
+    module.write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import islet_probe_module  # noqa: F401
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as listener:
+        (tmp_path / "socket").touch()
+        warm = server.Server(listener, tmp_path / "socket")
+        request = {"key": server.key(), "streams": [1]}     # (the key itself is this test's)
+        assert warm.refusal(request, 1) == ("", False)
+        module.write_text("VALUE = 22\n")
+        assert warm.refusal(request, 1) == ("a module the server imported changed on disk", True)
+        assert warm.refusal({**request, "key": "x"}, 1)[1] is False
+
+
+def test_an_idle_server_stops_by_itself_and_removes_its_socket(tmp_path, monkeypatch):
+    monkeypatch.setenv("ISLET_SERVER_DIR", str(tmp_path / "run"))
+    process = subprocess.Popen([sys.executable, "-m", "islet", "server", "run", "--idle", "0.02"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        process.wait(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0 and not server.socket_path().exists()
+
+
+def test_start_status_and_stop_from_the_command_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("ISLET_SERVER_DIR", str(tmp_path / "run"))
+    command = [sys.executable, "-m", "islet", "server"]
+    started = subprocess.run([*command, "start", "--idle", "5"], capture_output=True, text=True, timeout=60)
+    pid = server.status()["pid"] if server.status() else None
+    try:
+        assert started.returncode == 0 and f"pid {pid}" in started.stdout, started.stderr
+        again = subprocess.run([*command, "start"], capture_output=True, text=True, timeout=60)
+        assert f"pid {pid}" in again.stdout                   # one server, not two
+        shown = subprocess.run([*command, "status"], capture_output=True, text=True).stdout
+        assert f"islet build server {pid}: 0 builds" in shown
+        stopped = subprocess.run([*command, "stop"], capture_output=True, text=True).stdout
+        assert f"{pid} stopped" in stopped
+        _wait(lambda: not Path(f"/proc/{pid}").exists() or "zombie" in _state(pid), what="the stop")
+        assert "No islet build server" in subprocess.run([*command, "status"], capture_output=True, text=True).stdout
+    finally:
+        if pid and Path(f"/proc/{pid}").exists():
+            os.kill(pid, signal.SIGKILL)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return "zombie"
