@@ -12,7 +12,10 @@
    after one article was edited (the edit is checked to be in the output). The tools take turns
    phase by phase (Pelican's cold build, islet's, Pelican's no-op build…; the other tool first in
    the next repeat), so that the builds compared run close together in time.
-4. Then islet's dev server (``./dev livereload``) runs on its site, and one more edit is timed
+4. Then islet's build server runs (``python -m islet server start``, islet.build.server) and the same
+   edit is rebuilt through it, `--repeat` times after one untimed build (the server learns then what a
+   build imports): the command and the build are the same, only the imports are done already.
+5. Then islet's dev server (``./dev livereload``) runs on its site, and one more edit is timed
    until the open article is told to reload (and shows it), and until build/ has it
    (islet.dev.bench_livereload).
 
@@ -35,7 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -229,7 +232,7 @@ def edit(tool: Tool, number: int, marker: str) -> str:
     return f"bench-{number:05d}"
 
 
-def run_phase(tool: Tool, phase: str, repeat_index: int, articles: int, logs: Path) -> Sample:
+def run_phase(tool: Tool, phase: str, repeat_index: int | str, articles: int, logs: Path) -> Sample:
     """One measured build of `tool`: from nothing ("cold"), again ("noop"), after an edit ("edit")."""
     if phase == "cold":
         for stale in (tool.output, *tool.caches):
@@ -275,9 +278,31 @@ def bench(articles: int = 1000, repeat: int = 1, seed: int = 2026, workdir: Path
                 pages[tool.name] = sum(1 for _ in tool.output.rglob("*.html"))
             progress(f"[{index + 1}/{repeat}] islet: an edit while ./dev livereload shows the article…")
             live.append(livereload_edit(tools[1], max(1, articles // 2), f"bench-live-{index}", logs))
+        progress(f"islet: one article edited, rebuilt {repeat} time(s) through the build server…")
+        warm = warm_edits(tools[1], repeat, articles, logs)
         corpus_bytes = sum(p.stat().st_size for p in paths)
         commands = {t.name: " ".join(t.command).replace(str(base), "<tmp>") for t in tools}
-    return results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live)
+    return results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live, warm)
+
+
+def warm_edits(tool: Tool, repeat: int, articles: int, logs: Path) -> list[Sample]:
+    """The one-edit rebuild while a build server runs: `repeat` samples, after one untimed build. Only the
+    wall time means something (the build runs in the server's process tree, not the command's)."""
+    place = Path(tempfile.mkdtemp(prefix="islet-server-"))       # short: a socket's path has a length limit
+    warm = replace(tool, env={**tool.env, "ISLET_SERVER_DIR": str(place)})
+    command = [sys.executable, "-m", "islet", "server"]
+    subprocess.run([*command, "start"], cwd=tool.site, env=environment(warm), check=True, capture_output=True)
+    try:
+        samples = [run_phase(warm, "edit", f"warm-{i}", articles, logs) for i in range(repeat + 1)][1:]
+        said = subprocess.run([*command, "status"], cwd=tool.site, env=environment(warm), capture_output=True,
+                              text=True).stdout
+    finally:
+        subprocess.run([*command, "stop"], cwd=tool.site, env=environment(warm), capture_output=True)
+        shutil.rmtree(place, ignore_errors=True)
+    if f": {repeat + 1} builds" not in said:
+        raise BenchError(Problem("bench", 0, f"the builds did not all go through the build server ({said.strip()})",
+                                 "see islet.build.server: a client of another Python builds by itself"))
+    return samples
 
 
 def livereload_edit(tool: Tool, number: int, marker: str, logs: Path) -> bench_livereload.LiveSample:
@@ -287,7 +312,7 @@ def livereload_edit(tool: Tool, number: int, marker: str, logs: Path) -> bench_l
                                     logs / f"livereload-{marker}.log")
 
 
-def results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live=()) -> dict:
+def results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live=(), warm=()) -> dict:
     tools = {}
     for name, phases in samples.items():
         tools[name] = {
@@ -309,6 +334,12 @@ def results(articles, repeat, seed, started, corpus_bytes, samples, pages, comma
             "built_seconds": [round(s.built_seconds, 3) for s in live],
             "median_built_seconds": round(statistics.median(s.built_seconds for s in live), 3)}
     ratio = lambda a, b: round(a / b, 3) if b else None   # noqa: E731
+    if warm:
+        edits = tools["pelican"]["phases"]["edit"]["seconds"]
+        tools["islet"]["warm_edit"] = {
+            "seconds": [round(s.seconds, 3) for s in warm],
+            "median_seconds": round(statistics.median(s.seconds for s in warm), 3),
+            "ratio": round(statistics.median(ratio(s.seconds, p) or 0 for s, p in zip(warm, edits)), 3)}
     ratios = {}
     for phase in PHASES:          # the median of the paired runs' ratios (each pair ran back to back)
         for key, suffix in (("seconds", ""), ("cpu_seconds", "_cpu")):
@@ -335,6 +366,9 @@ def table(result: dict) -> str:
                      f"{isl['phases'][p]['median_seconds']:.2f} s", _times(result["ratios"][p])))
         rows.append(("  CPU time", f"{pel['phases'][p]['median_cpu_seconds']:.2f} s",
                      f"{isl['phases'][p]['median_cpu_seconds']:.2f} s", _times(result["ratios"][f"{p}_cpu"])))
+        if p == "edit" and "warm_edit" in isl:
+            rows.append(("  with islet's build server running (wall)", "", f"{isl['warm_edit']['median_seconds']:.2f} s",
+                         _times(isl["warm_edit"]["ratio"])))
     rows.append(("peak memory (RSS)", f"{pel['peak_rss_mb']:.0f} MB", f"{isl['peak_rss_mb']:.0f} MB",
                  _times(result["ratios"]["peak_rss"])))
     if "livereload" in isl:

@@ -77,11 +77,16 @@ def test_bench_runs_both_tools_and_writes_well_formed_json(tmp_path, capsys):
     # the edit really reached both outputs
     assert "bench-edit-0" in (tmp_path / "work/pelican/out/bench-00010.html").read_text()
     assert "bench-edit-0" in (tmp_path / "work/islet/build/articles/bench-00010.html").read_text()
+    # the edits rebuilt through the build server reached the output too (the bench checks they went through it)
+    warm = result["tools"]["islet"]["warm_edit"]
+    assert len(warm["seconds"]) == 1 and warm["median_seconds"] > 0 and warm["ratio"] > 0
+    assert "bench-edit-warm-1" in (tmp_path / "work/islet/build/articles/bench-00010.html").read_text()
     # and the livereload edit reached the open page (checked by the bench), then build/
     live = result["tools"]["islet"]["livereload"]
     assert len(live["shown_seconds"]) == 1 and 0 < live["median_shown_seconds"] <= live["median_built_seconds"]
     assert "bench-live-0" in (tmp_path / "work/islet/build/articles/bench-00010.html").read_text()
     printed = capsys.readouterr().out
     for label in ("cold full build", "rebuild, nothing changed", "rebuild, one article edited", "peak memory",
+                  "with islet's build server running",
                   "livereload: edit shown on the open page"):
         assert label in printed
