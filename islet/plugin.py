@@ -76,6 +76,7 @@ def on_initialized(pelican) -> None:
     global current
     quicker_pelican()
     members.quick_translations()
+    members.quick_archives()
     config = islet_settings.read(pelican.settings)
     # The build driver's, or (under plain `pelican`) one of our own that nobody reads: Pelican's log has it all.
     findings = pelican.settings.get("ISLET_FINDINGS") or Findings()

@@ -9,7 +9,10 @@ as Pelican's content objects), and so does the object looked for. Any other case
 since the set was made, is left to the list's own `in`.
 
 `quick_membership` (Pelican's ``article_generator_finalized`` signal) puts the generator's lists into
-`Members` and its context entries again, as Pelican itself sets them. `quick_translations` does the same
+`Members` and its context entries again, as Pelican itself sets them. Even so, each `in` is a call of
+Python's: 41 lists × 5,000 articles still took 0.2 s. `quick_archives` makes Pelican's generate_tags,
+generate_categories and generate_authors again from their source with that line as `in_date_order`, which
+looks identities up in the list's set without a call per article. `quick_translations` does the same
 for Pelican's ``process_translations``, which ends with ``[x for x in content_list if x not in index]``
 over every article (0.1 s at 5,000 articles, 0.4 s at 10,000).
 """
@@ -36,10 +39,25 @@ class Members(list):
     def __contains__(self, item) -> bool:
         if not _by_identity(item):
             return list.__contains__(self, item)
+        ids = self.identities()
+        return list.__contains__(self, item) if ids is None else id(item) in ids
+
+    def identities(self) -> set[int] | None:
+        """The identities of the items, when every item compares by identity; else None."""
         if self._size != len(self):           # made, or changed: look again at what the items are
             self._ids = {id(x) for x in self} if all(_by_identity(x) for x in self) else None
             self._size = len(self)
-        return list.__contains__(self, item) if self._ids is None else id(item) in self._ids
+        return self._ids
+
+
+def in_date_order(dates: list, articles) -> list:
+    """``[article for article in dates if article in articles]``, Pelican's list of a tag's (category's,
+    author's) articles in date order, with `in` by identity where that is what it means: `articles` is
+    `Members` of objects that compare by identity, and so does every item of `dates`."""
+    ids = articles.identities() if isinstance(articles, Members) else None
+    if ids is None or not all(type(t).__eq__ is object.__eq__ for t in {type(x) for x in dates}):
+        return [article for article in dates if article in articles]
+    return [article for article in dates if id(article) in ids]
 
 
 def _mutator(name: str):
@@ -73,6 +91,7 @@ def quick_membership(generator) -> None:
 
 
 _INDEX = "    index = []\n"
+_DATES = "dates = [article for article in self.dates if article in articles]\n"
 
 
 def quick_translations() -> None:
@@ -96,3 +115,29 @@ def quick_translations() -> None:
     quick = namespace["process_translations"]
     quick.islet_quick, quick.pelicans = True, original
     utils.process_translations = generators.process_translations = quick
+
+
+def quick_archives() -> None:
+    """Pelican's generate_tags, generate_categories and generate_authors, made again from their source with the
+    list of each one's articles in date order from `in_date_order` (once per process; idempotent). A Pelican
+    whose method does not have that line once keeps its own."""
+    from pelican import generators
+
+    for name in ("generate_tags", "generate_categories", "generate_authors"):
+        original = getattr(generators.ArticlesGenerator, name, None)
+        if original is None or getattr(original, "islet_quick", False):
+            continue
+        try:
+            source = textwrap.dedent(inspect.getsource(original))
+        except (OSError, TypeError):
+            continue
+        if source.count(_DATES) != 1:
+            continue
+        namespace = {**vars(generators), "in_date_order": in_date_order}
+        code = compile(source.replace(_DATES, "dates = in_date_order(self.dates, articles)\n"),
+                       inspect.getsourcefile(original) or "<pelican>", "exec",
+                       flags=__future__.annotations.compiler_flag, dont_inherit=True)
+        exec(code, namespace)
+        quick = namespace[name]
+        quick.islet_quick, quick.pelicans = True, original
+        setattr(generators.ArticlesGenerator, name, quick)

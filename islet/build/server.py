@@ -16,7 +16,9 @@ Why a fork is as good as a fresh process:
 - Before each fork it checks that no module it imported changed on disk (an upgrade, an edit of islet). If one
   did, it declines (the client builds by itself) and starts again, with the new code.
 - It learns: modules of installed packages (and islet's) that a build imported are imported by the server
-  for the next one. A site's own code (settings, plugins beside it, widgets) never is.
+  for the next one. A site's own code (settings, plugins beside it, widgets) never is. The regular
+  expressions a build compiled (Pygments' lexers compile hundreds) are compiled in the server too: `re`
+  remembers them, and compiling is a pure function.
 - Only its user can reach it: the socket is in a folder only they can open, and each side checks the other's
   user id (SO_PEERCRED).
 
@@ -252,7 +254,8 @@ class Server:
     def __init__(self, listener: socket.socket, place: Path, command=None):
         self.listener, self.place, self.command = listener, place, command
         self.identity = place.stat().st_ino
-        self.builds: dict[int, int] = {}           # pid -> the pipe it names its imports in
+        self.builds: set[int] = set()              # the builds running (process ids)
+        self.reports: dict[int, bytearray] = {}    # pipe -> what a build said so far of what it imported
         self.served = 0
         self.declined = ""
         self.learn(WARM)
@@ -263,14 +266,22 @@ class Server:
         except OSError:
             return False
 
-    def learn(self, names) -> None:
-        """Import `names` now, so that the next builds find them imported; then note every module's file."""
+    def learn(self, modules=(), patterns=()) -> None:
+        """Import `modules` and compile `patterns` now, so that the next builds find them done; then note every
+        module's file. (Compiling is a pure function, remembered by `re` itself: a build that compiles a
+        pattern again, Pygments' lexers' hundreds of them, finds it compiled.)"""
         import importlib
+        import re
 
-        for name in names:
+        for name in modules:
             try:
                 importlib.import_module(name)
             except Exception:           # noqa: BLE001 (a module that fails here is imported by the build, as before)
+                pass
+        for pattern, flags in patterns:
+            try:
+                re.compile(pattern, flags)
+            except Exception:           # noqa: BLE001
                 pass
         self.code = _code_files()
 
@@ -280,11 +291,12 @@ class Server:
 
         quiet_since = time.monotonic()
         while True:
-            ready, _, _ = select.select([self.listener], [], [], 1.0)
-            learned = self.reap()
-            if learned:
-                self.learn(learned)
-            if not ready:
+            ready, _, _ = select.select([self.listener, *self.reports], [], [], 1.0)
+            self.reap()
+            for pipe in ready:
+                if pipe is not self.listener:
+                    self.read_report(pipe)
+            if self.listener not in ready:
                 if not self.ours():
                     return ""                          # its socket was removed or taken over
                 if not self.builds and time.monotonic() - quiet_since > idle:
@@ -308,7 +320,7 @@ class Server:
                 return ""
             if request.get("status"):
                 _send(conn, {"pid": os.getpid(), "builds": self.served, "modules": len(self.code),
-                             "declined": self.declined})
+                             "patterns": len(_compiled()), "declined": self.declined})
                 return None
             why, changed = self.refusal(request, len(fds))
             if why:
@@ -319,9 +331,10 @@ class Server:
             pid = os.fork()
             if pid == 0:
                 os.close(read)
-                _build_here(self.command, conn, self.listener, fds, request, write, set(sys.modules))   # never returns
+                _build_here(self.command, conn, self.listener, fds, request, write)   # never returns
             os.close(write)
-            self.builds[pid] = read
+            self.builds.add(pid)
+            self.reports[read] = bytearray()
             self.served += 1
             return None
         finally:
@@ -342,15 +355,24 @@ class Server:
             return "a thread runs in the server (a fork would copy it half-way)", True
         return "", False
 
-    def reap(self) -> list[str]:
-        """Collect the builds that ended; the modules they imported that the server should import too."""
-        learned = []
+    def reap(self) -> None:
+        """Collect the builds that ended."""
         for pid in list(self.builds):
-            done, _ = os.waitpid(pid, os.WNOHANG)
-            if done:
-                with os.fdopen(self.builds.pop(pid), "rb") as pipe:
-                    learned += pipe.read().decode().split()
-        return learned
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                self.builds.discard(pid)
+
+    def read_report(self, pipe: int) -> None:
+        """Read what a build says it imported and compiled; at its end, learn it."""
+        chunk = os.read(pipe, 1 << 16)
+        if chunk:
+            self.reports[pipe] += chunk
+            return
+        os.close(pipe)
+        try:
+            said = json.loads(self.reports.pop(pipe) or b"{}")
+            self.learn(said.get("modules", ()), said.get("patterns", ()))
+        except (ValueError, TypeError):
+            pass
 
 
 def _code_files() -> dict[str, tuple[int, int]]:
@@ -380,9 +402,10 @@ def _learnable(name: str, roots: tuple[str, ...]) -> bool:
     return bool(path) and name != "__main__" and os.path.realpath(path).startswith(roots)
 
 
-def _build_here(command, conn, listener, fds, request, report: int, before: set[str]) -> None:
+def _build_here(command, conn, listener, fds, request, report: int) -> None:
     """In the fork: become the client's build process, run the build, report, exit. Never returns."""
     code = 1
+    modules, patterns = set(sys.modules), set(_compiled())
     try:
         listener.close()
         os.setpgid(0, 0)                      # its own group: the client's Ctrl-C reaches the build's workers too
@@ -417,13 +440,27 @@ def _build_here(command, conn, listener, fds, request, report: int, before: set[
         try:
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()
-            roots = _installed_roots()
-            new = sorted(name for name in set(sys.modules) - before if _learnable(name, roots))
-            os.write(report, " ".join(new).encode()[:60_000])
             _send(conn, {"code": code})
         except BaseException:                 # noqa: BLE001 (the client is gone: nothing left to tell)
             pass
+        try:                                  # then, while the client goes on: what the server may learn
+            roots = _installed_roots()
+            said = {"modules": sorted(n for n in set(sys.modules) - modules if _learnable(n, roots)),
+                    "patterns": [k[1:] for k in _compiled() if k not in patterns and len(k[1]) < 10_000][:512]}
+            with os.fdopen(report, "wb") as pipe:
+                pipe.write(json.dumps(said).encode())
+        except BaseException:                 # noqa: BLE001
+            pass
         os._exit(code)
+
+
+def _compiled() -> list[tuple]:
+    """The patterns in `re`'s cache of compiled ones: (str, pattern, flags) keys."""
+    import re
+
+    cache = getattr(re, "_cache", {})
+    return [k for k in list(cache) if isinstance(k, tuple) and len(k) == 3 and k[0] is str
+            and isinstance(k[1], str) and isinstance(k[2], int)]
 
 
 def _streams(encodings) -> None:

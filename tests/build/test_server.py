@@ -80,6 +80,24 @@ def test_a_build_through_the_server_is_the_build_a_fresh_process_makes(warm, tmp
     assert folder_digest(site.path("build")) == folder_digest(alone.path("build"))
 
 
+def test_the_server_learns_what_builds_import_and_compile_but_not_the_sites_own_code(warm, tmp_path):
+    code = "```python\ndef f(x: int) -> int:\n    return x + 1\n```\n"
+    plugin = "import json\n\ndef register():\n    pass\n"
+    site = _site(tmp_path / "site", **{"content/articles/code.md": ARTICLE.format(title="Code", day=4) + code,
+                                       "plugins/own_plugin.py": plugin})
+    settings = site.path("pelicanconf.py")
+    settings.write_text(settings.read_text() + '\nPLUGIN_PATHS = ["plugins"]\nPLUGINS = ["islet", "own_plugin"]\n')
+    before = server.status()
+    assert _build(site).returncode == 0
+    _wait(lambda: server.status()["patterns"] > before["patterns"] + 50, 10, "the patterns of Python's lexer")
+    assert server.status()["modules"] > before["modules"]          # the modules the build imported lazily
+    probe = subprocess.run([sys.executable, "-c", "from islet.build import server as s; import own_plugin; "
+                            "import pygments; print(s._learnable('own_plugin', s._installed_roots()), "
+                            "s._learnable('pygments', s._installed_roots()))"],
+                           cwd=site.path("plugins"), capture_output=True, text=True)
+    assert probe.stdout.split() == ["False", "True"], probe.stderr
+
+
 def test_a_failed_build_through_the_server_says_why_and_exits_1(warm, tmp_path):
     site = _site(tmp_path / "site", **{"content/articles/bad.md": "---\nTitle: Bad\nDate: not a date\n---\n\nx\n"})
     failed = _build(site)
