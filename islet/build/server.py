@@ -54,8 +54,10 @@ class ServerError(IsletError):
 # --- where: one socket per Python ---------------------------------------------------------------------
 
 def key() -> str:
-    """This Python: interpreter, prefix, version and module path (less the script's folder, sys.path[0])."""
-    facts = [sys.executable, sys.prefix, sys.version, *sys.path[1:]]
+    """This Python: interpreter, prefix, version, flags (-O, -X utf8, PYTHONHASHSEED…) and module path (less
+    the script's folder, sys.path[0])."""
+    facts = [sys.executable, sys.prefix, sys.version, repr(sys.flags), repr(sys._xoptions), repr(sys.warnoptions),
+             *sys.path[1:]]
     return hashlib.sha256("\0".join(facts).encode()).hexdigest()[:16]
 
 
@@ -123,7 +125,10 @@ def build(argv: list[str]) -> int | None:
         return None
     with conn:
         streams = [fd for fd in (0, 1, 2) if _open(fd)]
+        mask = os.umask(0o022)
+        os.umask(mask)
         request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "key": key(), "path": sys.path,
+                   "umask": mask,
                    "streams": streams, "encoding": [_encoding(s) for s in (sys.stdin, sys.stdout, sys.stderr)]}
         try:
             socket.send_fds(conn, [json.dumps(request).encode()], streams)
@@ -416,9 +421,11 @@ def _build_here(command, conn, listener, fds, request, report: int) -> None:
         for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
             signal.signal(number, signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL)
         os.chdir(request["cwd"])
+        os.umask(request["umask"])
         os.environ.clear()
         os.environ.update(request["env"])
         time.tzset()
+        _locale()
         sys.argv = ["python -m islet", *request["argv"]]
         sys.path[:] = request["path"]
         _streams(request["encoding"])
@@ -452,6 +459,17 @@ def _build_here(command, conn, listener, fds, request, report: int) -> None:
         except BaseException:                 # noqa: BLE001
             pass
         os._exit(code)
+
+
+def _locale() -> None:
+    """The character type of the client's environment, as Python sets it when it starts (the rest of the locale
+    is the C one there too, until a program sets it)."""
+    import locale
+
+    try:
+        locale.setlocale(locale.LC_CTYPE, "")
+    except locale.Error:
+        pass
 
 
 def _compiled() -> list[tuple]:

@@ -110,10 +110,12 @@ def test_the_build_runs_in_the_clients_folder_with_its_environment(warm, tmp_pat
     site = _site(tmp_path / "site")
     cache = tmp_path / "a-cache-of-its-own"
     run = subprocess.run([sys.executable, "-m", "islet", "build", "--output", "out"], cwd=site.root,
-                         env={**os.environ, "ISLET_CACHE_DIR": str(cache)}, capture_output=True, text=True)
+                         env={**os.environ, "ISLET_CACHE_DIR": str(cache)}, capture_output=True, text=True,
+                         preexec_fn=lambda: os.umask(0o077))
     assert run.returncode == 0, run.stderr
     assert server.status()["builds"] == 1
     assert (site.root / "out" / "index.html").is_file() and cache.is_dir()
+    assert (site.root / "out" / "index.html").stat().st_mode & 0o777 == 0o600        # the client's umask
 
 
 def test_ctrl_c_in_the_client_stops_the_build_and_leaves_the_output_as_it_was(warm, tmp_path):
