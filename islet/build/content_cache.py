@@ -18,7 +18,8 @@ would make (`usable`):
   article dated in the future while ``WITH_FUTURE_DATES`` is off (a draft only until that moment).
 
 An object holds the build's settings and context: they are pickled as references (`persistent_id`)
-and are this build's when the object is loaded.
+and are this build's when the object is loaded. The digest of its body is stored with it: the render cache
+and the memos key on it, and hashing every body again took longer than loading the objects.
 """
 from __future__ import annotations
 
@@ -35,10 +36,12 @@ from pelican import signals
 from pelican.contents import Article
 
 from . import incremental
+from .memo import known_digest, text_digest
 from .reader_cache import reader_key
 
 KIND = "objects"          # the pack (islet.build.packs) and the manifest entry of this cache
-FORMAT = "objects-1"      # bump when what an entry holds changes
+FORMAT = "objects-2"      # bump when what an entry holds changes
+DIGEST = 20               # an entry: the digest of the object's body (islet.build.memo.text_digest), its pickle
 
 
 class _Logged(logging.Handler):
@@ -171,7 +174,9 @@ class _Unpickler(pickle.Unpickler):
 
 
 def _dump(content, shared: dict[int, str]) -> bytes | None:
+    body = getattr(content, "_content", None)
     buffer = io.BytesIO()
+    buffer.write(text_digest(body) if isinstance(body, str) else bytes(DIGEST))
     try:
         _Pickler(buffer, shared).dump(content)
     except Exception:            # something of a plugin's that pickle cannot take: made again next time
@@ -183,6 +188,10 @@ def _load(blob: bytes | None, by_name: dict[str, object]):
     if blob is None:
         return None
     try:
-        return _Unpickler(io.BytesIO(blob), by_name).load()
+        found = _Unpickler(io.BytesIO(memoryview(blob)[DIGEST:]), by_name).load()
     except Exception:            # an entry of an older Pelican or plugin: made again
         return None
+    body = getattr(found, "_content", None)
+    if isinstance(body, str) and any(blob[:DIGEST]):
+        known_digest(body, bytes(blob[:DIGEST]))
+    return found

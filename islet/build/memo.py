@@ -148,6 +148,12 @@ def text_digest(text: str) -> bytes:
     return found[1]
 
 
+def known_digest(text: str, digest: bytes) -> None:
+    """`text_digest(text)` is `digest`: worked out when `text` was stored, and loaded with it (a cached object's
+    body: islet.build.content_cache)."""
+    _digests[id(text)] = (text, digest)
+
+
 def forget_texts() -> None:
     """The build is over (islet.build.incremental.Session.close): let go of its texts."""
     _digests.clear()

@@ -131,3 +131,30 @@ def test_a_state_with_an_article_due_is_unchanged_only_until_then(tmp_path, unti
     output.mkdir()
     state = State("f", State.identify(output), {}, 1, [], [], {}, until)
     assert state.unchanged("f", output) is expected
+
+
+def test_a_loaded_object_comes_with_the_digest_of_its_body():
+    """The digest stored with an object is that of the body it is loaded with (islet.build.memo.text_digest
+    knows it without hashing the body again); an entry without one is loaded all the same."""
+    import hashlib
+
+    from pelican.contents import Article
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.utils import SafeDatetime
+
+    from islet.build import content_cache, memo
+
+    settings, context = dict(DEFAULT_CONFIG), {}
+    article = Article("<p>" + "body " * 400 + "</p>", {"title": "T", "date": SafeDatetime(2026, 1, 1)},
+                      settings=settings, context=context, source_path="/c/a.md")
+    blob = content_cache._dump(article, {id(settings): "settings", id(context): "context"})
+    memo.forget_texts()
+    loaded = content_cache._load(blob, {"settings": settings, "context": context})
+    body = loaded._content
+    assert body == article._content and loaded.settings is settings
+    assert memo._digests[id(body)] == (body, hashlib.blake2b(body.encode(), digest_size=20).digest())
+    memo.forget_texts()
+    assert content_cache._load(b"\0" * content_cache.DIGEST + blob[content_cache.DIGEST:],
+                               {"settings": settings, "context": context})._content == body
+    assert memo._digests == {}
+    assert content_cache._load(b"not a pickle", {}) is None
