@@ -32,7 +32,7 @@ from islet.errors import (
 )
 from islet.islands.registry import traceback_line
 
-from . import highlight, inline, sandbox
+from . import blocks, highlight, inline, sandbox
 from .front_matter import JINJA_ON, check_source, parse_date, read_front_matter
 from .sandbox import ContentSandbox, OutputTooLarge, with_code, without_code
 
@@ -275,6 +275,7 @@ def markdown_for(settings: Mapping[str, Any]):
         highlight.install()
         inline.install()
         md = Markdown(**settings)
+        blocks.install(md)
         meta = next(((md.preprocessors["meta"], item.priority) for item in md.preprocessors._priority
                      if item.name == "meta"), None)
         _MARKDOWN[key] = md, meta

@@ -1,8 +1,10 @@
-"""Which characters a match of a regular expression can start with: worked out from the parsed expression.
+"""Which characters a match of a regular expression can start with, and which it must hold: worked out from the
+parsed expression.
 
-Two stages skip work with it, the output unchanged: Pygments' rules that cannot match at a character are not
+Three stages skip work with it, the output unchanged: Pygments' rules that cannot match at a character are not
 tried (islet.content.highlight), nor Markdown's inline patterns that cannot match anywhere in a text
-(islet.content.inline). Conservative: when this cannot tell (back references, unknown classes), it says so.
+(islet.content.inline), nor its block processors' searches of a block without the characters a match needs
+(islet.content.blocks). Conservative: when this cannot tell (back references, unknown classes), it says so.
 """
 from __future__ import annotations
 
@@ -97,3 +99,68 @@ def _scoped(found: list[str], add: int, remove: int) -> str:
     on = "".join(letter for flag, letter in letters.items() if add & flag)
     off = "".join(letter for flag, letter in letters.items() if remove & flag)
     return f"(?{on}{'-' + off if off else ''}:{'|'.join(found)})"
+
+
+def required_characters(pattern: re.Pattern) -> tuple[frozenset[str], ...] | None:
+    """Sets of characters of which a string must hold one of each for `pattern` to match anywhere in it (what
+    its literals, classes and lookarounds demand, wherever the match is); None when this cannot tell."""
+    from re import _constants as c
+    from re import _parser
+
+    if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
+        return None
+    try:
+        return tuple(_required(_parser.parse(pattern.pattern, pattern.flags), c, bool(pattern.flags & re.IGNORECASE)))
+    except (re.error, RecursionError, TypeError, ValueError):
+        return None
+
+
+def _required(items, c, ignorecase: bool) -> list[frozenset[str]]:
+    """What a match of `items` (a parsed expression) demands of the string: every item that must match once."""
+    demands: list[frozenset[str]] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            demands += _characters([chr(av)], ignorecase)
+        elif op is c.IN:
+            demands += _characters(_listed(av, c), ignorecase)
+        elif op is c.SUBPATTERN:
+            scoped = (ignorecase or bool(av[1] & re.IGNORECASE)) and not av[2] & re.IGNORECASE
+            demands += _required(av[3], c, scoped)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            if av[0] >= 1:
+                demands += _required(av[2], c, ignorecase)
+        elif op is c.ATOMIC_GROUP:
+            demands += _required(av, c, ignorecase)
+        elif op is c.ASSERT:                         # what a lookaround demands is in the string too
+            demands += _required(av[1], c, ignorecase)
+        elif op is c.BRANCH:                         # one of the branches: the union of their least demands
+            union: set[str] = set()
+            for branch in av[1]:
+                found = _required(branch, c, ignorecase)
+                if not found:
+                    break
+                union |= min(found, key=len)
+            else:
+                demands.append(frozenset(union))
+    return demands
+
+
+def _characters(chars: list[str] | None, ignorecase: bool) -> list[frozenset[str]]:
+    """A demand for one of `chars`; none when unknown, or when case is ignored and one of them has a case (a
+    case-insensitive "s" also matches "ſ")."""
+    if not chars or (ignorecase and any(ch.lower() != ch.upper() or ch.casefold() != ch for ch in chars)):
+        return []
+    return [frozenset(chars)]
+
+
+def _listed(items, c) -> list[str] | None:
+    """The characters of a class like [-*_] or [=-] (None: negated, a category, or a wide range)."""
+    chars: list[str] = []
+    for kind, value in items:
+        if kind is c.LITERAL:
+            chars.append(chr(value))
+        elif kind is c.RANGE and value[1] - value[0] < 64:
+            chars += [chr(n) for n in range(value[0], value[1] + 1)]
+        else:
+            return None
+    return chars
