@@ -12,9 +12,10 @@
    after one article was edited (the edit is checked to be in the output). The tools take turns
    phase by phase (Pelican's cold build, islet's, Pelican's no-op build…; the other tool first in
    the next repeat), so that the builds compared run close together in time.
-4. Then islet's build server runs (``python -m islet server start``, islet.build.server) and the same
-   edit is rebuilt through it, `--repeat` times after one untimed build (the server learns then what a
-   build imports): the command and the build are the same, only the imports are done already.
+4. Then islet's build server runs (``python -m islet server start``, islet.build.server) and, after one
+   untimed build (the server learns then what a build imports), the cold build and the one-edit build are
+   timed through it, `--repeat` times: the command and the build are the same, only the imports are done
+   already. Only their wall time means something (the build runs in the server's process tree).
 5. Then islet's dev server (``./dev livereload``) runs on its site, and one more edit is timed
    until the open article is told to reload (and shows it), and until build/ has it
    (islet.dev.bench_livereload).
@@ -278,28 +279,31 @@ def bench(articles: int = 1000, repeat: int = 1, seed: int = 2026, workdir: Path
                 pages[tool.name] = sum(1 for _ in tool.output.rglob("*.html"))
             progress(f"[{index + 1}/{repeat}] islet: an edit while ./dev livereload shows the article…")
             live.append(livereload_edit(tools[1], max(1, articles // 2), f"bench-live-{index}", logs))
-        progress(f"islet: one article edited, rebuilt {repeat} time(s) through the build server…")
-        warm = warm_edits(tools[1], repeat, articles, logs)
+        progress(f"islet: cold and one-edit builds, {repeat} time(s) each, through the build server…")
+        warm = with_server(tools[1], repeat, articles, logs)
         corpus_bytes = sum(p.stat().st_size for p in paths)
         commands = {t.name: " ".join(t.command).replace(str(base), "<tmp>") for t in tools}
     return results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live, warm)
 
 
-def warm_edits(tool: Tool, repeat: int, articles: int, logs: Path) -> list[Sample]:
-    """The one-edit rebuild while a build server runs: `repeat` samples, after one untimed build. Only the
-    wall time means something (the build runs in the server's process tree, not the command's)."""
+def with_server(tool: Tool, repeat: int, articles: int, logs: Path) -> dict[str, list[Sample]]:
+    """The cold and one-edit builds while a build server runs: `repeat` samples of each, after one untimed build."""
     place = Path(tempfile.mkdtemp(prefix="islet-server-"))       # short: a socket's path has a length limit
     warm = replace(tool, env={**tool.env, "ISLET_SERVER_DIR": str(place)})
     command = [sys.executable, "-m", "islet", "server"]
     subprocess.run([*command, "start"], cwd=tool.site, env=environment(warm), check=True, capture_output=True)
+    samples: dict[str, list[Sample]] = {"cold": [], "edit": []}
     try:
-        samples = [run_phase(warm, "edit", f"warm-{i}", articles, logs) for i in range(repeat + 1)][1:]
+        run_phase(warm, "edit", "warm-0", articles, logs)
+        for index in range(1, repeat + 1):
+            for phase in samples:
+                samples[phase].append(run_phase(warm, phase, f"warm-{index}", articles, logs))
         said = subprocess.run([*command, "status"], cwd=tool.site, env=environment(warm), capture_output=True,
                               text=True).stdout
     finally:
         subprocess.run([*command, "stop"], cwd=tool.site, env=environment(warm), capture_output=True)
         shutil.rmtree(place, ignore_errors=True)
-    if f": {repeat + 1} builds" not in said:
+    if f": {2 * repeat + 1} builds" not in said:
         raise BenchError(Problem("bench", 0, f"the builds did not all go through the build server ({said.strip()})",
                                  "see islet.build.server: a client of another Python builds by itself"))
     return samples
@@ -312,7 +316,7 @@ def livereload_edit(tool: Tool, number: int, marker: str, logs: Path) -> bench_l
                                     logs / f"livereload-{marker}.log")
 
 
-def results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live=(), warm=()) -> dict:
+def results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live=(), warm=None) -> dict:
     tools = {}
     for name, phases in samples.items():
         tools[name] = {
@@ -334,12 +338,13 @@ def results(articles, repeat, seed, started, corpus_bytes, samples, pages, comma
             "built_seconds": [round(s.built_seconds, 3) for s in live],
             "median_built_seconds": round(statistics.median(s.built_seconds for s in live), 3)}
     ratio = lambda a, b: round(a / b, 3) if b else None   # noqa: E731
-    if warm:
-        edits = tools["pelican"]["phases"]["edit"]["seconds"]
-        tools["islet"]["warm_edit"] = {
-            "seconds": [round(s.seconds, 3) for s in warm],
-            "median_seconds": round(statistics.median(s.seconds for s in warm), 3),
-            "ratio": round(statistics.median(ratio(s.seconds, p) or 0 for s, p in zip(warm, edits)), 3)}
+    if warm:                      # ratios to Pelican's build of the same phase and repeat
+        tools["islet"]["with_server"] = {phase: {
+            "seconds": [round(s.seconds, 3) for s in runs],
+            "median_seconds": round(statistics.median(s.seconds for s in runs), 3),
+            "ratio": round(statistics.median(ratio(s.seconds, p) or 0 for s, p in
+                                             zip(runs, tools["pelican"]["phases"][phase]["seconds"])), 3)}
+            for phase, runs in warm.items()}
     ratios = {}
     for phase in PHASES:          # the median of the paired runs' ratios (each pair ran back to back)
         for key, suffix in (("seconds", ""), ("cpu_seconds", "_cpu")):
@@ -366,9 +371,10 @@ def table(result: dict) -> str:
                      f"{isl['phases'][p]['median_seconds']:.2f} s", _times(result["ratios"][p])))
         rows.append(("  CPU time", f"{pel['phases'][p]['median_cpu_seconds']:.2f} s",
                      f"{isl['phases'][p]['median_cpu_seconds']:.2f} s", _times(result["ratios"][f"{p}_cpu"])))
-        if p == "edit" and "warm_edit" in isl:
-            rows.append(("  with islet's build server running (wall)", "", f"{isl['warm_edit']['median_seconds']:.2f} s",
-                         _times(isl["warm_edit"]["ratio"])))
+        if p in isl.get("with_server", {}):
+            served = isl["with_server"][p]
+            rows.append(("  with islet's build server running (wall)", "", f"{served['median_seconds']:.2f} s",
+                         _times(served["ratio"])))
     rows.append(("peak memory (RSS)", f"{pel['peak_rss_mb']:.0f} MB", f"{isl['peak_rss_mb']:.0f} MB",
                  _times(result["ratios"]["peak_rss"])))
     if "livereload" in isl:

@@ -78,8 +78,9 @@ def test_bench_runs_both_tools_and_writes_well_formed_json(tmp_path, capsys):
     assert "bench-edit-0" in (tmp_path / "work/pelican/out/bench-00010.html").read_text()
     assert "bench-edit-0" in (tmp_path / "work/islet/build/articles/bench-00010.html").read_text()
     # the edits rebuilt through the build server reached the output too (the bench checks they went through it)
-    warm = result["tools"]["islet"]["warm_edit"]
-    assert len(warm["seconds"]) == 1 and warm["median_seconds"] > 0 and warm["ratio"] > 0
+    served = result["tools"]["islet"]["with_server"]
+    assert set(served) == {"cold", "edit"}
+    assert all(len(p["seconds"]) == 1 and p["median_seconds"] > 0 and p["ratio"] > 0 for p in served.values())
     assert "bench-edit-warm-1" in (tmp_path / "work/islet/build/articles/bench-00010.html").read_text()
     # and the livereload edit reached the open page (checked by the bench), then build/
     live = result["tools"]["islet"]["livereload"]
