@@ -208,6 +208,23 @@ def page_memos() -> list[Memo]:
     return [memoised(name, function) for name, function in PAGE_FACTS.items()]
 
 
+def worked_out_since(before: dict[str, set]) -> dict[str, list]:
+    """The memo entries this process has used since `before` ({memo name: its keys then}) that its memos did not
+    hold when loaded: in a forked worker, what to hand to the build's process (`absorb_memos`)."""
+    return {name: [(key, found) for key, found in memo.used.items()
+                   if key not in before.get(name, ()) and key not in memo.kept]
+            for name, memo in session.memos.items()}
+
+
+def absorb_memos(worked_out: dict[str, list]) -> None:
+    """Memo entries a forked worker worked out (`worked_out_since`): this build has used them too."""
+    for name, entries in worked_out.items():
+        if entries:
+            memo = session.memos.get(name) or memoised(name, None)      # (its caller sets its function)
+            for key, found in entries:
+                memo.learn(key, found)
+
+
 def absorb_learnt(learnt: list) -> None:
     for name, key, found in learnt:
         memoised(name, PAGE_FACTS[name]).learn(key, found)

@@ -155,13 +155,16 @@ _worker_reader: CachingReader | None = None
 CHUNK = 8            # sources per worker task: small, so that Pelican can start on the first ones early
 
 
-def _parse_in_worker(paths: list[str]) -> dict[str, list]:
-    """Parse `paths` into this worker's own pack; returns where the entries are."""
-    pack = incremental.session.packs["reader"]
+def _parse_in_worker(paths: list[str]) -> tuple[dict[str, list], dict[str, list]]:
+    """Parse `paths` into this worker's own pack; returns where the entries are, and what the memos worked out
+    meanwhile (each code block's highlighting: the next build of an article needs it again)."""
+    session = incremental.session
+    pack = session.packs["reader"]
     pack.added = {}
+    before = {name: set(memo.used) for name, memo in session.memos.items()}
     for path in paths:
         _worker_reader._store_only(path)
-    return pack.added
+    return pack.added, incremental.worked_out_since(before)
 
 
 def preparse(settings: dict, reader_class: type[CachingReader]) -> None:
@@ -248,7 +251,9 @@ class Ahead:
         if part is None:
             return                               # taken already
         try:
-            incremental.session.packs["reader"].merge(future.result())
+            added, worked_out = future.result()
+            incremental.session.packs["reader"].merge(added)
+            incremental.absorb_memos(worked_out)
         except Exception:          # a worker that failed only costs time: the reader parses these itself
             pass
         for path in part:

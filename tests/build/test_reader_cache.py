@@ -34,7 +34,7 @@ def test_pelican_reads_the_sources_parsed_already_first(monkeypatch):
     pool = _Pool()
     ahead = reader_cache.Ahead(pool, ["/c/a/1.md", "/c/a/2.md", "/c/a/3.md", "/c/a/4.md"])
     (first, _), (second, _) = pool.tasks
-    second.set_result({"entries of 3 and 4": 1})
+    second.set_result(({"entries of 3 and 4": 1}, {}))
     order = ahead.in_ready_order(["a/1.md", "a/3.md", "a/new.md", "a/4.md", "a/2.md"], "/c")
     assert [next(order), next(order), next(order)] == ["a/new.md", "a/3.md", "a/4.md"]
     ahead.wait_for("/c/a/3.md")                                  # the reader asks for one of them: done already
@@ -42,6 +42,26 @@ def test_pelican_reads_the_sources_parsed_already_first(monkeypatch):
     first.set_exception(RuntimeError("a worker died"))        # its sources are parsed by the reader instead
     assert list(order) == ["a/1.md", "a/2.md"]
     assert merged == [{"entries of 3 and 4": 1}] and ahead.pending == {} and ahead.parts == {}
+
+
+def test_what_workers_highlight_is_remembered_for_the_next_build(tmp_path, monkeypatch):
+    """Code blocks highlighted by the parse workers of a first build are in the highlight memo it leaves: the
+    first edit of an article after it does not highlight its blocks again."""
+    import pickle
+
+    from support.site import make_site
+
+    code = "```python\ndef f{n}(x: int) -> int:\n    return x + {n}\n```\n"
+    files = {f"content/articles/a{n}.md": f"Title: A{n}\nDate: 2026-01-01\nSummary: s\n\nText.\n\n" + code.format(n=n)
+             for n in range(24)}
+    site = make_site(tmp_path / "site", files)
+    monkeypatch.setenv("ISLET_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ISLET_PROCESSES", "2")
+    built = site.build()
+    assert built.code == 0, built.stderr
+    assert counts(built)["preparsed"] == 24
+    (memo,) = (tmp_path / "cache").rglob("*-highlight.pickle")
+    assert len(pickle.loads(memo.read_bytes())) == 24                 # each article's block, worked out by a worker
 
 
 def _failing_worker(paths):
