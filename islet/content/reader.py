@@ -62,11 +62,10 @@ def quicker_pelican() -> None:
     default = DEFAULT_CONFIG["INTRASITE_LINK_REGEX"]
     static_links, update_content = Content.get_static_links, Content._update_content
 
-    quote_then_mark = re.compile("[\"'][{|]")          # '"{', "'{", '"|' or "'|", in one pass over the text
-
     def no_links(content: Content, html) -> bool:
+        # (Four substring searches: quicker than one regular expression, which stops at every quote of the HTML.)
         return (isinstance(html, str) and content.settings["INTRASITE_LINK_REGEX"] == default
-                and quote_then_mark.search(html) is None)
+                and not ('"{' in html or "'{" in html or '"|' in html or "'|" in html))
 
     def get_static_links(self) -> set[str]:
         if no_links(self, self._content):
