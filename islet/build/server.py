@@ -170,22 +170,21 @@ def _signal(pid: int, number: int) -> None:
 
 def stop() -> int | None:
     """Ask this Python's server to stop; its process id, or None when none runs."""
-    conn = connect()
-    if conn is None:
-        return None
-    with conn:
-        _send(conn, {"stop": True})
-        return _receive(conn).get("stopped")
+    return (_ask({"stop": True}) or {}).get("stopped")
 
 
 def status() -> dict | None:
-    """What this Python's server says of itself (pid, builds, modules, why it last declined), or None."""
+    """What this Python's server says of itself (pid, builds, modules, patterns, why it last declined), or None."""
+    return _ask({"status": True}) or None
+
+
+def _ask(message: dict) -> dict | None:
     conn = connect()
     if conn is None:
         return None
     with conn:
-        _send(conn, {"status": True})
-        return _receive(conn) or None
+        _send(conn, message)
+        return _receive(conn)
 
 
 def start(idle_minutes: float = IDLE_MINUTES, wait: float = 20.0) -> int:
