@@ -15,10 +15,15 @@ OUTPUT = "build"
 
 
 def _build(settings: str, strict: bool | None, precompress: bool | None = None) -> None:
-    from islet.build.driver import BuildPlan, build_and_report
+    """`python -m islet build` of this site, in a process of its own: a fork of the build server when one runs
+    (``python -m islet server start``: islet.build.server), else a fresh one."""
+    import subprocess
 
-    if not build_and_report(BuildPlan(ROOT, settings, OUTPUT, strict, precompress)):
-        raise Exit(code=1)
+    command = [sys.executable, "-m", "islet", "build", "--root", str(ROOT), "--settings", settings,
+               "--output", OUTPUT]
+    code = subprocess.call(command + ["--strict"] * bool(strict) + ["--precompress"] * bool(precompress))
+    if code:
+        raise Exit(code=code)
 
 
 @task(help={"production": "use publishconf.py (absolute URLs, strict)", "strict": "fail on broken links and warnings"})
