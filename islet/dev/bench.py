@@ -12,10 +12,10 @@
    after one article was edited (the edit is checked to be in the output). The tools take turns
    phase by phase (Pelican's cold build, islet's, Pelican's no-op build…; the other tool first in
    the next repeat), so that the builds compared run close together in time.
-4. Then islet's build server runs (``python -m islet server start``, islet.build.server) and, after one
-   untimed build (the server learns then what a build imports), the cold build and the one-edit build are
-   timed through it, `--repeat` times: the command and the build are the same, only the imports are done
-   already. Only their wall time means something (the build runs in the server's process tree).
+4. Meanwhile islet's build server runs (``python -m islet server start``, islet.build.server; after one
+   untimed build, the server has learnt what a build imports). After the three phases, islet's cold and
+   one-edit builds are timed again through it: the command and the build are the same, only the imports
+   are done already. Only their wall time means something (the build runs in the server's process tree).
 5. Then islet's dev server (``./dev livereload``) runs on its site, and one more edit is timed
    until the open article is told to reload (and shows it), and until build/ has it
    (islet.dev.bench_livereload).
@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -188,8 +189,9 @@ def islet_site(folder: Path, corpus: Path) -> Tool:
     if (ROOT / "node_modules").is_dir():
         (folder / "node_modules").symlink_to(ROOT / "node_modules")      # esbuild, without another npm ci
     cache = folder / ".cache"
+    # (ISLET_SERVER_DIR: a folder without a server, so that a build server a developer runs is not used)
     return Tool("islet", folder, (sys.executable, "-m", "islet", "build", "--root", str(folder), "--strict"),
-                folder / "build", (cache,), {"ISLET_CACHE_DIR": str(cache)})
+                folder / "build", (cache,), {"ISLET_CACHE_DIR": str(cache), "ISLET_SERVER_DIR": str(folder / "none")})
 
 
 # --- measuring ----------------------------------------------------------------------------------------
@@ -265,48 +267,51 @@ def bench(articles: int = 1000, repeat: int = 1, seed: int = 2026, workdir: Path
         tools = [pelican_site(base / "pelican", corpus), islet_site(base / "islet", corpus)]
         samples: dict[str, dict[str, list[Sample]]] = {t.name: {p: [] for p in PHASES} for t in tools}
         pages, live = {}, []
-        for index in range(repeat):
-            # Each phase of one tool right after the same phase of the other (in turns: Pelican first, then
-            # islet first), so that the two builds compared ran in the same moment of a machine whose speed
-            # drifts (Pelican's own times for the same build vary by a third here).
-            order = tools if index % 2 == 0 else tools[::-1]
-            for phase in PHASES:
-                progress(f"[{index + 1}/{repeat}] {PHASES[phase]} of {articles} articles: "
-                         f"{' then '.join(t.name for t in order)}…")
-                for tool in order:
-                    samples[tool.name][phase].append(run_phase(tool, phase, index, articles, logs))
-            for tool in tools:
-                pages[tool.name] = sum(1 for _ in tool.output.rglob("*.html"))
-            progress(f"[{index + 1}/{repeat}] islet: an edit while ./dev livereload shows the article…")
-            live.append(livereload_edit(tools[1], max(1, articles // 2), f"bench-live-{index}", logs))
-        progress(f"islet: cold and one-edit builds, {repeat} time(s) each, through the build server…")
-        warm = with_server(tools[1], repeat, articles, logs)
+        warm: dict[str, list[Sample]] = {"cold": [], "edit": []}
+        with build_server(tools[1], logs) as served:
+            progress("islet: the build server starts, and learns what a build imports (one build, not timed)…")
+            run_phase(served, "edit", "warm-0", articles, logs)
+            for index in range(repeat):
+                # Each phase of one tool right after the same phase of the other (in turns: Pelican first, then
+                # islet first), so that the two builds compared ran in the same moment of a machine whose speed
+                # drifts (Pelican's own times for the same build vary by a third here).
+                order = tools if index % 2 == 0 else tools[::-1]
+                for phase in PHASES:
+                    progress(f"[{index + 1}/{repeat}] {PHASES[phase]} of {articles} articles: "
+                             f"{' then '.join(t.name for t in order)}…")
+                    for tool in order:
+                        samples[tool.name][phase].append(run_phase(tool, phase, index, articles, logs))
+                for tool in tools:
+                    pages[tool.name] = sum(1 for _ in tool.output.rglob("*.html"))
+                progress(f"[{index + 1}/{repeat}] islet: cold and one-edit builds through the build server…")
+                for phase in warm:
+                    warm[phase].append(run_phase(served, phase, f"warm-{index + 1}", articles, logs))
+                progress(f"[{index + 1}/{repeat}] islet: an edit while ./dev livereload shows the article…")
+                live.append(livereload_edit(tools[1], max(1, articles // 2), f"bench-live-{index}", logs))
         corpus_bytes = sum(p.stat().st_size for p in paths)
         commands = {t.name: " ".join(t.command).replace(str(base), "<tmp>") for t in tools}
     return results(articles, repeat, seed, started, corpus_bytes, samples, pages, commands, live, warm)
 
 
-def with_server(tool: Tool, repeat: int, articles: int, logs: Path) -> dict[str, list[Sample]]:
-    """The cold and one-edit builds while a build server runs: `repeat` samples of each, after one untimed build."""
+@contextmanager
+def build_server(tool: Tool, logs: Path):
+    """`tool` with a build server of its own running (islet.build.server); checks that every build it was given
+    (each has its log in `logs`: ``islet-warm-….log``) went through the server, and stops it."""
     place = Path(tempfile.mkdtemp(prefix="islet-server-"))       # short: a socket's path has a length limit
-    warm = replace(tool, env={**tool.env, "ISLET_SERVER_DIR": str(place)})
+    served = replace(tool, env={**tool.env, "ISLET_SERVER_DIR": str(place)})
     command = [sys.executable, "-m", "islet", "server"]
-    subprocess.run([*command, "start"], cwd=tool.site, env=environment(warm), check=True, capture_output=True)
-    samples: dict[str, list[Sample]] = {"cold": [], "edit": []}
+    subprocess.run([*command, "start"], cwd=tool.site, env=environment(served), check=True, capture_output=True)
     try:
-        run_phase(warm, "edit", "warm-0", articles, logs)
-        for index in range(1, repeat + 1):
-            for phase in samples:
-                samples[phase].append(run_phase(warm, phase, f"warm-{index}", articles, logs))
-        said = subprocess.run([*command, "status"], cwd=tool.site, env=environment(warm), capture_output=True,
+        yield served
+        said = subprocess.run([*command, "status"], cwd=tool.site, env=environment(served), capture_output=True,
                               text=True).stdout
     finally:
-        subprocess.run([*command, "stop"], cwd=tool.site, env=environment(warm), capture_output=True)
+        subprocess.run([*command, "stop"], cwd=tool.site, env=environment(served), capture_output=True)
         shutil.rmtree(place, ignore_errors=True)
-    if f": {2 * repeat + 1} builds" not in said:
+    given = sum(1 for _ in logs.glob(f"{tool.name}-warm-*.log"))
+    if f": {given} builds" not in said:
         raise BenchError(Problem("bench", 0, f"the builds did not all go through the build server ({said.strip()})",
                                  "see islet.build.server: a client of another Python builds by itself"))
-    return samples
 
 
 def livereload_edit(tool: Tool, number: int, marker: str, logs: Path) -> bench_livereload.LiveSample:
