@@ -128,8 +128,8 @@ def build(argv: list[str]) -> int | None:
         mask = os.umask(0o022)
         os.umask(mask)
         request = {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "key": key(), "path": sys.path,
-                   "umask": mask,
-                   "streams": streams, "encoding": [_encoding(s) for s in (sys.stdin, sys.stdout, sys.stderr)]}
+                   "umask": mask, "streams": streams,
+                   "encoding": [_encoding(s) for s in (sys.stdin, sys.stdout, sys.stderr)]}
         try:
             socket.send_fds(conn, [json.dumps(request).encode()], streams)
             started = _receive(conn)
