@@ -52,12 +52,13 @@ def _server(action: str, idle: float | None) -> int:
     from islet.build import server
     from islet.errors import IsletError, print_problems
 
+    minutes = server.IDLE_MINUTES if idle is None else idle
     try:
         if action == "start":
-            print(f"islet build server running (pid {server.start(server.IDLE_MINUTES if idle is None else idle)}): python -m islet build now starts warm. "
-                  f"Stop it with python -m islet server stop.")
+            print(f"islet build server running (pid {server.start(minutes)}): python -m islet build now starts "
+                  f"warm. Stop it with python -m islet server stop.")
         elif action == "run":
-            return server.run(main, server.IDLE_MINUTES if idle is None else idle)
+            return server.run(main, minutes)
         elif action == "stop":
             pid = server.stop()
             print(f"islet build server {pid} stopped." if pid else "No islet build server runs for this Python.")

@@ -100,21 +100,11 @@ def quick_translations() -> None:
     from pelican import generators, utils
 
     original = utils.process_translations
-    if getattr(original, "islet_quick", False):
+    if generators.__dict__.get("process_translations") is not original:
         return
-    try:
-        source = textwrap.dedent(inspect.getsource(original))
-    except (OSError, TypeError):
-        return
-    if source.count(_INDEX) != 1 or generators.__dict__.get("process_translations") is not original:
-        return
-    namespace = {**vars(utils), "Members": Members}
-    code = compile(source.replace(_INDEX, "    index = Members()\n"), inspect.getsourcefile(original) or "<pelican>",
-                   "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True)
-    exec(code, namespace)
-    quick = namespace["process_translations"]
-    quick.islet_quick, quick.pelicans = True, original
-    utils.process_translations = generators.process_translations = quick
+    quick = _rebuilt(original, _INDEX, "    index = Members()\n", {**vars(utils), "Members": Members})
+    if quick is not None:
+        utils.process_translations = generators.process_translations = quick
 
 
 def quick_archives() -> None:
@@ -125,19 +115,27 @@ def quick_archives() -> None:
 
     for name in ("generate_tags", "generate_categories", "generate_authors"):
         original = getattr(generators.ArticlesGenerator, name, None)
-        if original is None or getattr(original, "islet_quick", False):
-            continue
-        try:
-            source = textwrap.dedent(inspect.getsource(original))
-        except (OSError, TypeError):
-            continue
-        if source.count(_DATES) != 1:
-            continue
-        namespace = {**vars(generators), "in_date_order": in_date_order}
-        code = compile(source.replace(_DATES, "dates = in_date_order(self.dates, articles)\n"),
-                       inspect.getsourcefile(original) or "<pelican>", "exec",
-                       flags=__future__.annotations.compiler_flag, dont_inherit=True)
-        exec(code, namespace)
-        quick = namespace[name]
-        quick.islet_quick, quick.pelicans = True, original
-        setattr(generators.ArticlesGenerator, name, quick)
+        quick = _rebuilt(original, _DATES, "dates = in_date_order(self.dates, articles)\n",
+                         {**vars(generators), "in_date_order": in_date_order})
+        if quick is not None:
+            setattr(generators.ArticlesGenerator, name, quick)
+
+
+def _rebuilt(original, line: str, instead: str, namespace: dict):
+    """`original` (a function of Pelican's) compiled again from its source with `line`, found there once, as
+    `instead`, in `namespace`; marked `islet_quick`, Pelican's own as `pelicans`. None when it cannot be (no
+    source, the line not there once) or is done already."""
+    if original is None or getattr(original, "islet_quick", False):
+        return None
+    try:
+        source = textwrap.dedent(inspect.getsource(original))
+    except (OSError, TypeError):
+        return None
+    if source.count(line) != 1:
+        return None
+    code = compile(source.replace(line, instead), inspect.getsourcefile(original) or "<pelican>", "exec",
+                   flags=__future__.annotations.compiler_flag, dont_inherit=True)
+    exec(code, namespace)
+    quick = namespace[original.__name__]
+    quick.islet_quick, quick.pelicans = True, original
+    return quick

@@ -199,8 +199,8 @@ def start(idle_minutes: float = IDLE_MINUTES, wait: float = 20.0) -> int:
         return running["pid"]
     place = _prepare()
     with open(place.parent / "server.log", "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "islet", "server", "run", "--idle", str(idle_minutes)], stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=log, start_new_session=True)
+        process = subprocess.Popen([sys.executable, "-m", "islet", "server", "run", "--idle", str(idle_minutes)],
+                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -234,10 +234,10 @@ def run(command, idle_minutes: float = IDLE_MINUTES) -> int:
     """Serve builds until stopped, idle for `idle_minutes`, or its code changes (then it starts again). Each
     build is `command(argv)` (islet.__main__.main: the command line, run in this process), in a fork."""
     place = _prepare()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     if status():
         raise ServerError(Problem(str(place), 0, "a build server already runs here", "python -m islet server stop"))
     place.unlink(missing_ok=True)                       # a dead server's
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(os.fspath(place))
     listener.listen(16)
     server = Server(listener, place, command)
