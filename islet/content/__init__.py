@@ -9,7 +9,9 @@
 - ``paths`` / ``outputs``: every file a source makes Pelican write stays inside the output folder, every
   linked file inside the content folder, and no two writers share a file (checked before anything is written).
 - ``highlight``: Pygments as codehilite uses it, faster; ``inline``: Markdown's inline stage, skipping the patterns
-  that cannot match a text; ``starts``: which characters a regular expression's match can start with (both use it).
+  that cannot match a text; ``blocks``: Markdown's block processors, skipping the searches of blocks without the
+  characters a match needs; ``starts``: which characters a regular expression's match can start with, and which it
+  must hold (the three use it).
 - ``embed``: ```` ```widget NAME ```` blocks and the ``widget()`` template global → islands of server-rendered HTML.
 
 May import: islet.build, islet.errors, islet.islands, islet.settings.
