@@ -34,6 +34,8 @@ import json
 import os
 import platform
 import random
+import re
+import signal
 import shutil
 import statistics
 import subprocess
@@ -300,18 +302,30 @@ def build_server(tool: Tool, logs: Path):
     place = Path(tempfile.mkdtemp(prefix="islet-server-"))       # short: a socket's path has a length limit
     served = replace(tool, env={**tool.env, "ISLET_SERVER_DIR": str(place)})
     command = [sys.executable, "-m", "islet", "server"]
-    subprocess.run([*command, "start"], cwd=tool.site, env=environment(served), check=True, capture_output=True)
+    started = subprocess.run([*command, "start"], cwd=tool.site, env=environment(served), check=True,
+                             capture_output=True, text=True).stdout
+    pid = int(re.search(r"\(pid (\d+)\)", started)[1])
     try:
         yield served
         said = subprocess.run([*command, "status"], cwd=tool.site, env=environment(served), capture_output=True,
                               text=True).stdout
     finally:
         subprocess.run([*command, "stop"], cwd=tool.site, env=environment(served), capture_output=True)
+        _kill_if_left(pid)
         shutil.rmtree(place, ignore_errors=True)
     given = sum(1 for _ in logs.glob(f"{tool.name}-warm-*.log"))
     if f": {given} builds" not in said:
         raise BenchError(Problem("bench", 0, f"the builds did not all go through the build server ({said.strip()})",
                                  "see islet.build.server: a client of another Python builds by itself"))
+
+
+def _kill_if_left(pid: int) -> None:
+    """Stop a build server that did not stop when asked, by its process id (if that is still the server)."""
+    try:
+        if b"server" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            os.kill(pid, signal.SIGKILL)
+    except (OSError, ProcessLookupError):
+        pass
 
 
 def livereload_edit(tool: Tool, number: int, marker: str, logs: Path) -> bench_livereload.LiveSample:
