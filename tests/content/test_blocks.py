@@ -8,12 +8,8 @@ from hypothesis import given, settings, strategies as st
 
 from islet.content import blocks
 from islet.content.starts import required_characters
+from support.markdown import IDS, SETTINGS
 
-SETTINGS = [
-    {"extensions": ["codehilite", "extra", "meta"], "extension_configs": {"codehilite": {"css_class": "highlight"}}},
-    {"extensions": ["extra", "toc", "smarty", "sane_lists", "admonition", "nl2br", "attr_list"]},
-    {"extensions": ["abbr", "footnotes", "def_list", "tables", "md_in_html"]},
-]
 # Lines of real Markdown, near misses of each gated processor among them ("#" not at a line's start, ">" inside a
 # line, "[a]:" without a URL, "---" after a paragraph line: a setext header or a rule…).
 LINES = ["Plain words.", "# Heading", "## Heading ##", "Not # a heading", "#hashtag", "> quoted", ">", "a > b",
@@ -37,7 +33,7 @@ def _documents(draw):
     return "\n\n".join("\n".join(lines) for lines in chunks)
 
 
-@pytest.mark.parametrize("config", SETTINGS, ids=["pelican", "typography", "extra-parts"])
+@pytest.mark.parametrize("config", SETTINGS, ids=IDS)
 @settings(max_examples=200, deadline=None)
 @given(documents=st.lists(_documents(), min_size=1, max_size=3))
 def test_gated_block_processors_give_markdowns_html(config, documents):

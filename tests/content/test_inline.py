@@ -8,13 +8,8 @@ from markdown import treeprocessors
 
 from islet.content import inline
 from islet.content.starts import first_characters
+from support.markdown import IDS, SETTINGS
 
-# Markdown settings sites use: Pelican's default, islet's, and extensions that add inline patterns of their own.
-SETTINGS = [
-    {"extensions": ["codehilite", "extra", "meta"], "extension_configs": {"codehilite": {"css_class": "highlight"}}},
-    {"extensions": ["extra", "toc", "smarty", "sane_lists", "admonition", "nl2br", "wikilinks", "attr_list"]},
-    {"extensions": ["abbr", "footnotes", "def_list", "tables", "md_in_html"]},
-]
 # Pieces of real Markdown, each (mostly) holding one thing an inline pattern looks for.
 PIECES = ["plain words", "`code`", "``co`de``", "\\*not em\\*", "\\\\", "*em*", "_em_", "**strong**", "__strong__",
           "***both***", "a * b", "snake_case_name", "[link](https://example.org/a?b=1&c=2)", "[ref][r1]", "[r1]",
@@ -46,7 +41,7 @@ def _documents(draw):
     return text + (TAIL if draw(st.booleans()) else "")
 
 
-@pytest.mark.parametrize("config", SETTINGS, ids=["pelican", "typography", "extra-parts"])
+@pytest.mark.parametrize("config", SETTINGS, ids=IDS)
 @settings(max_examples=150, deadline=None)
 @given(documents=st.lists(_documents(), min_size=1, max_size=3))
 def test_the_quick_inline_stage_gives_markdowns_html(config, documents):
