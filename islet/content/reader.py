@@ -148,9 +148,9 @@ def remembered_slugify(slugify, limit: int = 100_000):
 
 
 def _working_folder(content: str) -> str:
-    """The working folder where a relative content folder is in it, else "": Pelican makes source paths absolute
-    by joining them to the content folder, so an absolute one leaves nothing to the working folder (asked of
-    the system by every object for each URL it formats, it took a tenth of a one-edit build)."""
+    """The working folder when the content folder is relative, else "". Pelican makes a source path absolute by
+    joining it to the content folder: an absolute one leaves nothing to the working folder. (Asked of the system
+    by every object for each URL it formats, the working folder took a tenth of a one-edit build.)"""
     return "" if os.path.isabs(content) else os.getcwd()
 
 
