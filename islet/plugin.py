@@ -23,7 +23,7 @@ from islet import settings as islet_settings
 from islet.build import content_cache, incremental, members, reader_cache, render
 from islet.build.driver import Findings
 from islet.build.forked import Forked
-from islet.build.memo import PAGE_FACTS
+from islet.build.memo import PAGE_FACTS, settled_files
 from islet.content import outputs
 from islet.content.data import load_data, template_finalize
 from islet.content.embed import Islands
@@ -237,6 +237,18 @@ def write_and_check(pelican) -> None:
         PAGE_FACTS.pop(csp.MEMO, None)
     render.flush()                  # FIRST: Pelican's page writes were only recorded until now
     output = Path(pelican.output_path)
+    with settled_files():           # (each page's identity asked once: a page rewritten is by atomic_write)
+        _output_stages(pelican, output, config)
+    # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.
+    # Only when asked (publishconf.py, preview, audit): while writing, the browser compresses nothing it opens
+    # from ./dev serve, and brotli over every page is the largest part of a cold build.
+    if config.precompress:
+        current.findings.report.append(str(compress.compress_output(output, cache=config.cache_dir / "compress",
+                                                           previous=incremental.previous_output())))
+
+
+def _output_stages(pelican, output: Path, config) -> None:
+    """The sitemap, the link check, images, widgets and CSP, over the pages the render stage wrote."""
     # Only the files the site does not provide itself (its sources, settings, theme or plugins): islet.output.sitemap.
     final = incremental.session.output if incremental.session is not None else output
     html = hydrate.html_pages(output)      # listed once: the later stages write no page (some rewrite one)
@@ -257,12 +269,6 @@ def write_and_check(pelican) -> None:
         # What the pages load, inline scripts and styles (islet's own among them) by hash: islet.output.csp.
         policy = headers.content_security_policy(needs=csp.site_needs(output, own, incremental.memoised, html))
         (output / "_headers").write_text(headers.headers_file(policy), encoding="utf-8")
-    # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.
-    # Only when asked (publishconf.py, preview, audit): while writing, the browser compresses nothing it opens
-    # from ./dev serve, and brotli over every page is the largest part of a cold build.
-    if config.precompress:
-        current.findings.report.append(str(compress.compress_output(output, cache=config.cache_dir / "compress",
-                                                           previous=incremental.previous_output())))
 
 
 def hydrate_pages(output: Path, html: list[Path] | None = None) -> None:

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import pickle
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,8 +35,39 @@ PAGE_FACTS: dict[str, Callable[[str], Any]] = {}    # memo name -> function of a
 def file_identity(path) -> list[int]:
     """Which file this is: a hard link keeps it; a file written in its place changes it (inode numbers
     alone are reused at once by a new file, its modification time and size are its own)."""
-    found = os.stat(path)
-    return [found.st_ino, found.st_mtime_ns, found.st_size]
+    if _settled is None:
+        found = os.stat(path)
+        return [found.st_ino, found.st_mtime_ns, found.st_size]
+    name = os.fspath(path)
+    known = _settled.get(name)
+    if known is None:
+        found = os.stat(name)
+        known = _settled[name] = [found.st_ino, found.st_mtime_ns, found.st_size]
+    return known
+
+
+_settled: dict[str, list[int]] | None = None      # path -> identity, inside `settled_files`
+
+
+@contextmanager
+def settled_files():
+    """Inside, each file's identity is asked of the system once. For islet's output stages: the sitemap,
+    the link check, images, widgets and CSP each key a memo on every page's identity, and those six stats
+    of each of 7,766 files took a tenth of a one-edit build of 5,000 articles. A file rewritten inside
+    must be written with `fingerprint.atomic_write`, which forgets every identity (`forget_identities`);
+    a new file (a sitemap) may be written as it is."""
+    global _settled
+    _settled = {}
+    try:
+        yield
+    finally:
+        _settled = None
+
+
+def forget_identities() -> None:
+    """A file may have been rewritten: identities are asked of the system again."""
+    if _settled is not None:
+        _settled.clear()
 
 
 class Memo:

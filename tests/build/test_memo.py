@@ -1,13 +1,14 @@
 """islet.build.memo: results remembered between builds by the texts or the file they are of."""
 import os
 
-from islet.build.memo import Memo
+from islet.build.fingerprint import atomic_write
+from islet.build.memo import Memo, file_identity, settled_files
 
 
 def count_calls(function):
-    def counted(*args):
+    def counted(*args, **kwargs):
         counted.calls += 1
-        return function(*args)
+        return function(*args, **kwargs)
     counted.calls = 0
     return counted
 
@@ -33,6 +34,23 @@ def test_a_file_is_known_by_its_identity_and_a_replaced_one_is_worked_out_again(
     page.unlink()
     page.write_text("<p>longer</p>", encoding="utf-8")    # another file at the same place
     assert again.of_file(page) == 13 and length.calls == 2
+
+
+def test_while_files_are_settled_each_identity_is_asked_once_and_a_rewrite_by_atomic_write_is_seen(tmp_path, monkeypatch):
+    length = count_calls(len)
+    [page, other] = pages(tmp_path / "out", 2)
+    stats = count_calls(os.stat)
+    monkeypatch.setattr(os, "stat", stats)
+    memo = Memo(None, length)
+    with settled_files():
+        assert [memo.of_file(page) for _ in range(3)] + [memo.of_file(other)] == [8, 8, 8, 8]
+        assert stats.calls == 2 and length.calls == 2
+        atomic_write(page, b"<p>rewritten</p>")
+        before = stats.calls
+        assert memo.of_file(page) == 16 and memo.of_file(other) == 8 and length.calls == 3
+        assert stats.calls == before + 2                   # every identity forgotten, whatever spelling it was asked by
+    before = stats.calls
+    assert file_identity(page) == file_identity(page) and stats.calls == before + 2      # outside: asked every time
 
 
 def test_a_memo_keeps_only_what_its_build_used(tmp_path):
