@@ -1,4 +1,6 @@
 """islet.content.front_matter: the front-matter check that gives authors the exact line, and dates."""
+from unittest import mock
+
 import pytest
 
 from islet.content.front_matter import check_front_matter, check_source, front_matter_line, line_of
@@ -205,12 +207,16 @@ def markdown_reads(text):
 def test_islet_reads_the_front_matter_as_pythons_markdown_does(text):
     from markdown.extensions.meta import BEGIN_RE, END_RE
 
+    from islet.content import front_matter
     from islet.content.front_matter import markdown_lines, read_front_matter
 
     if not text.strip():
         return                                          # check_source: "the file is empty"
     meta, body = markdown_reads(text)
     front = read_front_matter(text)
+    for head in range(len(text) + 1):          # read from a head of the text, wherever that ends: the same
+        with mock.patch.object(front_matter, "HEAD", head):
+            assert read_front_matter(text) == front
     lines = markdown_lines(text)
     assert (front.meta, lines[front.end:]) == (meta, body)
     # Markdown stopped at a line it did not take as front matter (left as the body's first line), or it took
