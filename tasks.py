@@ -16,7 +16,7 @@ OUTPUT = "build"
 
 def _build(settings: str, strict: bool | None, precompress: bool | None = None) -> None:
     """`python -m islet build` of this site, in a process of its own: a fork of the build server when one runs
-    (``python -m islet server start``: islet.build.server), else a fresh one."""
+    (the first build on a terminal starts one: islet.build.server), else a fresh one."""
     import subprocess
 
     command = [sys.executable, "-m", "islet", "build", "--root", str(ROOT), "--settings", settings,

@@ -73,13 +73,21 @@ def _server(action: str, idle: float | None) -> int:
 
 
 def cli(argv: list[str]) -> int:
-    """``python -m islet``: a build goes to the warm server when one runs (the same build, started sooner)."""
+    """``python -m islet``: a build goes to the warm server when one runs (the same build, started sooner); a
+    build on a terminal that ran by itself starts one for the next builds (islet.build.server)."""
     if argv[:1] == ["build"] and not {"-h", "--help"} & set(argv):
         from islet.build import server
 
         code = server.build(argv)
         if code is not None:
             return code
+        code = main(argv)
+        pid = server.start_for_next_builds() if code != 130 else None
+        if pid is not None:
+            print(f"Started a build server (pid {pid}): the next builds start warm. It stops after "
+                  f"{server.IDLE_MINUTES // 60:.0f} idle hours, or with python -m islet server stop; "
+                  f"ISLET_SERVER=off builds without one.", file=sys.stderr)
+        return code
     return main(argv)
 
 

@@ -38,15 +38,17 @@ def shared_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session", autouse=True)
 def no_build_server(tmp_path_factory):
-    """Builds run by themselves, not in a build server the developer may run (tests/build/test_server.py
-    starts servers of its own)."""
-    saved = os.environ.get("ISLET_SERVER_DIR")
+    """Builds run by themselves: not in a build server the developer may run, and none starts one
+    (tests/build/test_server.py runs servers of its own)."""
+    saved = {name: os.environ.get(name) for name in ("ISLET_SERVER_DIR", "ISLET_SERVER")}
     os.environ["ISLET_SERVER_DIR"] = str(tmp_path_factory.mktemp("no-server"))
+    os.environ["ISLET_SERVER"] = "off"
     yield
-    if saved is None:
-        os.environ.pop("ISLET_SERVER_DIR", None)
-    else:
-        os.environ["ISLET_SERVER_DIR"] = saved
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

@@ -171,7 +171,7 @@ def is_plain(body: bytes) -> bool:
 
 
 # Variables of islet's that change how a build runs, never what it writes: not inputs.
-UNSEEN_ENV = ("ISLET_CACHE_DIR", "ISLET_PROCESSES", "ISLET_SERVER_DIR")
+UNSEEN_ENV = ("ISLET_CACHE_DIR", "ISLET_PROCESSES", "ISLET_SERVER", "ISLET_SERVER_DIR")
 
 
 class Scanned(NamedTuple):

@@ -3,6 +3,9 @@
     python -m islet server start     then every `python -m islet build` of this Python starts warm
     python -m islet server status | stop | run (in the foreground)
 
+A build on a terminal that finds no server starts one for the next builds (`start_for_next_builds`), except in CI
+and with ISLET_SERVER=off, which also keeps builds out of a running server.
+
 A build in a fresh process first imports Pelican, Markdown, Jinja, Pygments and islet: 0.2–0.3 s, a third of a
 one-edit build of 1,000 articles. The server pays that once. For each build it forks: the fork takes the
 client's terminal (its file descriptors, passed over the socket), working folder, environment and arguments,
@@ -101,7 +104,7 @@ def _receive(conn: socket.socket) -> dict:
 
 def connect() -> socket.socket | None:
     """A connection to this Python's server, or None when there is none (or it is not this user's)."""
-    if not SUPPORTED:
+    if not SUPPORTED or switched_off():
         return None
     path = socket_path()
     if not private(path.parent) or len(os.fsencode(path)) > 100:
@@ -189,22 +192,18 @@ def _ask(message: dict) -> dict | None:
 
 def start(idle_minutes: float = IDLE_MINUTES, wait: float = 20.0) -> int:
     """Start a server in the background (its own session, output to server.log beside its socket); its pid."""
-    import subprocess
-
     if not SUPPORTED:
         raise ServerError(Problem("islet server", 0, "this system cannot run the build server (it needs fork, Unix "
                                                      "sockets and SO_PEERCRED)", "build without it: nothing changes"))
     running = status()
     if running:
         return running["pid"]
-    place = _prepare()
-    with open(place.parent / "server.log", "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "islet", "server", "run", "--idle", str(idle_minutes)],
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    process = _spawn(idle_minutes)
+    log = socket_path().parent / "server.log"
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServerError(Problem(str(place.parent / "server.log"), 0, "the build server stopped as it started",
+            raise ServerError(Problem(str(log), 0, "the build server stopped as it started",
                                       "its output is in this file"))
         running = status()
         if running:
@@ -213,6 +212,34 @@ def start(idle_minutes: float = IDLE_MINUTES, wait: float = 20.0) -> int:
     process.kill()
     raise ServerError(Problem("islet server", 0, f"the build server did not answer within {wait:.0f} s",
                               "try `python -m islet server run` to see what it does"))
+
+
+def start_for_next_builds() -> int | None:
+    """After a build that ran by itself, on a terminal: a server started in the background (not waited for), so
+    that the next builds start warm, as build tools with a daemon do on a developer's machine. Not in CI, not
+    where the output is not a terminal (scripts, editors, test suites), not with ISLET_SERVER=off. Its pid, or
+    None when none was started."""
+    if (not SUPPORTED or switched_off() or os.environ.get("CI", "").lower() not in ("", "0", "false")
+            or not sys.stdout.isatty()):
+        return None
+    try:
+        return None if status() else _spawn(IDLE_MINUTES).pid
+    except (OSError, ServerError):         # a build server is only ever a way to start sooner
+        return None
+
+
+def switched_off() -> bool:
+    """ISLET_SERVER=off: builds neither use a build server nor start one."""
+    return os.environ.get("ISLET_SERVER", "").strip().lower() in ("off", "0", "no", "false")
+
+
+def _spawn(idle_minutes: float):
+    import subprocess
+
+    place = _prepare()
+    with open(place.parent / "server.log", "ab") as log:
+        return subprocess.Popen([sys.executable, "-m", "islet", "server", "run", "--idle", str(idle_minutes)],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
 
 
 def _prepare() -> Path:

@@ -45,6 +45,7 @@ def command_key() -> str:
 def as_the_command(command_key, monkeypatch):
     """This test talks to the servers as `python -m islet` would (and their builds go to a folder of its own)."""
     monkeypatch.setattr(server, "key", lambda: command_key)
+    monkeypatch.delenv("ISLET_SERVER", raising=False)          # (conftest's no_build_server turns servers off)
 
 
 @pytest.fixture
@@ -253,3 +254,75 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/status").read_text().lower()
     except OSError:
         return "zombie"
+
+
+def _build_on_a_terminal(site, env: dict) -> tuple[int, str]:
+    """`python -m islet build` with its output on a terminal (a pseudo-terminal), as typed by a developer."""
+    import pty
+
+    main, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "islet", "build", "--root", str(site.root)],
+                                   stdout=terminal, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, text=True)
+        os.close(terminal)
+        _, errors = process.communicate(timeout=300)       # (its few lines of output fit in the terminal's buffer)
+    finally:
+        os.close(main)
+    return process.returncode, errors
+
+
+def test_a_build_on_a_terminal_starts_a_server_for_the_next_builds(tmp_path, monkeypatch):
+    monkeypatch.setenv("ISLET_SERVER_DIR", str(tmp_path / "run"))
+    monkeypatch.delenv("CI", raising=False)
+    site = _site(tmp_path / "site")
+    code, errors = _build_on_a_terminal(site, dict(os.environ))
+    pid = _started(errors)
+    try:
+        assert code == 0 and pid is not None, errors
+        assert "python -m islet server stop" in errors and "ISLET_SERVER=off" in errors
+        _wait(lambda: server.status() is not None)
+        assert server.status()["pid"] == pid
+        site.path("content/articles/a1.md").write_text(ARTICLE.format(title="Article 1", day=1) + "\nWarm edit.\n",
+                                                       encoding="utf-8")
+        code, errors = _build_on_a_terminal(site, dict(os.environ))
+        assert code == 0 and "Started" not in errors, errors        # the next build went through it
+        assert server.status()["builds"] == 1
+        assert "Warm edit." in site.path("build/articles/article-1.html").read_text(encoding="utf-8")
+    finally:
+        _kill(pid)
+
+
+def _started(errors: str) -> int | None:
+    """The process id of the server a build said it started."""
+    return int(errors.split("Started a build server (pid ")[1].split(")")[0]) if "Started a build" in errors else None
+
+
+def _kill(pid: int | None) -> None:
+    if pid is not None and Path(f"/proc/{pid}").exists():
+        os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("setting", ["CI=true", "ISLET_SERVER=off", "no terminal"])
+def test_no_server_is_started_in_ci_off_a_terminal_or_when_turned_off(tmp_path, monkeypatch, setting):
+    place = tmp_path / "run"
+    monkeypatch.setenv("ISLET_SERVER_DIR", str(place))
+    monkeypatch.delenv("CI", raising=False)
+    site = _site(tmp_path / "site")
+    if setting == "no terminal":
+        built = _build(site)
+        code, errors = built.returncode, built.stderr
+    else:
+        name, value = setting.split("=")
+        code, errors = _build_on_a_terminal(site, {**os.environ, name: value})
+    try:
+        assert code == 0 and "Started" not in errors, errors
+        assert not (place / "server.log").exists() and server.status() is None
+    finally:
+        _kill(_started(errors))
+
+
+def test_islet_server_off_keeps_builds_out_of_a_running_server(warm, tmp_path):
+    site = _site(tmp_path / "site")
+    built = _build(site, env={**os.environ, "ISLET_SERVER": "off"})
+    assert built.returncode == 0, built.stderr
+    assert server.status()["builds"] == 0
