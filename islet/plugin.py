@@ -237,7 +237,7 @@ def write_and_check(pelican) -> None:
         PAGE_FACTS.pop(csp.MEMO, None)
     render.flush()                  # FIRST: Pelican's page writes were only recorded until now
     output = Path(pelican.output_path)
-    with settled_files():           # (each page's identity asked once: a page rewritten is by atomic_write)
+    with settled_files():           # (each page's identity asked once: a page rewritten is by memo.rewrite)
         _output_stages(pelican, output, config)
     # Keep LAST, after every stage that writes output: the .br/.gz variants must match each file's final bytes.
     # Only when asked (publishconf.py, preview, audit): while writing, the browser compresses nothing it opens

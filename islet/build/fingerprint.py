@@ -384,14 +384,11 @@ class State:
 
 def atomic_write(path: Path, body: bytes) -> None:
     """Write by rename, so a reader (another build sharing the cache) never sees half a file."""
-    from .memo import forget_identities       # (here: memo imports this module)
-
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(handle, "wb") as out:
         out.write(body)
     os.replace(temporary, path)
-    forget_identities()         # a page rewritten inside memo.settled_files
 
 
 def paths_of(settings: dict) -> dict[str, str]:

@@ -53,9 +53,8 @@ _settled: dict[str, list[int]] | None = None      # path -> identity, inside `se
 def settled_files():
     """Inside, each file's identity is asked of the system once. For islet's output stages: the sitemap,
     the link check, images, widgets and CSP each key a memo on every page's identity, and those six stats
-    of each of 7,766 files took a tenth of a one-edit build of 5,000 articles. A file rewritten inside
-    must be written with `fingerprint.atomic_write`, which forgets every identity (`forget_identities`);
-    a new file (a sitemap) may be written as it is."""
+    of each of 7,766 files took a tenth of a one-edit build of 5,000 articles. A page rewritten inside must
+    be written with `rewrite`, which forgets every identity; a new file (a sitemap) may be written as it is."""
     global _settled
     _settled = {}
     try:
@@ -64,8 +63,10 @@ def settled_files():
         _settled = None
 
 
-def forget_identities() -> None:
-    """A file may have been rewritten: identities are asked of the system again."""
+def rewrite(path: Path, body: bytes) -> None:
+    """Replace a page of the output with a new file (`atomic_write`: build/ may share the old one, a hard link);
+    identities are then asked of the system again, whatever path they were asked by."""
+    atomic_write(path, body)
     if _settled is not None:
         _settled.clear()
 

@@ -28,8 +28,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from islet.build.fingerprint import atomic_write
-from islet.build.memo import PAGE_FACTS, fresh
+from islet.build.memo import PAGE_FACTS, fresh, rewrite
 from islet.errors import Problem
 from islet.settings import JsBudget
 
@@ -161,7 +160,7 @@ def hydrate(output: Path, pages: dict[Path, str], manifest: Manifest, budget: Js
         html = inject(html, manifest, imports)
         if "theme_toggle" in scripts.widgets:   # the stored theme must apply before the first paint
             html = insert_prepaint(html)
-        atomic_write(path, html.encode("utf-8"))   # a new file: build/ may share this one (a hard link)
+        rewrite(path, html.encode("utf-8"))
         table.append(scripts)
         missing = [n for n in scripts.widgets if n not in manifest.widgets]
         if missing:

@@ -41,8 +41,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import unquote, urljoin, urlsplit
 
-from islet.build.fingerprint import atomic_write
-from islet.build.memo import PAGE_FACTS, fresh
+from islet.build.memo import PAGE_FACTS, fresh, rewrite
 from islet.errors import Problem
 from islet.islands.hydrate import html_pages
 from islet.settings import DEFAULT_IMAGE_FORMATS, DEFAULT_IMAGE_SIZES
@@ -171,7 +170,7 @@ def optimize(output: Path, cache: Path, sources: Mapping[str, Source] | None = N
             stats.pictures += variants is not None
         new = with_sized_style(new)
         if new != text:
-            atomic_write(output / page, new.encode("utf-8"))   # a new file: build/ may share this one (a hard link)
+            rewrite(output / page, new.encode("utf-8"))
             stats.pages += 1
     if not any((output / "img").iterdir()):
         (output / "img").rmdir()

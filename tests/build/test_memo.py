@@ -1,8 +1,7 @@
 """islet.build.memo: results remembered between builds by the texts or the file they are of."""
 import os
 
-from islet.build.fingerprint import atomic_write
-from islet.build.memo import Memo, file_identity, settled_files
+from islet.build.memo import Memo, file_identity, rewrite, settled_files
 
 
 def count_calls(function):
@@ -36,7 +35,7 @@ def test_a_file_is_known_by_its_identity_and_a_replaced_one_is_worked_out_again(
     assert again.of_file(page) == 13 and length.calls == 2
 
 
-def test_while_files_are_settled_each_identity_is_asked_once_and_a_rewrite_by_atomic_write_is_seen(tmp_path, monkeypatch):
+def test_while_files_are_settled_each_identity_is_asked_once_and_a_rewritten_page_is_seen(tmp_path, monkeypatch):
     length = count_calls(len)
     [page, other] = pages(tmp_path / "out", 2)
     stats = count_calls(os.stat)
@@ -45,7 +44,7 @@ def test_while_files_are_settled_each_identity_is_asked_once_and_a_rewrite_by_at
     with settled_files():
         assert [memo.of_file(page) for _ in range(3)] + [memo.of_file(other)] == [8, 8, 8, 8]
         assert stats.calls == 2 and length.calls == 2
-        atomic_write(page, b"<p>rewritten</p>")
+        rewrite(page, b"<p>rewritten</p>")
         before = stats.calls
         assert memo.of_file(page) == 16 and memo.of_file(other) == 8 and length.calls == 3
         assert stats.calls == before + 2                   # every identity forgotten, whatever spelling it was asked by
