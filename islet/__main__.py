@@ -1,5 +1,5 @@
 """Command line: ``python -m islet build [--strict] [--precompress] [--settings FILE] [--output DIR]``
-and ``python -m islet server start|stop|status|run`` (warm builds: islet.build.server).
+and ``python -m islet server start|stop|status|run`` (warm builds: islet.build.server and server_client).
 
 Without --output, the site is built into the folder the settings file's OUTPUT_PATH names (Pelican's
 default: output/), as ``pelican`` itself would build it.
@@ -49,21 +49,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _server(action: str, idle: float | None) -> int:
-    from islet.build import server
+    from islet.build import server_client as client
     from islet.errors import IsletError, print_problems
 
-    minutes = server.IDLE_MINUTES if idle is None else idle
+    minutes = client.IDLE_MINUTES if idle is None else idle
     try:
         if action == "start":
-            print(f"islet build server running (pid {server.start(minutes)}): python -m islet build now starts "
+            print(f"islet build server running (pid {client.start(minutes)}): python -m islet build now starts "
                   f"warm. Stop it with python -m islet server stop.")
         elif action == "run":
+            from islet.build import server
+
             return server.run(main, minutes)
         elif action == "stop":
-            pid = server.stop()
+            pid = client.stop()
             print(f"islet build server {pid} stopped." if pid else "No islet build server runs for this Python.")
         else:
-            facts = server.status()
+            facts = client.status()
             print(f"islet build server {facts['pid']}: {facts['builds']} builds, {facts['modules']} modules "
                   f"imported{'; last declined: ' + facts['declined'] if facts['declined'] else ''}." if facts
                   else "No islet build server runs for this Python.")
@@ -74,18 +76,18 @@ def _server(action: str, idle: float | None) -> int:
 
 def cli(argv: list[str]) -> int:
     """``python -m islet``: a build goes to the warm server when one runs (the same build, started sooner); a
-    build on a terminal that ran by itself starts one for the next builds (islet.build.server)."""
+    build on a terminal that ran by itself starts one for the next builds (islet.build.server_client)."""
     if argv[:1] == ["build"] and not {"-h", "--help"} & set(argv):
-        from islet.build import server
+        from islet.build import server_client as client
 
-        code = server.build(argv)
+        code = client.build(argv)
         if code is not None:
             return code
         code = main(argv)
-        pid = server.start_for_next_builds() if code != 130 else None
+        pid = client.start_for_next_builds() if code != 130 else None
         if pid is not None:
             print(f"Started a build server (pid {pid}): the next builds start warm. It stops after "
-                  f"{server.IDLE_MINUTES // 60:.0f} idle hours, or with python -m islet server stop; "
+                  f"{client.IDLE_MINUTES // 60:.0f} idle hours, or with python -m islet server stop; "
                   f"ISLET_SERVER=off builds without one.", file=sys.stderr)
         return code
     return main(argv)

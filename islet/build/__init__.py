@@ -10,7 +10,8 @@
 - ``memo``, ``packs``: results of pure functions and cache entries kept between builds.
 - ``fast_render``: livereload's page of its own, in a fraction of a second.
 - ``forked``: work done in a forked process while the build goes on (the widget check).
-- ``server``: the warm build server: `python -m islet build` run in a fork of a process that has imported the build.
+- ``server``: the warm build server: `python -m islet build` run in a fork of a process that has imported the build;
+  ``server_client``: its socket, and handing it a build (or starting one for the next builds).
 
 Nothing here knows what a page, a widget or a data file is: those wings hand it keys and callables.
 May import: islet.errors, islet.settings.

@@ -212,6 +212,7 @@ def environment(tool: Tool) -> dict:
     islet, compiled again on every run)."""
     env = {**os.environ, **tool.env}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("ISLET_SERVER", None)      # (off in the tests and CI: the bench's servers are its own, in folders of its own)
     return env
 
 

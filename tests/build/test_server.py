@@ -1,4 +1,4 @@
-"""The warm build server (islet.build.server): a build through it is the build a fresh process runs (same bytes,
+"""The warm build server (islet.build.server, and its client side: server_client): a build through it is the build a fresh process runs (same bytes,
 same messages, same exit code), only started sooner; it serves only its user and its own code, and stops cleanly.
 Each test runs a real server of its own (`python -m islet server run`), stopped by its process id."""
 from __future__ import annotations
@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from islet.build import server
+from islet.build import server_client as client
 from support.site import folder_digest, make_site
 
-pytestmark = pytest.mark.skipif(not server.SUPPORTED, reason="the build server needs fork and Unix sockets")
+pytestmark = pytest.mark.skipif(not client.SUPPORTED, reason="the build server needs fork and Unix sockets")
 
 ARTICLE = "---\nTitle: {title}\nDate: 2026-01-0{day}\nTags: warm\nSummary: s\n---\n\nBody of {title}.\n"
 
@@ -37,13 +38,14 @@ def _wait(condition, seconds: float = 20.0, what: str = "the server") -> None:
 @pytest.fixture(scope="module")
 def command_key() -> str:
     """The key of `python -m islet`'s Python: pytest's own module path differs (tests/, its plugins)."""
-    code = "from islet.build.server import key; print(key())"
+    code = "from islet.build.server_client import key; print(key())"
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
 
 @pytest.fixture(autouse=True)
 def as_the_command(command_key, monkeypatch):
     """This test talks to the servers as `python -m islet` would (and their builds go to a folder of its own)."""
+    monkeypatch.setattr(client, "key", lambda: command_key)
     monkeypatch.setattr(server, "key", lambda: command_key)
     monkeypatch.delenv("ISLET_SERVER", raising=False)          # (conftest's no_build_server turns servers off)
 
@@ -55,7 +57,7 @@ def warm(tmp_path, monkeypatch):
     monkeypatch.setenv("ISLET_SERVER_DIR", str(place))
     process = subprocess.Popen([sys.executable, "-m", "islet", "server", "run", "--idle", "10"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    _wait(lambda: server.status() is not None or process.poll() is not None)
+    _wait(lambda: client.status() is not None or process.poll() is not None)
     assert process.poll() is None, process.stdout.read()
     yield process
     process.kill()
@@ -71,7 +73,7 @@ def test_a_build_through_the_server_is_the_build_a_fresh_process_makes(warm, tmp
     site = _site(tmp_path / "site")
     served = _build(site)
     assert served.returncode == 0, served.stderr
-    assert server.status()["builds"] == 1                       # it did go through the server
+    assert client.status()["builds"] == 1                       # it did go through the server
     assert "Built " in served.stdout and served.stderr == ""    # its output reached the client's own pipes
 
     alone = _site(tmp_path / "alone")
@@ -88,10 +90,10 @@ def test_the_server_learns_what_builds_import_and_compile_but_not_the_sites_own_
                                        "plugins/own_plugin.py": plugin})
     settings = site.path("pelicanconf.py")
     settings.write_text(settings.read_text() + '\nPLUGIN_PATHS = ["plugins"]\nPLUGINS = ["islet", "own_plugin"]\n')
-    before = server.status()
+    before = client.status()
     assert _build(site).returncode == 0
-    _wait(lambda: server.status()["patterns"] > before["patterns"] + 50, 10, "the patterns of Python's lexer")
-    assert server.status()["modules"] > before["modules"]          # the modules the build imported lazily
+    _wait(lambda: client.status()["patterns"] > before["patterns"] + 50, 10, "the patterns of Python's lexer")
+    assert client.status()["modules"] > before["modules"]          # the modules the build imported lazily
     probe = subprocess.run([sys.executable, "-c", "from islet.build import server as s; import own_plugin; "
                             "import pygments; print(s._learnable('own_plugin', s._installed_roots()), "
                             "s._learnable('pygments', s._installed_roots()))"],
@@ -104,7 +106,7 @@ def test_a_failed_build_through_the_server_says_why_and_exits_1(warm, tmp_path):
     failed = _build(site)
     assert failed.returncode == 1
     assert "bad.md" in failed.stderr and "Build failed" in failed.stderr and "Traceback" not in failed.stderr
-    assert server.status()["builds"] == 1 and not site.path("build").exists()
+    assert client.status()["builds"] == 1 and not site.path("build").exists()
 
 
 def test_the_build_runs_in_the_clients_folder_with_its_environment(warm, tmp_path):
@@ -114,7 +116,7 @@ def test_the_build_runs_in_the_clients_folder_with_its_environment(warm, tmp_pat
                          env={**os.environ, "ISLET_CACHE_DIR": str(cache)}, capture_output=True, text=True,
                          preexec_fn=lambda: os.umask(0o077))
     assert run.returncode == 0, run.stderr
-    assert server.status()["builds"] == 1
+    assert client.status()["builds"] == 1
     assert (site.root / "out" / "index.html").is_file() and cache.is_dir()
     assert (site.root / "out" / "index.html").stat().st_mode & 0o777 == 0o600        # the client's umask
 
@@ -125,16 +127,16 @@ def test_ctrl_c_in_the_client_stops_the_build_and_leaves_the_output_as_it_was(wa
             "def _wait(pelican):\n    Path(pelican.settings['PATH']).parent.joinpath('started').write_text('')\n"
             "    time.sleep(120)\n")
     site = _site(tmp_path / "site", **{"plugins/slow.py": slow})
-    assert _build(site).returncode == 0 and server.status()["builds"] == 1
+    assert _build(site).returncode == 0 and client.status()["builds"] == 1
     before = folder_digest(site.path("build"))
     settings = site.path("pelicanconf.py")
     settings.write_text(settings.read_text() + '\nPLUGIN_PATHS = ["plugins"]\nPLUGINS = ["islet", "slow"]\n')
-    client = subprocess.Popen([sys.executable, "-m", "islet", "build", "--root", str(site.root)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    building = subprocess.Popen([sys.executable, "-m", "islet", "build", "--root", str(site.root)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait(lambda: site.path("started").exists(), 60, "the slow build")
-    client.send_signal(signal.SIGINT)
-    _, stderr = client.communicate(timeout=30)
-    assert client.returncode == 130 and "Traceback" not in stderr
+    building.send_signal(signal.SIGINT)
+    _, stderr = building.communicate(timeout=30)
+    assert building.returncode == 130 and "Traceback" not in stderr
     assert "Build interrupted: build/ was left as it was." in stderr
     assert folder_digest(site.path("build")) == before
     assert not list(site.root.glob(".build-*"))
@@ -147,41 +149,41 @@ def _children(pid: int) -> list[int]:
 
 
 def test_a_request_from_another_python_is_declined(warm):
-    with server.connect() as conn:
+    with client.connect() as conn:
         socket.send_fds(conn, [json.dumps({"argv": ["build"], "key": "another", "streams": [1]}).encode()], [1])
-        answer = json.loads(conn.recv(server.MESSAGE))
+        answer = json.loads(conn.recv(client.MESSAGE))
     assert "another Python" in answer["declined"]
-    assert server.status()["builds"] == 0
+    assert client.status()["builds"] == 0
 
 
 def test_without_a_server_the_client_builds_by_itself(tmp_path, monkeypatch):
     monkeypatch.setenv("ISLET_SERVER_DIR", str(tmp_path / "nothing-here"))
-    assert server.build(["build", "--root", str(tmp_path)]) is None
-    assert server.status() is None and server.stop() is None
+    assert client.build(["build", "--root", str(tmp_path)]) is None
+    assert client.status() is None and client.stop() is None
 
 
 def test_a_socket_folder_others_can_open_is_not_used(warm, tmp_path):
     place = tmp_path / "run"
     place.chmod(0o755)
     try:
-        assert server.connect() is None               # a client does not hand its terminal to a folder others share
-        with pytest.raises(server.ServerError, match="not yours alone"):
-            server._prepare()
+        assert client.connect() is None               # a client does not hand its terminal to a folder others share
+        with pytest.raises(client.ServerError, match="not yours alone"):
+            client.prepare()
     finally:
         place.chmod(0o700)
-    assert server.connect() is not None
+    assert client.connect() is not None
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="needs root, to connect as another user")
 def test_another_user_is_not_served(warm):
     """Past the folder's permissions (a socket reached through /proc, as a process of another user could be
     handed one), the server still turns away a peer that is not its user."""
-    server.socket_path().chmod(0o777)
+    client.socket_path().chmod(0o777)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:                                          # the other user: connects, asks the server to stop
         try:
-            handle = os.open(server.socket_path(), os.O_PATH)
+            handle = os.open(client.socket_path(), os.O_PATH)
             os.setgid(65534)
             os.setuid(65534)
             with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as conn:
@@ -199,7 +201,7 @@ def test_another_user_is_not_served(warm):
     os.waitpid(pid, 0)
     # connected, then turned away without a word (closed before or after the request: an empty answer, a reset…)
     assert said.startswith(b"connected ") and b"stopped" not in said, said
-    assert warm.poll() is None and server.status() is not None
+    assert warm.poll() is None and client.status() is not None
 
 
 def test_a_changed_module_makes_the_server_decline_and_start_again(tmp_path, monkeypatch):
@@ -226,14 +228,14 @@ def test_an_idle_server_stops_by_itself_and_removes_its_socket(tmp_path, monkeyp
         process.wait(timeout=30)
     finally:
         process.kill()
-    assert process.returncode == 0 and not server.socket_path().exists()
+    assert process.returncode == 0 and not client.socket_path().exists()
 
 
 def test_start_status_and_stop_from_the_command_line(tmp_path, monkeypatch):
     monkeypatch.setenv("ISLET_SERVER_DIR", str(tmp_path / "run"))
     command = [sys.executable, "-m", "islet", "server"]
     started = subprocess.run([*command, "start", "--idle", "5"], capture_output=True, text=True, timeout=60)
-    pid = server.status()["pid"] if server.status() else None
+    pid = client.status()["pid"] if client.status() else None
     try:
         assert started.returncode == 0 and f"pid {pid}" in started.stdout, started.stderr
         again = subprocess.run([*command, "start"], capture_output=True, text=True, timeout=60)
@@ -280,13 +282,13 @@ def test_a_build_on_a_terminal_starts_a_server_for_the_next_builds(tmp_path, mon
     try:
         assert code == 0 and pid is not None, errors
         assert "python -m islet server stop" in errors and "ISLET_SERVER=off" in errors
-        _wait(lambda: server.status() is not None)
-        assert server.status()["pid"] == pid
+        _wait(lambda: client.status() is not None)
+        assert client.status()["pid"] == pid
         site.path("content/articles/a1.md").write_text(ARTICLE.format(title="Article 1", day=1) + "\nWarm edit.\n",
                                                        encoding="utf-8")
         code, errors = _build_on_a_terminal(site, dict(os.environ))
         assert code == 0 and "Started" not in errors, errors        # the next build went through it
-        assert server.status()["builds"] == 1
+        assert client.status()["builds"] == 1
         assert "Warm edit." in site.path("build/articles/article-1.html").read_text(encoding="utf-8")
     finally:
         _kill(pid)
@@ -316,7 +318,7 @@ def test_no_server_is_started_in_ci_off_a_terminal_or_when_turned_off(tmp_path, 
         code, errors = _build_on_a_terminal(site, {**os.environ, name: value})
     try:
         assert code == 0 and "Started" not in errors, errors
-        assert not (place / "server.log").exists() and server.status() is None
+        assert not (place / "server.log").exists() and client.status() is None
     finally:
         _kill(_started(errors))
 
@@ -325,4 +327,4 @@ def test_islet_server_off_keeps_builds_out_of_a_running_server(warm, tmp_path):
     site = _site(tmp_path / "site")
     built = _build(site, env={**os.environ, "ISLET_SERVER": "off"})
     assert built.returncode == 0, built.stderr
-    assert server.status()["builds"] == 0
+    assert client.status()["builds"] == 0
