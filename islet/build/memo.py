@@ -36,14 +36,17 @@ def file_identity(path) -> list[int]:
     """Which file this is: a hard link keeps it; a file written in its place changes it (inode numbers
     alone are reused at once by a new file, its modification time and size are its own)."""
     if _settled is None:
-        found = os.stat(path)
-        return [found.st_ino, found.st_mtime_ns, found.st_size]
+        return _asked(path)
     name = os.fspath(path)
     known = _settled.get(name)
     if known is None:
-        found = os.stat(name)
-        known = _settled[name] = [found.st_ino, found.st_mtime_ns, found.st_size]
+        known = _settled[name] = _asked(name)
     return known
+
+
+def _asked(path) -> list[int]:
+    found = os.stat(path)
+    return [found.st_ino, found.st_mtime_ns, found.st_size]
 
 
 _settled: dict[str, list[int]] | None = None      # path -> identity, inside `settled_files`
