@@ -174,7 +174,7 @@ def start(idle_minutes: float = IDLE_MINUTES, wait: float = 20.0) -> int:
     if running:
         return running["pid"]
     process = _spawn(idle_minutes)
-    log = socket_path().parent / "server.log"
+    log = _log()
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -211,10 +211,15 @@ def switched_off() -> bool:
 def _spawn(idle_minutes: float):
     import subprocess
 
-    place = prepare()
-    with open(place.parent / "server.log", "ab") as log:
+    prepare()
+    with open(_log(), "ab") as log:
         return subprocess.Popen([sys.executable, "-m", "islet", "server", "run", "--idle", str(idle_minutes)],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+
+
+def _log() -> Path:
+    """Where a server started in the background writes what it says: beside its socket."""
+    return folder() / "server.log"
 
 
 def prepare() -> Path:
