@@ -37,7 +37,7 @@ from pelican.contents import Article
 
 from . import incremental
 from .memo import known_digest, text_digest
-from .reader_cache import reader_key
+from .reader_cache import as_scanned, reader_key
 
 KIND = "objects"          # the pack (islet.build.packs) and the manifest entry of this cache
 FORMAT = "objects-2"      # bump when what an entry holds changes
@@ -96,8 +96,11 @@ def attach(generator, kind: str, extensions, own=()) -> None:
     if detach not in session.cleanups:
         session.cleanups.append(detach)
 
+    def path_of(name: str) -> str:
+        return os.path.abspath(os.path.join(generator.path, name))
+
     def get_cached_data(name, default=None):
-        path = os.path.abspath(os.path.join(generator.path, name))
+        path = path_of(name)
         if not path.endswith(suffixes):
             return default
         try:
@@ -122,8 +125,8 @@ def attach(generator, kind: str, extensions, own=()) -> None:
         for wrapper in (getattr(content, "category", None), *getattr(content, "tags", ()),
                         *getattr(content, "authors", ())):
             getattr(wrapper, "slug", None)     # worked out now (and kept) rather than by each build that loads it
-        if _logged.count != before or dated_ahead(content) is not None:     # (a tag without a slug warns)
-            return
+        if _logged.count != before or dated_ahead(content) is not None or not as_scanned(path_of(name)):
+            return                           # (a tag without a slug warns)
         blob = _dump(content, shared)
         if blob is not None:
             pack.put(key, blob)

@@ -57,6 +57,7 @@ class Session:
     reader_keys: dict[str, tuple] = field(default_factory=dict)   # source path -> (mtime, size, reader cache key)
     previous: dict = field(default_factory=dict)             # the manifest of the build now in the output
     ahead: object = None                                     # a reader_cache.Ahead while workers parse sources
+    ahead_of_reading: bool = True    # until every source was read, the scan's times and sizes stand for the files'
     rewritten_later: Callable[[str], bool] = lambda text: True   # may a later stage rewrite this page? (plugin)
     cleanups: list[Callable[[], None]] = field(default_factory=list)   # run by `close` (content_cache.detach)
     learnt: list | None = None       # in a render helper process: (memo name, key, result) of `learn_pages`
@@ -87,6 +88,7 @@ class Session:
 
     def finish_reading(self) -> None:
         """Every source was read (plugin.on_read)."""
+        self.ahead_of_reading = False
         if self.ahead is not None:
             self.ahead, ahead = None, self.ahead
             ahead.finish()

@@ -29,24 +29,41 @@ POOL_MINIMUM = 16              # fewer uncached sources than this are parsed in-
 def reader_key(path: Path) -> str:
     """The source's key in the reader cache. Worked out once per build (preparse, then the reader), unless
     the file changed since (a fast render reads an edited source after the build: islet.build.fast_render).
-    The build's input scan read every source already: its digest of the bytes is taken when the file is
-    still the one it read (islet.build.fingerprint.Inputs.sources)."""
+    The build's input scan read every source already: while Pelican reads, a source is taken to be the one
+    the scan read (its digest of the bytes, without asking the system again), as the build's fingerprint
+    does; a source parsed then is cached only if it still is that one (`as_scanned`)."""
     session = incremental.session
-    stat = os.stat(path)
     name = str(path)
-    known = session.reader_keys.get(name)
-    if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
-        return known[2]
     scanned = session.inputs.sources.get(name) if session.inputs is not None else None
-    if scanned is not None and (scanned.mtime_ns, scanned.size) == (stat.st_mtime_ns, stat.st_size):
+    if session.ahead_of_reading and scanned is not None:
+        now = scanned.mtime_ns, scanned.size
+    else:
+        stat = os.stat(path)
+        now = stat.st_mtime_ns, stat.st_size
+    known = session.reader_keys.get(name)
+    if known is not None and known[:2] == now:
+        return known[2]
+    if scanned is not None and (scanned.mtime_ns, scanned.size) == now:
         body_digest, plain = scanned.digest, scanned.plain
     else:
         body = path.read_bytes()
         body_digest, plain = file_digest(body), is_plain(body)
     common = session.plain_reader_key if plain else session.reader_key
     key = hashlib.blake2b(f"{common}\0{name}\0".encode() + body_digest, digest_size=20).hexdigest()
-    session.reader_keys[name] = (stat.st_mtime_ns, stat.st_size, key)
+    session.reader_keys[name] = (*now, key)
     return key
+
+
+def as_scanned(path) -> bool:
+    """Whether the source at `path` is still the file the build's scan read (its time and size): what was just
+    made of it may be cached under its key. (One changed meanwhile is cached by the next build.)"""
+    session = incremental.session
+    scanned = session.inputs.sources.get(str(path)) if session.inputs is not None else None
+    try:
+        found = os.stat(path)
+    except OSError:
+        return False
+    return scanned is None or (scanned.mtime_ns, scanned.size) == (found.st_mtime_ns, found.st_size)
 
 
 class CachingReader:
@@ -70,7 +87,8 @@ class CachingReader:
             self._raw_meta, self._formatted = {}, {}
             content, metadata = super().read(source_path)
             session.counts["parsed"] += 1
-            pack.put(key, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
+            if as_scanned(source_path):
+                pack.put(key, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
             return content, metadata
         # Only sources without problems are cached (the key covers their bytes and the templates).
         self._source_path = source_path
@@ -124,7 +142,8 @@ class CachingReader:
             content, _ = super().read(source_path)
         except Exception:              # the main process reads it again and reports the problem
             return
-        pack.put(key, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
+        if as_scanned(source_path):
+            pack.put(key, pickle.dumps((content, self._raw_meta, self._formatted), protocol=5))
 
 
 def markdown_sources(settings: dict, extensions: Iterable[str]) -> list[Path]:

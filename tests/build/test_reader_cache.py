@@ -122,9 +122,9 @@ def test_a_source_is_keyed_from_the_input_scan_as_it_would_be_from_its_bytes(tmp
     inputs = Inputs.scan(tmp_path, tmp_path / "pelicanconf.py", tmp_path / "build", {}, paths)
     assert set(inputs.sources) == {str(plain.resolve()), str(jinja.resolve())}
 
-    def keys(given):
+    def keys(given, reading=False):
         monkeypatch.setattr(incremental, "session", SimpleNamespace(reader_keys={}, inputs=given, reader_key="r",
-                                                                     plain_reader_key="p"))
+                                                                     plain_reader_key="p", ahead_of_reading=reading))
         return [reader_cache.reader_key(path.resolve()) for path in (plain, jinja)]
 
     scanned, read = keys(inputs), keys(replace(inputs, sources={}))
@@ -135,3 +135,7 @@ def test_a_source_is_keyed_from_the_input_scan_as_it_would_be_from_its_bytes(tmp
     os.utime(jinja, ns=(1, 10**9))
     again = keys(inputs)
     assert again[0] == read[0] and again[1] != read[1] and again == keys(replace(inputs, sources={}))
+    # While Pelican reads, the build is of the sources the scan read (its fingerprint says so): a source changed
+    # since keeps the scan's key, and what is made of it now is not cached under that key.
+    assert keys(inputs, reading=True) == read
+    assert not reader_cache.as_scanned(jinja.resolve()) and reader_cache.as_scanned(plain.resolve())
