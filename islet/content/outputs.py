@@ -28,7 +28,7 @@ from .front_matter import front_matter_line
 class Written:
     problems: list[Problem]
     claims: dict[str, list] = field(default_factory=dict)     # normalised output path -> its paths.Output
-    pages: dict[str, tuple[str, Path]] = field(default_factory=dict)   # page written -> (shown source, its path)
+    pages: dict[str, tuple[str, str]] = field(default_factory=dict)   # page written -> (shown source, its path)
 
 
 # Where Pelican's content objects live once every generator has read: the ones it will write.
@@ -84,7 +84,7 @@ def check(generators, config: IsletSettings, claims: dict, search: bool, memoise
                 problems.append(Problem(shown, front_matter_line(text(item.source_path), "url"),
                                         f"URL {url!r} {reason}", paths.escape_fix("url")))
             if id(item) in written and path:          # drafts too: their problems name their source
-                pages.setdefault(path, (shown, Path(item.source_path)))
+                pages.setdefault(path, (shown, item.source_path))
         outputs.append(output)
         if id(item) in written and not paths.escape(output.path):
             kept.append(output)

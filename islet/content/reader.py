@@ -37,6 +37,19 @@ from .front_matter import JINJA_ON, check_source, parse_date, read_front_matter
 from .sandbox import ContentSandbox, OutputTooLarge, with_code, without_code
 
 
+def _quoted_brace_or_bar(html: str) -> bool:
+    """Whether a quote is followed by "{" or "|" somewhere in `html`. (Searching for one character runs at memory
+    speed, and HTML has few of these two; a regular expression stops at every quote, a search for '"{' is ten
+    times slower than one for "{".)"""
+    for mark in "{|":
+        at = html.find(mark, 1)
+        while at != -1:
+            if html[at - 1] in "\"'":
+                return True
+            at = html.find(mark, at + 1)
+    return False
+
+
 def quicker_pelican() -> None:
     """Shortcuts in Pelican's reading, with the same results (once per process; idempotent):
 
@@ -63,9 +76,8 @@ def quicker_pelican() -> None:
     static_links, update_content = Content.get_static_links, Content._update_content
 
     def no_links(content: Content, html) -> bool:
-        # (Four substring searches: quicker than one regular expression, which stops at every quote of the HTML.)
         return (isinstance(html, str) and content.settings["INTRASITE_LINK_REGEX"] == default
-                and not ('"{' in html or "'{" in html or '"|' in html or "'|" in html))
+                and not _quoted_brace_or_bar(html))
 
     def get_static_links(self) -> set[str]:
         if no_links(self, self._content):

@@ -32,14 +32,14 @@ class Source:
     from `path` only when a problem needs a line number (most builds have none)."""
     shown: str
     given: str | None = field(default=None, repr=False)
-    path: Path | None = field(default=None, compare=False, repr=False)
+    path: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def text(self) -> str:
         if self.given is not None:
             return self.given
         try:
-            return self.path.read_text(encoding="utf-8-sig") if self.path else ""
+            return Path(self.path).read_text(encoding="utf-8-sig") if self.path else ""
         except (OSError, UnicodeDecodeError):
             return ""
 

@@ -243,3 +243,12 @@ def test_a_remembered_slug_is_pelicans(calls):
             assert remembered(given_value, regex_subs=subs, preserve_case=preserve_case, use_unicode=use_unicode) \
                 == slugify(given_value, regex_subs=subs, preserve_case=preserve_case, use_unicode=use_unicode)
     assert remembered(["not", "hashable"]) == slugify(["not", "hashable"])
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="ab{|'\"<>= ", max_size=40))
+def test_a_quote_before_a_brace_or_bar_is_found_as_pelicans_link_syntax_needs(html):
+    """HTML without a quote followed by "{" or "|" holds no intrasite link: Pelican's search is skipped for it."""
+    from islet.content.reader import _quoted_brace_or_bar
+
+    assert _quoted_brace_or_bar(html) == any(pair in html for pair in ('"{', "'{", '"|', "'|"))
