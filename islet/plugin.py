@@ -20,7 +20,7 @@ from pelican import signals
 from pelican.contents import Article, Page
 
 from islet import settings as islet_settings
-from islet.build import content_cache, incremental, members, reader_cache, render
+from islet.build import content_cache, incremental, members, reader_cache, render, render_cache
 from islet.build.driver import Findings
 from islet.build.forked import Forked
 from islet.build.memo import PAGE_FACTS, settled_files
@@ -68,6 +68,8 @@ def register():
     signals.content_object_init.connect(on_content)
     signals.all_generators_finalized.connect(on_read)
     signals.feed_generated.connect(on_feed)
+    if on_feed not in render_cache.FEED_RECEIVERS:
+        render_cache.FEED_RECEIVERS.append(on_feed)     # it changes a feed from the settings alone
     signals.finalized.connect(on_finalized)
     signals.get_writer.connect(on_get_writer)       # renders pages in parallel, only those whose inputs changed
 

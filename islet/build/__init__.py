@@ -6,7 +6,8 @@
 - ``fingerprint``: one digest of every input, to skip a build that would change nothing.
 - ``incremental``: one build's `Session` of caches (reader and render packs, memos, the manifest).
 - ``reader_cache``: each Markdown source parsed once, ahead of Pelican, by every core.
-- ``render`` / ``render_cache``: Pelican's page writes in parallel, and only those whose inputs changed.
+- ``render`` / ``render_cache`` / ``render_keys``: Pelican's page writes in parallel, and only those whose inputs
+  changed (the keys they are judged by).
 - ``memo``, ``packs``: results of pure functions and cache entries kept between builds.
 - ``fast_render``: livereload's page of its own, in a fraction of a second.
 - ``forked``: work done in a forked process while the build goes on (the widget check).

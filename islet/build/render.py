@@ -26,11 +26,13 @@ import signal
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from pelican import signals
 from pelican.log import FilteredMessage
 
 from islet.settings import processes, start_helper_process
 
 from . import incremental, render_cache
+from .content_cache import only
 
 MINIMUM = 16                  # fewer calls than this are written in-process: a fork costs more
 
@@ -66,6 +68,7 @@ class ParallelWriter(render_cache.CachingWriter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.calls: list[tuple[tuple, dict]] = []
+        self.feeds: list[tuple[tuple, dict]] = []           # write_feed calls, also made at `flush`
         self.current = 0                                   # the call being written, for error reports
         ParallelWriter.active = self
 
@@ -74,11 +77,22 @@ class ParallelWriter(render_cache.CachingWriter):
         # "localsiteurl" for each page, and the articles read it from there to make their links relative.
         self.calls.append(((name, template, context, *args), kwargs))
 
+    def write_feed(self, elements, context, path=None, *args, **kwargs):
+        # A feed too is written at `flush`, once the context is final (then it may be linked from the previous
+        # build: CachingWriter._feed_key), unless a plugin wants it now (it may use what write_feed returns).
+        if incremental.session is None or not path or signals.feed_written.receivers \
+                or not only(signals.feed_generated, render_cache.FEED_RECEIVERS):
+            return super().write_feed(elements, context, path, *args, **kwargs)
+        self.feeds.append(((elements, context, path, *args), kwargs))
+
     def flush(self) -> None:
         calls, self.calls = self.calls, []
+        feeds, self.feeds = self.feeds, []
         self.settled = True                   # every generator is done: the context is final
         names = [c[0][0] for c in calls if c[0][0]]
         with settled_urls():
+            for args, kwargs in feeds:
+                render_cache.CachingWriter.write_feed(self, *args, **kwargs)
             if len(calls) < MINIMUM or processes() < 2 or len(set(names)) < len(names) or "fork" not in multiprocessing.get_all_start_methods():
                 for index in range(len(calls)):
                     self._write(calls, index)

@@ -5,12 +5,14 @@ article it shows, or the articles of a paginated page, the tag…) and one finge
 the page could also see: every article's and page's metadata and URL (not their bodies), the static
 files and all non-content inputs. A page whose key is in the cache is not rendered again. One step
 up, a whole ``write_file`` call whose key, made the same way from its arguments, is that of a call
-of the previous build is not made at all: its files are hard-linked from the previous output.
-And a file whose bytes equal the previous build's is hard-linked instead of written.
+of the previous build is not made at all: its files are hard-linked from the previous output; so is a
+feed whose articles and arguments are those of a feed of the previous build (`_feed_key`).
+And a file whose bytes equal the previous build's is hard-linked instead of written. The keys are made of the
+descriptions in islet.build.render_keys.
 
 What a template shows of *other* objects than those it is given is not assumed to be metadata: while a
 page renders, islet.build.reads records every object it reads more of (a body, a summary, a reading time a
-plugin set), and the cache entry keeps their digests (`_dependency_digest`); the page, or the call that
+plugin set), and the cache entry keeps their digests (`dependency_digest`); the page, or the call that
 wrote it, is reused only while each still has its digest. Context entries a plugin adds are in the global
 fingerprint. A value the key cannot describe exactly makes the page render normally.
 """
@@ -25,139 +27,16 @@ from pathlib import Path
 
 from pelican import signals
 from pelican.contents import Content
-from pelican.paginator import Page, Paginator
-from pelican.urlwrappers import URLWrapper
 from pelican.writers import Writer
 
 from . import incremental, reads
-from .memo import file_identity, text_digest
+from .content_cache import only
+from .memo import file_identity
+from .render_keys import Uncacheable, dependency_digest, describe, global_digest_of, list_digest
 
-FORMAT = "reads-1"           # bump when what a key or an entry holds changes: older entries are not used
-# What Pelican itself puts in the context (derived from the content objects, which the digest covers); an entry
-# a plugin adds is described into the global digest.
-PELICAN_CONTEXT = frozenset({
-    "articles", "authors", "categories", "dates", "draft_pages", "drafts", "generated_content", "hidden_articles",
-    "hidden_pages", "localsiteurl", "pages", "period_archives", "related_posts", "static_content", "static_links",
-    "staticfiles", "tags",
-})
-# Instance attributes a dependency's digest leaves out: the whole context and settings, what it has already, and
-# what Pelican works out from the metadata, the settings and the source path (islet.build.reads.DERIVED: the
-# global digest and the render key cover those, for every object).
-_NOT_DESCRIBED = frozenset({"_context", "settings", "metadata", "_content", "translations", "_status"}) | reads.DERIVED
-
-
-class Uncacheable(Exception):
-    """A template variable the render key cannot describe exactly: render the page normally."""
-
-
-def _content_digest(obj, memo: dict) -> str:
-    """Everything of one content object a page showing it may print: body, metadata, URL."""
-    found = memo.get(id(obj))
-    if found is None:
-        digest = hashlib.blake2b(digest_size=20)
-        body = getattr(obj, "_content", "") or ""
-        digest.update(text_digest(body) if isinstance(body, str) else repr(body).encode())
-        for part in (str(getattr(obj, "source_path", "")), _metadata_of(obj, memo), _identity(obj, memo)):
-            digest.update(part.encode() + b"\0")
-        found = memo[id(obj)] = digest.hexdigest()
-    return found
-
-
-def _identity(obj, memo: dict) -> str:
-    """Which object this is and where it is published. Memoised per object (Pelican computes URLs on
-    every access, and a tag page lists the same articles as its siblings)."""
-    found = memo.get(("identity", id(obj)))
-    if found is None:
-        found = memo[("identity", id(obj))] = _identity_of(obj)
-    return found
-
-
-def _identity_of(obj) -> str:
-    return repr((type(obj).__name__, getattr(obj, "url", None), getattr(obj, "save_as", None),
-                 getattr(obj, "status", None), getattr(obj, "lang", None), getattr(obj, "in_default_lang", None),
-                 [getattr(t, "url", None) for t in getattr(obj, "translations", [])]))
-
-
-def _metadata_of(obj, memo: dict) -> str:
-    """An object's metadata, described once (the global digest and its content digest both need it)."""
-    found = memo.get(("metadata", id(obj)))
-    if found is None:
-        found = memo[("metadata", id(obj))] = _describe(getattr(obj, "metadata", {}), memo, shown=False)
-    return found
-
-
-def _describe(value, memo: dict, shown: bool) -> str:
-    """A stable text for a template variable. Content objects count fully where `shown`, else by identity
-    (their metadata is in the global fingerprint)."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return repr(value)
-    if isinstance(value, Content):
-        return _content_digest(value, memo) if shown else _identity(value, memo)
-    if isinstance(value, Page):
-        return repr(("Page", value.number, value.paginator.num_pages, value.url, value.save_as,
-                     [_content_digest(o, memo) for o in value.object_list]))
-    if isinstance(value, Paginator):
-        return repr(("Paginator", value.name, value.count, value.per_page, value.num_pages))
-    if isinstance(value, URLWrapper):
-        return _wrapper(value, memo)
-    if isinstance(value, (list, tuple)):
-        return _list_digest(value, memo, shown=False)
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{_describe(k, memo, False)}:{_describe(v, memo, False)}"
-                              for k, v in sorted(value.items(), key=lambda kv: repr(kv[0]))) + "}"
-    text = repr(value)
-    if " at 0x" in text or text.startswith("<"):
-        raise Uncacheable(type(value).__name__)
-    return text
-
-
-def _list_digest(objects, memo: dict, shown: bool) -> str:
-    """A digest of a list of template values, content objects described as `_describe` does with `shown`. Pages
-    and calls share their lists (a tag's 80 articles, every tag page's `all_articles`, the articles every page
-    of the index paginates): each list is described once, and kept in the memo so that its id stays its own
-    (the memo's "lists" is dropped while the generators may still change them)."""
-    lists = memo.setdefault("lists", {})
-    found = lists.get((shown, id(objects)))
-    if found is None or found[0] is not objects or found[1] != len(objects):
-        text = "[" + ",".join(_describe(v, memo, shown) for v in objects) + "]"
-        found = lists[(shown, id(objects))] = (objects, len(objects),
-                                               hashlib.blake2b(text.encode(), digest_size=20).hexdigest())
-    return found[2]
-
-
-# A tag's, category's or author's URL is formatted from these attributes (URLWrapper.as_dict) and the settings.
-_WRAPPER_STATE = frozenset({"settings", "_name", "_slug", "_slug_from_name", "name", "slug"})
-
-
-def _wrapper(value: URLWrapper, memo: dict) -> str:
-    """A tag, category or author. Every article has objects of its own for its tags: those with the same
-    attributes are described once (their URL is formatted from the attributes and the settings alone)."""
-    state = vars(value)
-    if not state.keys() <= _WRAPPER_STATE:           # a plugin's attribute: the URL format may use it
-        return repr((type(value).__name__, value.name, value.slug, value.url))
-    # (In the order the attributes were set: the same for objects made alike; another order is only a miss.)
-    key = ("wrapper", type(value), id(state.get("settings")), *((k, v) for k, v in state.items() if k != "settings"))
-    try:
-        found = memo.get(key)
-    except TypeError:                                # an attribute without a hash: described as it is
-        return repr((type(value).__name__, value.name, value.slug, value.url))
-    if found is None:
-        found = memo[key] = repr((type(value).__name__, value.name, value.slug, value.url))
-    return found
-
-
-def _dependency_digest(obj, memo: dict) -> str:
-    """All of an object a page may show beyond its metadata: its body (`_content_digest`) and every attribute
-    a plugin set on it (a reading time, related articles). Uncacheable when one cannot be described."""
-    found = memo.get(("dependency", id(obj)))
-    if found is None:
-        parts = [_content_digest(obj, memo)]
-        metadata = obj.metadata
-        for name, value in sorted(vars(obj).items()):
-            if name not in _NOT_DESCRIBED and not reads.from_metadata(metadata, name, value):
-                parts.append(f"{name}={_describe(value, memo, shown=False)}")
-        found = memo[("dependency", id(obj))] = hashlib.blake2b("\0".join(parts).encode(), digest_size=20).hexdigest()
-    return found
+# Receivers of Pelican's feed_generated signal that change a feed from the settings alone (islet.plugin.on_feed): with
+# no other receiver, a feed whose inputs did not change is not made again (CachingWriter._feed_key).
+FEED_RECEIVERS: list = []
 
 
 def _pack(dependencies: dict[str, str], text: str) -> bytes:
@@ -168,22 +47,6 @@ def _pack(dependencies: dict[str, str], text: str) -> bytes:
 def _unpack(entry: bytes) -> tuple[dict[str, str], str]:
     head, _, text = entry.partition(b"\n")
     return json.loads(head), text.decode("utf-8")
-
-
-def _global_digest(context: dict, memo: dict) -> str:
-    """Every article's and page's metadata and URL, and the static files: what any page may list. And every
-    context entry a plugin added (in Pelican's own there is nothing else)."""
-    digest = hashlib.blake2b(f"{FORMAT}\0{incremental.session.render_key}".encode(), digest_size=20)
-    for name in ("articles", "drafts", "pages", "hidden_pages", "draft_pages"):
-        for obj in context.get(name, []):
-            digest.update(f"{name}\0{obj.source_path}\0{_identity(obj, memo)}\0".encode())
-            digest.update(_metadata_of(obj, memo).encode() + b"\0")
-    # Sorted: Pelican adds static files linked with {static} in set order, which varies between runs.
-    for source, save_as in sorted((str(o.source_path), str(o.save_as)) for o in context.get("staticfiles", [])):
-        digest.update(f"static\0{source}\0{save_as}\0".encode())
-    for name in sorted(k for k in context if isinstance(k, str) and not k.isupper() and k not in PELICAN_CONTEXT):
-        digest.update(f"context\0{name}\0{_describe(context[name], memo, shown=True)}\0".encode())
-    return digest.hexdigest()
 
 
 class _CachedTemplate:
@@ -204,7 +67,7 @@ class _CachedTemplate:
             for name in ("output_file", "SITEURL", "localsiteurl"):     # always, even when equal to the context's
                 digest.update(f"{name}={localcontext.get(name)!r}\0".encode())
             for name in sorted(own):
-                digest.update(f"{name}={_describe(own[name], writer.memo, shown=True)}\0".encode())
+                digest.update(f"{name}={describe(own[name], writer.memo, shown=True)}\0".encode())
             key = digest.hexdigest()
         except Uncacheable:
             writer.call_renders = None                 # nor can the call that writes this page be skipped
@@ -258,7 +121,7 @@ class CachingWriter(Writer):
 
     def digest_of(self, context: dict) -> str:
         if self.global_digest is None:
-            self.global_digest, self.global_context = _global_digest(context, self.memo), context
+            self.global_digest, self.global_context = global_digest_of(context, self.memo), context
         return self.global_digest
 
     def dependencies(self, objects) -> dict[str, str]:
@@ -267,7 +130,7 @@ class CachingWriter(Writer):
         for obj in objects:
             if not getattr(obj, "source_path", None):
                 raise Uncacheable("a content object without a source")
-            found[str(obj.source_path)] = _dependency_digest(obj, self.memo)
+            found[str(obj.source_path)] = dependency_digest(obj, self.memo)
         return found
 
     def still(self, dependencies: dict[str, str]) -> bool:
@@ -277,7 +140,7 @@ class CachingWriter(Writer):
         if self.by_source is None:
             self.by_source = _content_by_source(self.global_context or {})
         try:
-            return all((obj := self.by_source.get(source)) is not None and _dependency_digest(obj, self.memo) == digest
+            return all((obj := self.by_source.get(source)) is not None and dependency_digest(obj, self.memo) == digest
                        for source, digest in dependencies.items())
         except Uncacheable:
             return False
@@ -287,19 +150,33 @@ class CachingWriter(Writer):
             self.call_dependencies.update(dependencies)
 
     def write_file(self, name, template, context, *args, **kwargs):
-        session = incremental.session
-        if session is None or not name:
+        if incremental.session is None or not name:
             return super().write_file(name, template, context, *args, **kwargs)
         if not self.settled:
             self.memo.pop("lists", None)      # while generators run, a list may still change
         key = self._call_key(name, template, context, args, kwargs)
+        return self._made_or_linked(key, lambda: super(CachingWriter, self).write_file(
+            name, _CachedTemplate(template, self, context), context, *args, **kwargs))
+
+    def write_feed(self, elements, context, path=None, *args, **kwargs):
+        """Pelican's, but a feed whose inputs are those of a feed of the previous build is linked from there."""
+        if incremental.session is None or not path:
+            return super().write_feed(elements, context, path, *args, **kwargs)
+        key = self._feed_key(elements, context, path, args, kwargs)
+        return self._made_or_linked(key, lambda: super(CachingWriter, self).write_feed(
+            elements, context, path, *args, **kwargs))
+
+    def _made_or_linked(self, key: str | None, make):
+        """Link the files of the previous build's call with this `key`, or `make` them (a write_file or write_feed
+        of Pelican's), and remember the call under its key."""
+        session = incremental.session
         if key is not None and self._link_call(self.previous_calls.get(key)):
             session.calls[key] = self.previous_calls[key]
             return None
         self.call_files, self.call_renders, self.call_texts, self.call_written = [], [], [], []
         self.call_dependencies = {}
         try:
-            return super().write_file(name, _CachedTemplate(template, self, context), context, *args, **kwargs)
+            return make()
         finally:
             files, renders, texts, written = self.call_files, self.call_renders, self.call_texts, self.call_written
             dependencies = self.call_dependencies
@@ -337,9 +214,31 @@ class CachingWriter(Writer):
             for part in ("name", "relative_urls", "template_name", "override_output", "url"):
                 digest.update(f"{part}={call.get(part)!r}\0".encode())
             for part, value in sorted(own.items()):        # as in a page's render key
-                digest.update(f"{part}={_describe(value, self.memo, shown=True)}\0".encode())
+                digest.update(f"{part}={describe(value, self.memo, shown=True)}\0".encode())
             for part, value in sorted(paginated.items()):  # the objects whose bodies its pages show
-                digest.update(f"paginated {part}={_list_digest(value, self.memo, shown=True)}\0".encode())
+                digest.update(f"paginated {part}={list_digest(value, self.memo, shown=True)}\0".encode())
+            return digest.hexdigest()
+        except (Uncacheable, TypeError):
+            return None
+
+    def _feed_key(self, elements, context, path, args, kwargs) -> str | None:
+        """A feed is a function of its arguments, the objects it lists (their bodies: a feed may show them whole)
+        and the global digest, once the context is final (`settled`, see islet.build.render), unless a plugin
+        looks at feeds or files (only receivers that change a feed from the settings alone: `FEED_RECEIVERS`)."""
+        if (not self.settled or signals.content_written.receivers or signals.feed_written.receivers
+                or not only(signals.feed_generated, FEED_RECEIVERS)):
+            return None
+        try:
+            self.digest_of(context)
+            if context is not self.global_context or not isinstance(elements, list):
+                return None
+            digest = hashlib.blake2b(f"{self.global_digest}\0feed\0{path!r}\0{args!r}\0".encode(), digest_size=20)
+            for part, value in sorted(kwargs.items()):
+                digest.update(f"{part}={value!r}\0".encode())
+            for element in elements[:self.settings["FEED_MAX_ITEMS"]]:
+                if not isinstance(element, Content) or not element.source_path:
+                    return None
+                digest.update(f"{element.source_path}\0{dependency_digest(element, self.memo)}\0".encode())
             return digest.hexdigest()
         except (Uncacheable, TypeError):
             return None

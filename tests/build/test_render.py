@@ -27,7 +27,8 @@ class _Recorder(render.ParallelWriter):
     """ParallelWriter whose 'pages' are calls to a function that writes a file and may log or fail."""
 
     def __init__(self):   # no Pelican settings needed: only the call queue and Writer's bookkeeping
-        self.calls, self.current, self.global_digest, self.memo, self._written_files = [], 0, None, {}, set()
+        self.calls, self.feeds, self.current, self.global_digest, self.memo = [], [], 0, None, {}
+        self._written_files = set()
         render.ParallelWriter.active = self
 
     def _write(self, calls, index):
