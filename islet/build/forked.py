@@ -6,6 +6,7 @@ back the memory it took (the type checker's 50 MB).
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -28,6 +29,9 @@ class Forked:
             return
         try:                              # in the child, from here on: never returns
             os.close(read)
+            # It ends with its work, which gives its memory back: a collection would only walk (and copy) the heap
+            # it inherited. (Code that frees memory for a long-running process asks gc.isenabled() first.)
+            gc.disable()
             outcome = self._run(function, args)
             try:
                 body = pickle.dumps(outcome)

@@ -134,7 +134,8 @@ def infer(texts: dict[str, str]) -> dict[str, Types]:
                 spans[(expr.line, expr.column, expr.end_line, expr.end_column)] = kind_of(found)
         out[shown] = Types(spans, tuple(_errors(result.errors, shown)))
     del result
-    gc.collect()   # mypy's trees are cycles the collector rarely reaches on its own: 5 MB more per check without this
+    if gc.isenabled():    # (not in a forked process that ends with the check: islet.build.forked)
+        gc.collect()      # mypy's trees are cycles the collector rarely reaches on its own: 5 MB more per check without this
     return out
 
 
