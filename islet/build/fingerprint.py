@@ -7,7 +7,8 @@
 The inputs: the settings file(s), the content folder, the theme, ``widgets/``, islet's own source,
 esbuild's version, the versions of the libraries that shape the output and the ``ISLET_*``
 environment. The digests are kept by part (`Inputs.parts`), so islet.build.incremental can key its
-caches on only the parts a result depends on. Only file bytes count, never file times.
+caches on only the parts a result depends on. Only file bytes count, never file times (a file is read
+again unless it is provably the one an earlier scan read: `Digests`).
 
 The state of the last successful build is ``<root>/.cache/islet-state/<output>.json``; it also
 records the output folder's inode and mtime after the swap, so a deleted or replaced ``build/``

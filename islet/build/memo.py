@@ -49,12 +49,13 @@ def _asked(path) -> list[int]:
     return [found.st_ino, found.st_mtime_ns, found.st_size]
 
 
-_settled: dict[str, list[int]] | None = None      # path -> identity, inside `settled_files`
+_settled: dict | None = None      # inside `settled_files`: path -> identity, (path, *texts) -> `_file_key`
 
 
 @contextmanager
 def settled_files():
-    """Inside, each file's identity is asked of the system once. For islet's output stages: the sitemap,
+    """Inside, each file's identity is asked of the system once, and its memo key worked out once (`_file_key`).
+    For islet's output stages: the sitemap,
     the link check, images, widgets and CSP each key a memo on every page's identity, and those six stats
     of each of 7,766 files took a tenth of a one-edit build of 5,000 articles. A page rewritten inside must
     be written with `rewrite`, which forgets every identity; a new file (a sitemap) may be written as it is."""
@@ -196,7 +197,14 @@ def forget_texts() -> None:
 
 
 def _file_key(path, texts) -> bytes:
-    return _key((*texts, ":".join(map(str, file_identity(path)))))
+    if _settled is None:
+        return _key((*texts, ":".join(map(str, file_identity(path)))))
+    # Settled: each stage asks for every page's key (without texts): worked out once, kept with the identity.
+    name = (os.fspath(path), *texts)
+    found = _settled.get(name)
+    if found is None:
+        found = _settled[name] = _key((*texts, ":".join(map(str, file_identity(path)))))
+    return found
 
 
 _filling: tuple[Memo, list] | None = None     # what Memo.fill_files' forked processes work on

@@ -52,6 +52,22 @@ def test_while_files_are_settled_each_identity_is_asked_once_and_a_rewritten_pag
     assert file_identity(page) == file_identity(page) and stats.calls == before + 2      # outside: asked every time
 
 
+def test_while_files_are_settled_each_memo_key_is_worked_out_once_for_every_stage(tmp_path, monkeypatch):
+    from islet.build import memo as memo_module
+
+    [page] = pages(tmp_path / "out", 1)
+    keys = count_calls(memo_module._key)
+    monkeypatch.setattr(memo_module, "_key", keys)
+    lengths, words = Memo(None, len), Memo(None, lambda text, *more: len(text.split()) + len(more))
+    with settled_files():
+        assert (lengths.of_file(page), words.of_file(page), lengths.of_file(page)) == (8, 1, 8)
+        assert keys.calls == 1
+        assert words.of_file(page, "another text") == 2      # other texts: another key
+        assert keys.calls == 2
+    lengths.of_file(page)
+    assert keys.calls == 3                                  # outside: worked out every time
+
+
 def test_a_memo_keeps_only_what_its_build_used(tmp_path):
     memo = Memo(tmp_path / "memo.pickle", str.upper)
     memo("a"), memo("b")
