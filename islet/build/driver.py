@@ -193,6 +193,9 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
             problems += logged
         if problems:
             raise BuildFailed(problems)
+        # An input saved while Pelican ran (livereload builds as you type) may show in the output though the scan
+        # before did not see it: then the state names no input, and the next build runs even if the edit is undone.
+        fingerprint = inputs.total if _scan_again(scanned, root, settings_path, output, options, paths) else ""
         pages = sum(name.endswith(".html") for _, _, names in os.walk(staging) for name in names)
         carry_over(output, staging, settings.get("DELETE_OUTPUT_DIRECTORY"), settings.get("OUTPUT_RETENTION"))
         State.forget(root, output)                    # while build/ is being replaced, it matches no state
@@ -201,7 +204,7 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
         if incremental.session is not None:
             report.append(incremental.session.summary())
             incremental.session.commit()
-        State(inputs.total, State.identify(output), paths, pages, [w.__dict__ for w in warnings], report,
+        State(fingerprint, State.identify(output), paths, pages, [w.__dict__ for w in warnings], report,
               inputs.parts, findings.until).save(root, output)
         return BuildResult(output, pages, time.perf_counter() - started, sorted(warnings), report)
     finally:
@@ -268,6 +271,16 @@ def build_and_report(plan: BuildPlan) -> bool:
 def _logged(record: logging.LogRecord, root: Path) -> Problem:
     message = record.getMessage().strip().replace(str(root) + os.sep, "")
     return Problem("pelican", 0, message.splitlines()[0] if message else record.levelname)
+
+
+def _scan_again(scanned, root: Path, settings_path: Path, output: Path, options: dict, paths: dict) -> bool:
+    """Whether the inputs are still those `scanned` found (with the digests kept, 0.04 s at 5,000 articles)."""
+    from .fingerprint import Inputs
+
+    try:
+        return Inputs.scan(root, settings_path, output, options, paths).total == scanned.total
+    except IsletError:             # something the scan refuses appeared meanwhile: the next build says so
+        return False
 
 
 def _describe(error: Exception, root: Path) -> Problem:

@@ -139,3 +139,36 @@ def test_a_source_is_keyed_from_the_input_scan_as_it_would_be_from_its_bytes(tmp
     # since keeps the scan's key, and what is made of it now is not cached under that key.
     assert keys(inputs, reading=True) == read
     assert not reader_cache.as_scanned(jinja.resolve()) and reader_cache.as_scanned(plain.resolve())
+
+
+def test_a_source_edited_while_the_build_ran_then_undone_is_built_as_it_is(tmp_path, build_here, monkeypatch):
+    """While Pelican reads, a source is keyed by the bytes the scan read. One edited after the scan is read as it
+    is now (livereload builds as you type): what is made of it must not be cached under the old bytes' key (the
+    parsed HTML nor the Pelican object), and the build's state must not name the old bytes, or a build after the
+    edit is undone would say nothing changed, or show the edit."""
+    import os
+
+    from support.site import clean_output, make_site, tree
+
+    from islet.build import fingerprint
+
+    site = make_site(tmp_path / "site", {"content/articles/a.md": "Title: A\nDate: 2026-03-01\n\nFirst words.\n",
+                                         "content/articles/b.md": "Title: B\nDate: 2026-03-02\n\nOther.\n"})
+    source = site.path("content/articles/a.md")
+    scan = fingerprint.Inputs.scan
+
+    def scan_then_edit(*args, **kwargs):
+        found = scan(*args, **kwargs)
+        source.write_text("Title: A\nDate: 2026-03-01\n\nEdited while the build ran.\n", encoding="utf-8")
+        os.utime(source, ns=(10**18, 10**18))
+        return found
+
+    monkeypatch.setattr(fingerprint.Inputs, "scan", scan_then_edit)
+    build_here(site.root)
+    monkeypatch.setattr(fingerprint.Inputs, "scan", scan)
+    assert "Edited while the build ran." in site.path("build/articles/a.html").read_text(encoding="utf-8")
+
+    source.write_text("Title: A\nDate: 2026-03-01\n\nFirst words.\n", encoding="utf-8")     # the scan's bytes again
+    build_here(site.root)
+    assert "First words." in site.path("build/articles/a.html").read_text(encoding="utf-8")
+    assert tree(site) == clean_output(site, tmp_path / "clean")
