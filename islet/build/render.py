@@ -26,13 +26,11 @@ import signal
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from pelican import signals
 from pelican.log import FilteredMessage
 
 from islet.settings import processes, start_helper_process
 
 from . import incremental, render_cache
-from .content_cache import only
 
 MINIMUM = 16                  # fewer calls than this are written in-process: a fork costs more
 
@@ -80,8 +78,7 @@ class ParallelWriter(render_cache.CachingWriter):
     def write_feed(self, elements, context, path=None, *args, **kwargs):
         # A feed too is written at `flush`, once the context is final (then it may be linked from the previous
         # build: CachingWriter._feed_key), unless a plugin wants it now (it may use what write_feed returns).
-        if incremental.session is None or not path or signals.feed_written.receivers \
-                or not only(signals.feed_generated, render_cache.FEED_RECEIVERS):
+        if incremental.session is None or not path or not render_cache.feeds_unwatched():
             return super().write_feed(elements, context, path, *args, **kwargs)
         self.feeds.append(((elements, context, path, *args), kwargs))
 

@@ -39,6 +39,11 @@ from .render_keys import Uncacheable, dependency_digest, describe, global_digest
 FEED_RECEIVERS: list = []
 
 
+def feeds_unwatched() -> bool:
+    """No plugin looks at a feed as it is made or written (receivers of feed_generated in FEED_RECEIVERS only)."""
+    return not signals.feed_written.receivers and only(signals.feed_generated, FEED_RECEIVERS)
+
+
 def _pack(dependencies: dict[str, str], text: str) -> bytes:
     """A render cache entry: the digests of the page's dependencies (by source path), then the page."""
     return json.dumps(dependencies, sort_keys=True).encode() + b"\n" + text.encode("utf-8")
@@ -225,8 +230,7 @@ class CachingWriter(Writer):
         """A feed is a function of its arguments, the objects it lists (their bodies: a feed may show them whole)
         and the global digest, once the context is final (`settled`, see islet.build.render), unless a plugin
         looks at feeds or files (only receivers that change a feed from the settings alone: `FEED_RECEIVERS`)."""
-        if (not self.settled or signals.content_written.receivers or signals.feed_written.receivers
-                or not only(signals.feed_generated, FEED_RECEIVERS)):
+        if not self.settled or signals.content_written.receivers or not feeds_unwatched():
             return None
         try:
             self.digest_of(context)
