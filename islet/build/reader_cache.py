@@ -34,7 +34,7 @@ def reader_key(path: Path) -> str:
     does; a source parsed then is cached only if it still is that one (`as_scanned`)."""
     session = incremental.session
     name = str(path)
-    scanned = session.inputs.sources.get(name) if session.inputs is not None else None
+    scanned = _scanned(name)
     if session.ahead_of_reading and scanned is not None:
         now = scanned.mtime_ns, scanned.size
     else:
@@ -57,13 +57,18 @@ def reader_key(path: Path) -> str:
 def as_scanned(path) -> bool:
     """Whether the source at `path` is still the file the build's scan read (its time and size): what was just
     made of it may be cached under its key. (One changed meanwhile is cached by the next build.)"""
-    session = incremental.session
-    scanned = session.inputs.sources.get(str(path)) if session.inputs is not None else None
+    scanned = _scanned(str(path))
     try:
         found = os.stat(path)
     except OSError:
         return False
     return scanned is None or (scanned.mtime_ns, scanned.size) == (found.st_mtime_ns, found.st_size)
+
+
+def _scanned(name: str):
+    """The `Scanned` facts of the source at `name` (its real path), when the build's input scan read it."""
+    inputs = incremental.session.inputs
+    return inputs.sources.get(name) if inputs is not None else None
 
 
 class CachingReader:
