@@ -52,16 +52,34 @@ class Source:
 # comment or raw text is skipped a run of characters at a time (not one character per step, as .*? does:
 # the inline CSS of every page made that most of the time spent here). The lookahead turns away at once
 # the "<" of every other tag (a highlighted code block is hundreds of <span>s).
-_READ = (r"!--(?:[^-]+|-(?!->))*-->"
-         r"|(script|style|textarea|title)(?=[\s/>])([^>]*)>[^<]*(?:<(?!/\1\s*>)[^<]*)*</\1\s*>"
-         r"|(a|link|img|source|video|audio)(?=[\s/>])((?:[^'\">]+|\"[^\"]*\"|'[^']*')*)>")
-_TOKENS = re.compile(rf"<(?=[!sStTaAlLiIvV])(?:{_READ})", re.I)
+#
+# A page holds an untrusted article's raw HTML, and a theme may print a summary cut inside a quoted value, so
+# the scan must stay linear on any text, and read broken markup as a browser does (the HTML standard's tokenizer):
+# - a tag's attributes are names, each maybe with "=" and a value; a quote starts a value only right after "="
+#   (`_ATTRIBUTES`), so `content="<img src="x" alt="…"` is one <meta> tag, as browsers read it;
+# - a comment, a raw-text element or a quoted value that never closes runs to the end of the page: a tag left
+#   open there is dropped (`closed` or `opened` is then empty), and nothing after it is a tag; "<!", "<?" and
+#   "</" before a non-letter start a comment that ends at the next ">";
+# - not modelled: "<!--" inside a <script> (the standard's "double escaped" states), where the scan may end the
+#   script earlier than a browser;
+# - every loop is possessive (*+, ++): a run of text splits into tokens in one way only, so nothing is lost, and
+#   a token that fails fails at once. Backtracking, `<a href=x bbb… "` took twice as long per character.
+_ATTRIBUTES = r"""(?:[^\s/>][^\s/>=]*+(?:\s*+=\s*+(?:"[^"]*+(?:"|\Z)|'[^']*+(?:'|\Z)|[^\s>]*+))?|[\s/]++)*+"""
+_READ = (r"!--(?:>|->|(?:[^-]++|-(?!-!?>))*+(?:--!?>|\Z))"      # a comment (<!--> and <!---> are empty ones)
+         r"|[!?][^>]*+(?:>|\Z)|/(?![a-zA-Z>])[^>]*+(?:>|\Z)"          # <!DOCTYPE>, <?xml?>, <!x>, </ x>: to the next >
+         rf"|(?P<raw>script|style|textarea|title)(?=[\s/>])(?P<raw_attributes>{_ATTRIBUTES})"
+         rf"(?:(?P<opened>>)[^<]*+(?:<(?!/(?P=raw)[\s/>])[^<]*+)*+(?:</(?P=raw){_ATTRIBUTES}(?:>|\Z)|\Z)|\Z)"
+         rf"|(?P<tag>a|link|img|source|video|audio)(?=[\s/>])(?P<attributes>{_ATTRIBUTES})(?P<closed>>|\Z)")
+_TOKENS = re.compile(rf"<(?=[!?sStTaAlLiIvV]|/[^a-zA-Z>])(?:{_READ})", re.I)
 # A theme may print text unescaped into an attribute (notmyidea's <meta content="…"> holds the summary): a "<"
-# inside a quoted value is no tag. Pages with one are read with every tag matched whole, which is slower.
-_EVERY_TAG = re.compile(rf"<(?:{_READ}|[a-zA-Z][^\s/>'\"]*(?:[^'\">]+|\"[^\"]*\"|'[^']*')*>)", re.I)
-_LT_IN_VALUE = re.compile(r"""=\s*(?:"[^"<>]*<|'[^'<>]*<)""")
-# (name, "=" when it has a value, the value in double quotes, in single quotes, unquoted)
-_ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+# inside a quoted value is no tag, and a ">" there does not end the tag. Pages with either are read with every tag
+# matched whole (3x slower). The one difference from a browser left: a "<" in a name or an unquoted value of a tag
+# the scan does not read (`<p <a href=x>`) is taken for a tag's start; that is raw HTML a browser shows no link for.
+_EVERY_TAG = re.compile(rf"<(?:{_READ}|/?[a-zA-Z][^\s/>]*+{_ATTRIBUTES}(?:>|\Z))", re.I)
+_MARKUP_IN_VALUE = re.compile(r"""=\s*(?:"[^"<>]*[<>]|'[^'<>]*[<>])""")
+# One attribute of those `_ATTRIBUTES` matched, as the tokenizer reads it: (name, "=" when it has a value, the
+# value in double quotes, in single quotes, unquoted). A quote left open ran to the end of the page (see above).
+_ATTRIBUTE = re.compile(r"""([^\s/>][^\s/>=]*+)(?:\s*+(=)\s*+(?:"([^"]*+)"?|'([^']*+)'?|([^\s>]*+)))?""")
 
 
 _SHARED: dict[tuple[str, str], tuple[str, str]] = {}
@@ -72,10 +90,14 @@ def references(html: str) -> list[tuple[str, str]]:
     page (`_shared`): most are the theme's menus, and the memo of every page's pairs, kept between builds,
     is then a fifth of its size at 5,000 articles, and read five times faster."""
     found = []
-    tokens = _EVERY_TAG if _LT_IN_VALUE.search(html) else _TOKENS
+    tokens = _EVERY_TAG if _MARKUP_IN_VALUE.search(html) else _TOKENS
     for token in tokens.finditer(html):
-        if token.group(3) is None:             # a comment, or an element of raw text (<script src>…)
-            found += _tag_references(token.group(1), token.group(2))
+        tag = token.group("tag")
+        if tag is None:                        # a comment, an element of raw text (<script src>…), another tag
+            if token.group("opened"):
+                found += _tag_references(token.group("raw"), token.group("raw_attributes"))
+            continue
+        if not token.group("closed"):          # cut off by the end of the page: no tag, for a browser either
             continue
         # A tag that may refer to a file: most are the theme's (menus, feeds, icons), the same on every page.
         text = token.group(0)
@@ -83,23 +105,27 @@ def references(html: str) -> list[tuple[str, str]]:
         if of_tag is None:
             if len(_BY_TAG) > 50_000:          # (a long-running process, livereload, sees every tag ever written)
                 _BY_TAG.clear()
-            of_tag = _BY_TAG[text] = _tag_references(token.group(3), token.group(4))
+            of_tag = _BY_TAG[text] = _tag_references(tag, token.group("attributes"))
         found += of_tag
     return found
 
 
 _BY_TAG: dict[str, list[tuple[str, str]]] = {}
+_SRCSET = ("img", "source")          # the tags a browser takes a srcset of (an image candidate list)
 
 
 def _tag_references(tag: str | None, attributes: str | None) -> list[tuple[str, str]]:
     """The (kind, url) pairs of one tag, from its name and the text of its attributes."""
-    found, tag = [], (tag or "").lower()
+    found, tag, seen = [], (tag or "").lower(), set()
     for name, equals, double, single, bare in _ATTRIBUTE.findall(attributes or ""):
         name, value = name.lower(), double or single or bare
+        if name in seen:                 # a browser keeps an attribute's first value
+            continue
+        seen.add(name)
         kind = _REFERENCES.get((tag, name))
         if kind and equals:
             found.append(_shared((kind, unescape(value))))
-        elif name == "srcset" and value:
+        elif name == "srcset" and value and tag in _SRCSET:
             found.extend(_shared(("image", c.split()[0])) for c in unescape(value).split(",") if c.strip())
     return found
 
