@@ -25,91 +25,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-
-FIXTURES = Path(__file__).parent / "fixtures" / "compat"
-
-# pelican-quickstart's pelicanconf.py, with its answers filled in (no URL prefix, pagination on).
-QUICKSTART = '''\
-AUTHOR = "Ann Example"
-SITENAME = "Compat"
-SITEURL = ""
-
-PATH = "content"
-
-TIMEZONE = "Europe/Amsterdam"
-
-DEFAULT_LANG = "en"
-
-# Feed generation is usually not desired when developing
-FEED_ALL_ATOM = None
-CATEGORY_FEED_ATOM = None
-TRANSLATION_FEED_ATOM = None
-AUTHOR_FEED_ATOM = None
-AUTHOR_FEED_RSS = None
-
-# Blogroll
-LINKS = (
-    ("Pelican", "https://getpelican.com/"),
-    ("Python.org", "https://www.python.org/"),
-)
-
-# Social widget
-SOCIAL = (
-    ("You can add links in your config file", "#"),
-    ("Another social link", "#"),
-)
-
-DEFAULT_PAGINATION = 10
-
-# Uncomment following line if you want document-relative URLs when developing
-RELATIVE_URLS = True
-'''
-
-# A site with its own theme and robots.txt, set up for publishing (absolute URLs and feeds on).
-THEMED = '''\
-AUTHOR = "Ann Example"
-SITENAME = "Compat, themed"
-SITEURL = "https://example.org"
-RELATIVE_URLS = False
-PATH = "content"
-TIMEZONE = "UTC"
-DEFAULT_LANG = "en"
-DEFAULT_PAGINATION = 2
-FEED_ALL_ATOM = "feeds/all.atom.xml"
-CATEGORY_FEED_ATOM = "feeds/{slug}.atom.xml"
-TRANSLATION_FEED_ATOM = None
-AUTHOR_FEED_ATOM = None
-AUTHOR_FEED_RSS = None
-STATIC_PATHS = ["images", "extra"]
-EXTRA_PATH_METADATA = {"extra/robots.txt": {"path": "robots.txt"}}
-PLUGIN_PATHS = ["plugins"]
-'''
-
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    settings: str               # pelicanconf.py without PLUGINS and THEME
-    theme: str                  # THEME's value
-    extra_content: str = ""     # a folder of tests/fixtures/compat copied over content/
-    plugins: tuple = ()         # the site's own plugins (tests/fixtures/compat/plugins, through PLUGIN_PATHS)
-    islet_adds: frozenset = frozenset()     # what islet writes besides Pelican's files
-
-
-def _pelican_theme(name: str) -> str:
-    import pelican
-
-    return str(Path(pelican.__file__).parent / "themes" / name)
-
-
-KINDS = [
-    # SITEURL = "" names no origin: a sitemap needs absolute URLs, so islet writes none (and no robots.txt).
-    Kind("notmyidea", QUICKSTART, _pelican_theme("notmyidea")),
-    Kind("simple", QUICKSTART, "simple"),
-    # The site's robots.txt is its own: islet writes its sitemap.xml but no robots.txt announcing it.
-    Kind("third-party", THEMED, str(FIXTURES / "theme"), "theme-site", plugins=("stamp",),
-         islet_adds=frozenset({"sitemap.xml"})),
-]
+from support.compat import KINDS, THEMED, Kind, settings_text, site_sources
 
 
 @dataclass
@@ -121,17 +37,6 @@ class Compared:
     seconds: dict[str, float]
 
 
-def _copy(source: Path, target: Path) -> None:
-    for path in sorted(source.rglob("*")):
-        if path.is_file():
-            (target / path.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
-            (target / path.relative_to(source)).write_bytes(path.read_bytes())
-
-
-def _settings(kind: Kind, plugins: list[str]) -> str:
-    return f"{kind.settings}\nTHEME = {kind.theme!r}\nPLUGINS = {[*kind.plugins, *plugins]!r}\n"
-
-
 def _run(command: list[str], cwd: Path, cache: Path) -> float:
     env = dict(os.environ, ISLET_CACHE_DIR=str(cache))
     started = time.perf_counter()
@@ -139,21 +44,6 @@ def _run(command: list[str], cwd: Path, cache: Path) -> float:
     seconds = time.perf_counter() - started
     assert run.returncode == 0, f"{' '.join(command)}\n{run.stdout}\n{run.stderr}"
     return seconds
-
-
-def _site(kind: Kind, root: Path) -> Path:
-    """The sources of a site of this kind in `root` (a 1243×825 screenshot drawn for the themed one)."""
-    _copy(FIXTURES / "content", root / "content")
-    if kind.plugins:
-        _copy(FIXTURES / "plugins", root / "plugins")
-    if kind.extra_content:
-        _copy(FIXTURES / kind.extra_content, root / "content")
-        from PIL import Image, ImageDraw
-
-        shot = Image.new("RGB", (1243, 825), (235, 240, 245))
-        ImageDraw.Draw(shot).rectangle((60, 60, 1180, 760), outline=(40, 90, 160), width=12)
-        shot.save(root / "content" / "images" / "screenshot.png")
-    return root
 
 
 def _islet_build(root: Path, output: str, cache: Path) -> float:
@@ -164,12 +54,12 @@ def _islet_build(root: Path, output: str, cache: Path) -> float:
 def compared(request, tmp_path_factory) -> Compared:
     """The site of one kind, built cold by plain Pelican into out-plain/ and by islet into out-islet/."""
     kind: Kind = request.param
-    root = _site(kind, tmp_path_factory.mktemp(f"compat-{kind.name}"))
+    root = site_sources(kind, tmp_path_factory.mktemp(f"compat-{kind.name}"))
     settings = root / "pelicanconf.py"
-    settings.write_text(_settings(kind, []), encoding="utf-8")
+    settings.write_text(settings_text(kind, []), encoding="utf-8")
     plain = _run([sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", "out-plain"],
                  root, root.parent / f"{root.name}-cache-plain")
-    settings.write_text(_settings(kind, ["islet"]), encoding="utf-8")
+    settings.write_text(settings_text(kind, ["islet"]), encoding="utf-8")
     islet = _islet_build(root, "out-islet", root.parent / f"{root.name}-cache-islet")
     return Compared(kind, root, root / "out-plain", root / "out-islet", {"plain": plain, "islet": islet})
 
@@ -300,8 +190,8 @@ def enhanced(tmp_path_factory) -> Path:
     """The third-party-theme site built by islet with ISLET_IMAGES and ISLET_HEADERS on: sized, responsive
     images and a _headers file whose policy is derived from what the pages load."""
     kind = next(k for k in KINDS if k.name == "third-party")
-    root = _site(kind, tmp_path_factory.mktemp("compat-enhanced"))
-    (root / "pelicanconf.py").write_text(_settings(kind, ["islet"]) + "ISLET_IMAGES = True\nISLET_HEADERS = True\n",
+    root = site_sources(kind, tmp_path_factory.mktemp("compat-enhanced"))
+    (root / "pelicanconf.py").write_text(settings_text(kind, ["islet"]) + "ISLET_IMAGES = True\nISLET_HEADERS = True\n",
                                          encoding="utf-8")
     _islet_build(root, "out", root.parent / "compat-enhanced-cache")
     return root / "out"

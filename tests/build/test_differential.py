@@ -3,8 +3,10 @@ sequence of edits, and after every step the incremental output must equal a clea
 
 The theme: the islet theme with a few snippets, drawn from `VOCABULARY`, at the end of every page (summaries and
 bodies of other articles, `selectattr`, a tag cloud with counts, `dates`, `pages`, a data file, the paginated
-list). The edits (`EDITS`): bodies, summaries, titles, dates, tags, slugs, status, new and deleted articles, the
-data file, a template, a setting and a widget. In CI: a fixed seed and `STEPS` steps. A longer run on request:
+list). The edits (`EDITS`; those of content in tests/support/edits.py): bodies, summaries, titles, dates, tags,
+slugs, categories, authors, modified dates, status, new, translated, renamed and deleted articles, the data file, a
+template, a setting and a widget. tests/build/test_differential_themes.py makes the same edits on sites with themes
+and a plugin nobody here wrote. In CI: a fixed seed and `STEPS` steps. A longer run on request:
 ``ISLET_DIFFERENTIAL_STEPS=200 ISLET_DIFFERENTIAL_SEED=7 pytest tests/build/test_differential.py``.
 """
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import random
 import re
 
+from support.edits import CONTENT_EDITS, article, sentence
 from support.site import Site, clean_output, make_site, tree
 
 SEED = int(os.environ.get("ISLET_DIFFERENTIAL_SEED", "2026"))
@@ -30,79 +33,6 @@ VOCABULARY = [
     "<p>{% if article %}{% for o in articles if o.category == article.category %}"
     "{{ o.content|striptags|wordcount }} {% endfor %}{% endif %}</p>",
 ]
-WORDS = "island harbour tide lantern ferry gull reef shell pier sail cove dune".split()
-
-
-def sentence(rng: random.Random) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 9))).capitalize() + "."
-
-
-def article(rng: random.Random, number: int, **meta: str) -> str:
-    head = {"Title": f"Note {number} on {rng.choice(WORDS)}", "Date": f"2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
-            "Category": rng.choice(["Sea", "Land"]), "Tags": ", ".join(rng.sample(WORDS, rng.randint(0, 2))), **meta}
-    lines = [f"{k}: {v}" for k, v in head.items() if v]
-    return "\n".join(lines) + f"\n\n{sentence(rng)}\n\n{sentence(rng)}\n"
-
-
-def articles(site: Site) -> list:
-    return sorted(site.path("content/articles").glob("*.md"))
-
-
-def set_meta(path, key: str, value: str | None) -> None:
-    text = path.read_text(encoding="utf-8")
-    head, _, body = text.partition("\n\n")
-    lines = [line for line in head.splitlines() if not line.startswith(f"{key}:")]
-    if value is not None:
-        lines.append(f"{key}: {value}")
-    path.write_text("\n".join(lines) + "\n\n" + body, encoding="utf-8")
-
-
-# Each edit: (site, rng) -> what it did, for the failure message.
-def edit_body(site, rng):
-    path = rng.choice(articles(site))
-    head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
-    path.write_text(f"{head}\n\n{sentence(rng)}\n\n{body}", encoding="utf-8")
-    return f"body of {path.name}"
-
-
-# Front matter edits: key -> its new value (None: the line goes).
-META = {
-    "Summary": lambda rng, path: rng.choice([None, sentence(rng)]),
-    "Title": lambda rng, path: f"Retitled {rng.choice(WORDS)} {rng.randint(1, 99)}",
-    "Date": lambda rng, path: f"2025-1{rng.randint(0, 2)}-0{rng.randint(1, 9)}",
-    "Tags": lambda rng, path: ", ".join(rng.sample(WORDS, rng.randint(0, 3))) or None,
-    "Slug": lambda rng, path: f"moved-{rng.randint(1, 999)}-{path.stem}",
-}
-
-
-def edit_meta(site, rng):
-    path, key = rng.choice(articles(site)), rng.choice(list(META))
-    set_meta(path, key, META[key](rng, path))
-    return f"{key} of {path.name}"
-
-
-def edit_status(site, rng):
-    path = rng.choice(articles(site))
-    draft = "Status: draft" in path.read_text(encoding="utf-8")
-    set_meta(path, "Status", None if draft else "draft")
-    return f"status of {path.name}"
-
-
-def new_article(site, rng):
-    number = 100 + len(articles(site)) + rng.randint(0, 10_000)
-    site.path(f"content/articles/n{number}.md").write_text(article(rng, number), encoding="utf-8")
-    return f"new article n{number}"
-
-
-def delete_article(site, rng):
-    published = [p for p in articles(site) if "Status: draft" not in p.read_text(encoding="utf-8")]
-    if len(published) <= 3:
-        return new_article(site, rng)
-    path = rng.choice(published)
-    path.unlink()
-    return f"deleted {path.name}"
-
-
 def edit_data(site, rng):
     site.path("content/data/facts.json").write_text(json.dumps({"motto": sentence(rng)}), encoding="utf-8")
     return "data file"
@@ -127,8 +57,7 @@ def edit_widget(site, rng):
     return "widget"
 
 
-EDITS = [edit_body, edit_body, *[edit_meta] * 5, edit_status, new_article, delete_article, edit_data, edit_template,
-         edit_setting, edit_widget]
+EDITS = [*CONTENT_EDITS, edit_data, edit_template, edit_setting, edit_widget]
 
 
 def themed_site(folder, rng: random.Random) -> Site:

@@ -1,0 +1,86 @@
+"""Incremental builds of sites on themes and plugins nobody here wrote equal clean builds, after random edits.
+
+tests/build/test_differential.py draws its templates from islet's own theme. Here the sites are those of
+tests/test_compat.py (tests/support/compat.py): Pelican's own `notmyidea` theme (its index shows each article's
+summary, its first article whole) and `simple` theme on a pelican-quickstart site, and a third-party-style theme
+with a plugin of the site's own, which appends to every article's body as Pelican makes it (content_object_init)
+and writes a file of its own when the build ends. Each theme is copied into the site, so that it can be edited.
+
+The edits: islet's content edits (tests/support/edits.py), a page's body, a theme template, DEFAULT_PAGINATION.
+After each one, the incremental build must equal a clean build of the same sources, byte for byte. In CI: a fixed
+seed and `STEPS` steps per site; ``ISLET_DIFFERENTIAL_STEPS=60 ISLET_DIFFERENTIAL_SEED=7`` for a longer run.
+"""
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from support.compat import KINDS, Kind, settings_text, site_sources
+from support.edits import CONTENT_EDITS, sentence
+from support.site import Site, clean_output, tree
+
+SEED = int(os.environ.get("ISLET_DIFFERENTIAL_SEED", "2026"))
+STEPS = int(os.environ.get("ISLET_DIFFERENTIAL_STEPS", "6"))
+
+
+def _theme_folder(kind: Kind) -> Path:
+    if os.path.isabs(kind.theme):
+        return Path(kind.theme)
+    import pelican
+
+    return Path(pelican.__file__).parent / "themes" / kind.theme      # a theme Pelican names ("simple")
+
+
+def themed_site(kind: Kind, folder: Path) -> Site:
+    """The compat site of `kind` with islet on, its theme copied to theme/ (with a marker to edit in its base)."""
+    site_sources(kind, folder)
+    shutil.copytree(_theme_folder(kind), folder / "theme")
+    base = folder / "theme" / "templates" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("</body>", "<!-- edition 0 --></body>", 1), encoding="utf-8")
+    settings = settings_text(kind, ["islet"]).replace(f"THEME = {kind.theme!r}", "THEME = 'theme'")
+    (folder / "pelicanconf.py").write_text(settings, encoding="utf-8")
+    return Site(folder)
+
+
+def edit_page(site, rng):
+    path = rng.choice(sorted(site.path("content/pages").glob("*.md")))
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{sentence(rng)}\n", encoding="utf-8")
+    return f"body of page {path.name}"
+
+
+def edit_theme(site, rng):
+    base = site.path("theme/templates/base.html")
+    text = re.sub(r"<!-- edition \d+ -->", f"<!-- edition {rng.randint(1, 999)} -->", base.read_text(encoding="utf-8"))
+    base.write_text(text, encoding="utf-8")
+    return "theme's base.html"
+
+
+def edit_pagination(site, rng):
+    conf = site.path("pelicanconf.py")
+    text = re.sub(r"\nDEFAULT_PAGINATION = \d+\n", "\n", conf.read_text(encoding="utf-8"))
+    conf.write_text(text + f"\nDEFAULT_PAGINATION = {rng.choice([1, 2, 3, 10])}\n", encoding="utf-8")
+    return "setting DEFAULT_PAGINATION"
+
+
+EDITS = [*CONTENT_EDITS, edit_page, edit_theme, edit_pagination]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=[kind.name for kind in KINDS])
+def test_incremental_builds_on_other_themes_equal_clean_builds(kind, tmp_path):
+    rng = random.Random(f"{SEED}-{kind.name}")
+    site = themed_site(kind, tmp_path / "site")
+    first = site.build()
+    assert first.code == 0, first.stderr
+    done = []
+    for step in range(STEPS):
+        done.append(rng.choice(EDITS)(site, rng))
+        built = site.build()
+        assert built.code == 0, f"after {done}: {built.stderr}"
+        expected, got = clean_output(site, tmp_path / f"clean-{step}"), tree(site)
+        wrong = sorted(n for n in expected.keys() | got.keys() if expected.get(n) != got.get(n))
+        assert wrong == [], f"{kind.name}, seed {SEED}, after {done}: {len(wrong)} files differ from a clean build: {wrong[:10]}"
+
