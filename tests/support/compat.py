@@ -107,7 +107,7 @@ def settings_text(kind: Kind, plugins: list[str]) -> str:
 def site_sources(kind: Kind, root: Path) -> Path:
     """The sources of a site of this kind in `root` (a 1243×825 screenshot drawn for the themed one)."""
     copy_tree(FIXTURES / "content", root / "content")
-    if kind.plugins:
+    if any((FIXTURES / "plugins" / name).is_dir() for name in kind.plugins):     # (not those installed from PyPI)
         copy_tree(FIXTURES / "plugins", root / "plugins")
     if kind.extra_content:
         copy_tree(FIXTURES / kind.extra_content, root / "content")

@@ -56,6 +56,7 @@ META = {
     "Category": lambda rng, path: rng.choice(["Sea", "Land", "Sky"]),
     "Author": lambda rng, path: rng.choice([None, "Ann Example", "Bo Other"]),
     "Modified": lambda rng, path: rng.choice([None, f"2026-11-0{rng.randint(1, 9)}"]),
+    "Series": lambda rng, path: rng.choice([None, "Voyage", "Tides"]),
 }
 
 
@@ -83,9 +84,13 @@ def new_translation(site, rng):
     originals = [p for p in articles(site) if "Lang: fr" not in p.read_text(encoding="utf-8")]
     path = rng.choice(originals)
     slug = f"paired-{path.stem}"
+    for other in articles(site):         # its translation of an earlier step, maybe renamed since: one is enough
+        text = other.read_text(encoding="utf-8")
+        if "Lang: fr" in text and f"Slug: {slug}\n" in text:
+            other.unlink()
     set_meta(path, "Slug", slug)
     head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
-    french = path.with_name(f"{path.stem}-fr.md")                 # (one per article: written again if there is)
+    french = path.with_name(f"{path.stem}-fr.md")
     french.write_text(f"{head}\nLang: fr\n\nTraduction. {body}", encoding="utf-8")
     set_meta(french, "Title", f"Traduction {rng.randint(1, 99)}")
     set_meta(french, "Slug", slug)

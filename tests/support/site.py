@@ -52,8 +52,9 @@ def folder_digest(base: Path) -> str:
 
 
 def tree(site: Site) -> dict[str, bytes]:
-    """Every file of the site's output: {path: bytes}."""
+    """Every file of the site's output (build/, where the repository's settings put it): {path: bytes}."""
     root = site.path("build")
+    assert root.is_dir(), f"{root} does not exist: does the site's OUTPUT_PATH name another folder?"
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
