@@ -16,8 +16,8 @@ import os
 import random
 import re
 
-from support.edits import CONTENT_EDITS, article, sentence
-from support.site import Site, clean_output, make_site, tree
+from support.edits import CONTENT_EDITS, article, assert_builds_equal_clean_builds, sentence
+from support.site import Site, make_site
 
 SEED = int(os.environ.get("ISLET_DIFFERENTIAL_SEED", "2026"))
 STEPS = int(os.environ.get("ISLET_DIFFERENTIAL_STEPS", "8"))
@@ -77,11 +77,4 @@ def test_incremental_builds_equal_clean_builds_after_random_edits(tmp_path):
     rng = random.Random(SEED)
     site = themed_site(tmp_path / "site", rng)
     assert site.build().code == 0
-    done = []
-    for step in range(STEPS):
-        done.append(rng.choice(EDITS)(site, rng))
-        built = site.build()
-        assert built.code == 0, f"after {done}: {built.stderr}"
-        expected, got = clean_output(site, tmp_path / f"clean-{step}"), tree(site)
-        wrong = sorted(n for n in expected.keys() | got.keys() if expected.get(n) != got.get(n))
-        assert wrong == [], f"seed {SEED}, after {done}: {len(wrong)} files differ from a clean build: {wrong[:10]}"
+    assert_builds_equal_clean_builds(site, rng, EDITS, STEPS, tmp_path, f"seed {SEED}")

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 from support.compat import KINDS, QUICKSTART, Kind, settings_text, site_sources
-from support.edits import CONTENT_EDITS, sentence
-from support.site import Site, clean_output, tree
+from support.edits import CONTENT_EDITS, assert_builds_equal_clean_builds, sentence
+from support.site import Site
 
 SEED = int(os.environ.get("ISLET_DIFFERENTIAL_SEED", "2026"))
 STEPS = int(os.environ.get("ISLET_DIFFERENTIAL_STEPS", "6"))
@@ -98,13 +98,4 @@ def test_incremental_builds_on_other_themes_equal_clean_builds(kind, tmp_path):
     site = themed_site(kind, tmp_path / "site")
     first = site.build()
     assert first.code == 0, first.stderr
-    done = []
-    for step in range(STEPS):
-        done.append(rng.choice(EDITS)(site, rng))
-        built = site.build()
-        assert built.code == 0, f"after {done}: {built.stderr}"
-        expected, got = clean_output(site, tmp_path / f"clean-{step}"), tree(site)
-        assert "index.html" in expected and "index.html" in got
-        wrong = sorted(n for n in expected.keys() | got.keys() if expected.get(n) != got.get(n))
-        assert wrong == [], f"{kind.name}, seed {SEED}, after {done}: {len(wrong)} files differ from a clean build: {wrong[:10]}"
-
+    assert_builds_equal_clean_builds(site, rng, EDITS, STEPS, tmp_path, f"{kind.name}, seed {SEED}")

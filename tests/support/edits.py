@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from .site import Site
+from .site import Site, clean_output, tree
 
 WORDS = "island harbour tide lantern ferry gull reef shell pier sail cove dune".split()
 
@@ -115,3 +115,17 @@ def delete_article(site, rng):
 
 CONTENT_EDITS = [edit_body, edit_body, *[edit_meta] * 5, edit_status, new_article, new_translation, rename_article,
                  delete_article]
+
+
+def assert_builds_equal_clean_builds(site: Site, rng: random.Random, edits: list, steps: int, scratch, what: str):
+    """Make `steps` random `edits` to the built `site`, building after each; every incremental build must equal a
+    clean build of the same sources (made in `scratch`), byte for byte. `what` names the run in a failure."""
+    done = []
+    for step in range(steps):
+        done.append(rng.choice(edits)(site, rng))
+        built = site.build()
+        assert built.code == 0, f"{what}, after {done}: {built.stderr}"
+        expected, got = clean_output(site, scratch / f"clean-{step}"), tree(site)
+        assert "index.html" in expected and "index.html" in got      # (not two empty folders)
+        wrong = sorted(n for n in expected.keys() | got.keys() if expected.get(n) != got.get(n))
+        assert wrong == [], f"{what}, after {done}: {len(wrong)} files differ from a clean build: {wrong[:10]}"
