@@ -115,7 +115,7 @@ def test_islet_adds_only_its_sitemap_where_the_site_has_an_origin(compared):
     assert "front-matter-between-dashes.html" in islet
     if compared.kind.extra_content:
         assert "written-in-restructuredtext.html" in islet
-    if compared.kind.plugins:              # the site's own plugin ran in both builds
+    if "stamp" in compared.kind.plugins:   # the site's own plugin ran in both builds
         assert "stamp.txt" in islet and "Stamped by the site's own plugin." in (
             compared.islet / "first-post.html").read_text(encoding="utf-8")
 

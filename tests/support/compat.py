@@ -1,7 +1,7 @@
 """Sites nobody here wrote, for tests/test_compat.py and tests/build/test_differential_themes.py: Pelican's own
-`notmyidea` and `simple` themes on a pelican-quickstart-like site, and a third-party-style theme
-(tests/fixtures/compat/theme) with a plugin of the site's own on a site with its own robots.txt, drafts and a
-reStructuredText article."""
+`notmyidea` and `simple` themes and the Reflex theme from PyPI on a pelican-quickstart-like site, and a
+third-party-style theme (tests/fixtures/compat/theme) with a plugin of the site's own on a site with its own
+robots.txt, drafts and a reStructuredText article."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,6 +67,26 @@ PLUGIN_PATHS = ["plugins"]
 '''
 
 
+# What Reflex's documentation asks a site to set (its templates use them without defaults).
+REFLEX = """
+SITETITLE = "Ann Example"
+SITESUBTITLE = "Notes"
+SITEDESCRIPTION = "Notes on islands"
+CC_LICENSE = {"name": "Creative Commons Attribution-ShareAlike", "version": "4.0", "slug": "by-sa", "local_icons": True}
+COPYRIGHT_YEAR = 2026
+COPYRIGHT_NAME = "Ann Example"
+MAIN_MENU = True
+MENUITEMS = (("Archives", "/archives.html"), ("Tags", "/tags.html"))
+
+
+def _(text, **values):           # Reflex translates its words with _(): here, English as written
+    return text % values if values else text
+
+
+JINJA_GLOBALS = {"_": _}
+"""
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -90,6 +110,10 @@ KINDS = [
     # The site's robots.txt is its own: islet writes its sitemap.xml but no robots.txt announcing it.
     Kind("third-party", THEMED, str(FIXTURES / "theme"), "theme-site", plugins=("stamp",),
          islet_adds=frozenset({"sitemap.xml"})),
+    # Reflex (a fork of Flex, one of the most used Pelican themes), installed from PyPI as sites install it: a
+    # sidebar, social links, Font Awesome, a dark mode script, summaries on every list. It shows an article's
+    # series as the series plugin makes it (without it, "Part <built-in method index of str object at 0x…>").
+    Kind("reflex", QUICKSTART + REFLEX, _pelican_theme("reflex"), plugins=("pelican.plugins.series",)),
 ]
 
 
