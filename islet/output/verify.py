@@ -76,7 +76,7 @@ _TOKENS = re.compile(rf"<(?=[!?sStTaAlLiIvV]|/[^a-zA-Z>])(?:{_READ})", re.I)
 # matched whole (3x slower). The one difference from a browser left: a "<" in a name or an unquoted value of a tag
 # the scan does not read (`<p <a href=x>`) is taken for a tag's start; that is raw HTML a browser shows no link for.
 _EVERY_TAG = re.compile(rf"<(?:{_READ}|/?[a-zA-Z][^\s/>]*+{_ATTRIBUTES}(?:>|\Z))", re.I)
-_MARKUP_IN_VALUE = re.compile(r"""=\s*(?:"[^"<>]*[<>]|'[^'<>]*[<>])""")
+_MARKUP_IN_VALUE = re.compile(r"""=\s*+(?:"[^"<>]*+[<>]|'[^'<>]*+[<>])""")
 # One attribute of those `_ATTRIBUTES` matched, as the tokenizer reads it: (name, "=" when it has a value, the
 # value in double quotes, in single quotes, unquoted). A quote left open ran to the end of the page (see above).
 _ATTRIBUTE = re.compile(r"""([^\s/>][^\s/>=]*+)(?:\s*+(=)\s*+(?:"([^"]*+)"?|'([^']*+)'?|([^\s>]*+)))?""")
