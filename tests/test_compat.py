@@ -185,16 +185,20 @@ IMAGES = """() => Array.from(document.images).filter(i => i.complete && i.natura
 LOGO = """() => Array.from(document.querySelectorAll('.masthead img')).map(i => i.getBoundingClientRect().width)"""
 
 
-@pytest.fixture(scope="module")
-def enhanced(tmp_path_factory) -> Path:
-    """The third-party-theme site built by islet with ISLET_IMAGES and ISLET_HEADERS on: sized, responsive
-    images and a _headers file whose policy is derived from what the pages load."""
-    kind = next(k for k in KINDS if k.name == "third-party")
-    root = site_sources(kind, tmp_path_factory.mktemp("compat-enhanced"))
+def _enhanced(name: str, tmp_path_factory) -> Path:
+    """The site of kind `name` built by islet with ISLET_IMAGES and ISLET_HEADERS on: sized, responsive images and
+    a _headers file whose policy is derived from what the pages load. Returns its output folder."""
+    kind = next(k for k in KINDS if k.name == name)
+    root = site_sources(kind, tmp_path_factory.mktemp(f"compat-enhanced-{name}"))
     (root / "pelicanconf.py").write_text(settings_text(kind, ["islet"]) + "ISLET_IMAGES = True\nISLET_HEADERS = True\n",
                                          encoding="utf-8")
-    _islet_build(root, "out", root.parent / "compat-enhanced-cache")
+    _islet_build(root, "out", root.parent / f"compat-enhanced-{name}-cache")
     return root / "out"
+
+
+@pytest.fixture(scope="module")
+def enhanced(tmp_path_factory) -> Path:
+    return _enhanced("third-party", tmp_path_factory)
 
 
 def _serve(context, output: Path, policy: str) -> None:
@@ -263,4 +267,19 @@ def test_the_fixed_strict_policy_would_block_this_theme(enhanced, chromium):
     strict = content_security_policy([], [])
     seen = _visit(chromium, enhanced, strict)
     blocked = {v.split()[0] for found in seen.values() for v in found["violations"]}
+    assert {"style-src-elem", "style-src-attr"} <= blocked, blocked
+
+
+@pytest.mark.browser
+def test_with_headers_on_the_derived_policy_blocks_nothing_on_reflex(tmp_path_factory, chromium):
+    """Reflex loads Font Awesome, its dark mode script and search styles: the policy islet derives allows them all,
+    where islet's old fixed policy blocks its inline style and style attributes."""
+    from islet.output.headers import content_security_policy
+
+    output = _enhanced("reflex", tmp_path_factory)
+    seen = _visit(chromium, output, _policy(output))
+    assert len(seen) > 10
+    assert {page: found["violations"] for page, found in seen.items() if found["violations"]} == {}
+    blocked = {v.split()[0] for found in _visit(chromium, output, content_security_policy([], [])).values()
+               for v in found["violations"]}
     assert {"style-src-elem", "style-src-attr"} <= blocked, blocked
