@@ -2,7 +2,8 @@
 
 tests/build/test_differential.py draws its templates from islet's own theme. Here the sites are those of
 tests/test_compat.py (tests/support/compat.py): Pelican's own `notmyidea` theme (its index shows each article's
-summary, its first article whole) and `simple` theme on a pelican-quickstart site, and a third-party-style theme
+summary, its first article whole) and `simple` theme, and Reflex from PyPI (a fork of Flex, with the series plugin)
+on a pelican-quickstart site, and a third-party-style theme
 with a plugin of the site's own, which appends to every article's body as Pelican makes it (content_object_init)
 and writes a file of its own when the build ends; and the quickstart site with five plugins from PyPI (neighbors,
 readtime, related_posts, series, tag_cloud) whose additions the theme shows. Each theme is copied into the site,
@@ -35,8 +36,9 @@ STEPS = int(os.environ.get("ISLET_DIFFERENTIAL_STEPS", "6"))
 PLUGINS = ("pelican.plugins.neighbors", "pelican.plugins.readtime", "pelican.plugins.related_posts",
            "pelican.plugins.series", "pelican.plugins.tag_cloud")
 PLUGIN_SNIPPETS = (
-    "{% if article %}<p>{{ article.readtime_with_seconds }}</p>{% if article.next_article %}<p>{{ article.next_article.title }}</p>"
-    "{% endif %}{% for other in article.related_posts %}<aside>{{ other.summary }}</aside>{% endfor %}"
+    "{% if article %}<p>{{ article.readtime_with_seconds }}</p>"
+    "{% if article.next_article %}<p>{{ article.next_article.title }}</p>{% endif %}"
+    "{% for other in article.related_posts %}<aside>{{ other.summary }}</aside>{% endfor %}"
     "{% if article.series %}<p>{{ article.series.name }}: {% for one in article.series.all %}{{ one.title }}; "
     "{% endfor %}</p>{% endif %}{% endif %}"
     "{% for one in articles %}<i>{{ one.readtime_with_seconds }}</i>{% endfor %}"

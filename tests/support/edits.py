@@ -1,4 +1,4 @@
-"""Random edits of a site's content, for the differential tests of incremental builds (tests/build/test_differential*.py).
+"""Random edits of a site's content, for the differential tests of incremental builds (tests/build/test_differential*).
 
 Each edit takes the site and a random.Random, changes the sources, and returns what it did (for a failure
 message). They edit the Markdown articles of content/articles/ with Pelican's own front matter.
