@@ -87,6 +87,7 @@ def test_title_and_textarea_hold_text_not_markup():
 # summary (cut after 50 words, possibly inside a quoted value) unescaped into <meta content="…">.
 HOSTILE = [
     '<a href=x ' + "b" * 5_000 + ' "',
+    "<div>\n<a href=x " + "b" * 5_000 + " title='x>link</a>\n</div>",    # raw HTML Markdown passes through as it is
     '<meta name="description" content="Syntax: <img src="{{ .Image }}" alt="{{..." />' + " word" * 5_000,
     "<!--" + "a" * 200_000,
     "<!-- a -" * 20_000,
