@@ -2,6 +2,7 @@
 
 Each edit takes the site and a random.Random, changes the sources, and returns what it did (for a failure
 message). They edit the Markdown articles of content/articles/ with Pelican's own front matter.
+`assert_builds_equal_clean_builds` makes them one after another and compares each build with a clean one.
 """
 from __future__ import annotations
 
