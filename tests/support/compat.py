@@ -93,7 +93,7 @@ class Kind:
     settings: str               # pelicanconf.py without PLUGINS and THEME
     theme: str                  # THEME's value
     extra_content: str = ""     # a folder of tests/fixtures/compat copied over content/
-    plugins: tuple = ()         # the site's own plugins (tests/fixtures/compat/plugins, through PLUGIN_PATHS)
+    plugins: tuple = ()         # PLUGINS: the site's own (tests/fixtures/compat/plugins, by PLUGIN_PATHS), or installed
     islet_adds: frozenset = frozenset()     # what islet writes besides Pelican's files
 
 
