@@ -47,18 +47,10 @@ PLUGIN_SNIPPETS = (
 WITH_PLUGINS = Kind("pypi-plugins", QUICKSTART + '\nTAG_CLOUD_SORTING = "alphabetically"\n', "simple", plugins=PLUGINS)
 
 
-def _theme_folder(kind: Kind) -> Path:
-    if os.path.isabs(kind.theme):
-        return Path(kind.theme)
-    import pelican
-
-    return Path(pelican.__file__).parent / "themes" / kind.theme      # a theme Pelican names ("simple")
-
-
 def themed_site(kind: Kind, folder: Path) -> Site:
     """The compat site of `kind` with islet on, its theme copied to theme/ (with a marker to edit in its base)."""
     site_sources(kind, folder)
-    shutil.copytree(_theme_folder(kind), folder / "theme")
+    shutil.copytree(kind.theme_folder(), folder / "theme")
     base = folder / "theme" / "templates" / "base.html"
     extra = PLUGIN_SNIPPETS if kind is WITH_PLUGINS else ""
     base.write_text(base.read_text(encoding="utf-8").replace("</body>", f"{extra}<!-- edition 0 --></body>", 1),

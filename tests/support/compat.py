@@ -96,6 +96,10 @@ class Kind:
     plugins: tuple = ()         # PLUGINS: the site's own (tests/fixtures/compat/plugins, by PLUGIN_PATHS), or installed
     islet_adds: frozenset = frozenset()     # what islet writes besides Pelican's files
 
+    def theme_folder(self) -> Path:
+        """The folder of the theme: THEME is a path, or the name of one Pelican has (or a package installed there)."""
+        return Path(self.theme) if Path(self.theme).is_absolute() else Path(_pelican_theme(self.theme))
+
 
 def _pelican_theme(name: str) -> str:
     import pelican
