@@ -315,19 +315,24 @@ _LimitedLoader.add_constructor("tag:yaml.org,2002:int", _LimitedLoader.construct
 
 
 def _parse_yaml(text: str, shown: str, limits: Limits) -> Any:
-    loader = _LimitedLoader(text, shown, limits)
     try:
-        return loader.get_single_data()
+        loader = _LimitedLoader(text, shown, limits)    # (its reader refuses a character YAML does not allow, at once)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except _Refused as refused:
         raise DataError(refused.problem) from None
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        raise DataError(Problem(shown, line, f"invalid YAML: character {error.character:#06x} is not allowed in YAML",
+                                "delete it, or write it as an escape (\\x00) inside a double-quoted string")) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         what = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise DataError(Problem(shown, line, f"invalid YAML: {what}",
                                 "check the indentation and quoting on this line")) from None
-    finally:
-        loader.dispose()
 
 
 def _finite_float(token: str) -> float:
