@@ -22,8 +22,9 @@ Pure: `build(entries)` returns an `Index` (file path → bytes); islet.output.se
   level (0–7) grows with how often the body says it (`LEVELS`).
 * A shard ends after a term whose hash is 0 modulo a power of two chosen from the index's size, and around a
   term whose postings are large on their own: where shards end depends on the terms alone, never on what
-  came before, so an edit changes the shards of the terms it touches and no others. A shard's separator is the shortest start of its first term that sorts after the previous shard's
-  last term ("" for the first shard), so the manifest stays small. Every name is the hash of the file's bytes
+  came before, so an edit changes the shards whose ranges hold the terms it adds, changes or removes (and the
+  next one, where such a term ends a shard) and no others. A shard's separator is the shortest start of its
+  first term that sorts after the previous shard's last term ("" for the first shard), so the manifest stays small. Every name is the hash of the file's bytes
   (8 hex digits): a file never changes under its name.
 """
 from __future__ import annotations
