@@ -94,6 +94,56 @@ def number_line(text: str) -> tuple[int, str]:
     return 0, ""
 
 
+# JSON and YAML write a character past U+FFFF as two escapes, a surrogate pair ("\\ud83d\\ude00"). json joins
+# them, PyYAML does not; and either keeps an escape of one half alone, which is no character at all: no page
+# could hold it (UTF-8 cannot encode it), so the build would fail where the value is shown, far from its file.
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)([dD][89a-fA-F][0-9a-fA-F]{2})")
+SURROGATE = re.compile("[\ud800-\udfff]")      # (also for islet.content.reader)
+
+
+def _whole_characters(value: Any, text: str, shown: str) -> Any:
+    """`value` with every surrogate pair in its strings (and keys) joined into its character; DataError at the
+    line of an escape of half a pair alone. (Only walked when `text` holds such an escape at all.)"""
+    if not _SURROGATE_ESCAPE.search(text):
+        return value
+
+    def whole(string: str) -> str:
+        if not SURROGATE.search(string):
+            return string
+        joined = string.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+        if SURROGATE.search(joined):
+            raise DataError(_lone_surrogate(shown, text))
+        return joined
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, str):
+            return whole(item)
+        if isinstance(item, dict):
+            return {walk(key): walk(each) for key, each in item.items()}
+        if isinstance(item, list):
+            return [walk(each) for each in item]
+        if isinstance(item, (set, frozenset)):         # (YAML's !!set)
+            return {walk(each) for each in item}
+        return item
+    return walk(value)
+
+
+def _lone_surrogate(shown: str, text: str) -> Problem:
+    escapes = list(_SURROGATE_ESCAPE.finditer(text))
+    line, escape = 0, "\\ud800"
+    for index, found in enumerate(escapes):
+        half = int(found[1], 16)
+        after = escapes[index + 1] if index + 1 < len(escapes) else None
+        paired_high = half < 0xDC00 and after is not None and after.start() == found.end() and int(after[1], 16) >= 0xDC00
+        before = escapes[index - 1] if index else None
+        paired_low = half >= 0xDC00 and before is not None and before.end() == found.start() and int(before[1], 16) < 0xDC00
+        if not (paired_high or paired_low):
+            line, escape = text.count("\n", 0, found.start()) + 1, found.group()
+            break
+    return Problem(shown, line, f"the escape {escape} is half of a surrogate pair, not a character",
+                   "write the character itself (the file is UTF-8), or both escapes of its pair")
+
+
 def _parse_csv(text: str, shown: str, limits: Limits) -> tuple:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     lines: list[int] = []       # the first line of each row
@@ -216,7 +266,7 @@ def _parse_json(text: str, shown: str, limits: Limits) -> Any:
         if line:
             raise DataError(_too_many(shown, line, limits))
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return _whole_characters(json.loads(text, parse_constant=_refuse_constant), text, shown)
     except NotFinite as error:
         line, token = number_line(text)
         raise DataError(not_finite(shown, line, token or str(error.value))) from None
@@ -318,7 +368,7 @@ def _parse_yaml(text: str, shown: str, limits: Limits) -> Any:
     try:
         loader = _LimitedLoader(text, shown, limits)    # (its reader refuses a character YAML does not allow, at once)
         try:
-            return loader.get_single_data()
+            return _whole_characters(loader.get_single_data(), text, shown)
         finally:
             loader.dispose()
     except _Refused as refused:

@@ -33,6 +33,7 @@ from islet.errors import (
 from islet.islands.registry import traceback_line
 
 from . import blocks, highlight, inline, sandbox
+from .formats import SURROGATE
 from .front_matter import JINJA_ON, check_source, parse_date, read_front_matter
 from .sandbox import ContentSandbox, OutputTooLarge, with_code, without_code
 
@@ -226,6 +227,8 @@ class JinjaBody(Preprocessor):
 
     def placeholder(self, value: Any) -> Markup:
         # escape() leaves Markup (from |markdown or |safe) as it is; STX/ETX dropped: no value poses as a placeholder
+        if SURROGATE.search(str(value)):       # ("\ud800" in a Jinja string): no page can hold it (not UTF-8)
+            raise ValueError("the value holds half of a surrogate pair (an escape such as \\ud800), not a character")
         key = self.md.htmlStash.store(str(escape(value)).translate(_PLACEHOLDER_MARKS))
         sandbox.VALUES[key] = str(value).translate(_PLACEHOLDER_MARKS)
         return Markup(key)

@@ -73,6 +73,9 @@ def test_data_is_read_only_but_still_a_plain_mapping(tmp_path):
     ("bad.yaml", "a:\n  - 1\n - 2\n", 3, "invalid YAML"),
     ("bad.toml", "[x]\na = 1\nb = \n", 3, "invalid TOML"),
     ("nul.yaml", "a: 1\nb: x\0y\n", 2, "invalid YAML: character 0x0000 is not allowed"),
+    ("half.json", '{"a": 1,\n "b": "x\\udc00"}', 2, "the escape \\udc00 is half of a surrogate pair"),
+    ("half.yaml", 'a: "\\ud83d\\ude00"\nb: "\\ud800"\n', 2, "the escape \\ud800 is half of a surrogate pair"),
+    ("half.yaml", 'a:\n  - "\\U0000DC00"\n', 2, "the escape \\U0000DC00 is half of a surrogate pair"),
     ("nul.json", '{"a":\n "x\0y"}', 2, "invalid JSON"),
     ("nul.toml", 'a = 1\nb = "x\0y"\n', 2, "invalid TOML"),
     ("bad.csv", b"a,b\n1,caf\xe9\n", 2, "not valid UTF-8"),
@@ -105,3 +108,9 @@ def test_two_files_with_the_same_name_are_an_error(tmp_path):
 
 def test_missing_folder_gives_empty_mapping(tmp_path):
     assert load_data(tmp_path / "nope", tmp_path) == {}
+
+
+def test_a_character_written_as_a_surrogate_pair_is_that_character(tmp_path):
+    """As json.dumps writes it (ensure_ascii): JSON joins the pair, PyYAML alone would keep two halves."""
+    data = load(tmp_path, {"a.json": '{"e": "\\ud83d\\ude00"}', "b.yaml": 'e: "\\ud83d\\ude00"\n"\\ud83d\\ude00": [1]\n'})
+    assert data.a["e"] == data.b["e"] == "\U0001F600" and data.b["\U0001F600"] == (1,)

@@ -289,3 +289,11 @@ def test_ordinary_links_and_attributes_are_kept(tmp_path):
 def test_an_error_after_a_code_block_is_reported_at_its_own_line(tmp_path):
     body = "Intro.\n\n```python\nx = '{{ y }}'\nz = 1\n```\n\n{{ data.missing.x }}\n"
     assert problem_of(tmp_path, body).startswith("a.md:11: ")       # body line 8, after 3 front matter lines
+
+
+@pytest.mark.parametrize("body", ['{{ "\\ud800" }}', '{% set x = "a\\udfff" %}{{ x }}', "{{ '{:c}'.format(55296) }}"])
+def test_a_value_that_is_half_a_surrogate_pair_is_an_error_at_its_line(tmp_path, body):
+    """No page can hold it (UTF-8 cannot encode it): without this, the build failed later with a traceback."""
+    message = problem_of(tmp_path, "Fine.\n\n" + body + "\n")
+    assert message.startswith("a.md:6: ") and "half of a surrogate pair" in message
+    assert "\U0001F600" in read(tmp_path, '{{ "\\U0001F600" }} and {{ "\\ud83d\\ude00"|length }}\n')
