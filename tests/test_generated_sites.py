@@ -247,6 +247,11 @@ def injected(page: str) -> list[str]:
     return found
 
 
+def cli_build(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "islet", "build", "--root", str(root)], capture_output=True,
+                          text=True, timeout=SECONDS, cwd=root, env={**os.environ, "ISLET_SERVER": "off"})
+
+
 def build_example(base: Path, place: Path, files: dict[str, str], links: dict | None = None) -> subprocess.CompletedProcess:
     """Build a copy of the built site `base` in `place`/site with `files` added, and `links` ({path: target},
     a target relative to the link's site path, as `ln -s` takes it), beside `place`/outside (`OUTSIDE`).
@@ -267,8 +272,7 @@ def build_example(base: Path, place: Path, files: dict[str, str], links: dict | 
         if not link.exists() and not link.is_symlink():
             depth = len(Path(name).parts) - 1          # ("../outside/…" from the site root)
             link.symlink_to(target if target.startswith("/") else "../" * depth + target)
-    run = subprocess.run([sys.executable, "-m", "islet", "build", "--root", str(root)], capture_output=True,
-                         text=True, timeout=SECONDS, cwd=root, env={**os.environ, "ISLET_SERVER": "off"})
+    run = cli_build(root)
     said = run.stdout + run.stderr
     event(f"exit {run.returncode}")
     assert run.returncode in (0, 1) and "Traceback" not in said, said
@@ -298,8 +302,16 @@ def assert_inert(output: Path) -> None:
 def test_a_generated_site_builds_or_fails_clearly_and_safely(built_base, tmp_path_factory, site):
     sources, data_files, links = site
     place = tmp_path_factory.mktemp("example")
+    root = place / "site"
     if build_example(built_base, place, dict([*sources, *data_files]), links).returncode == 0:
-        assert_inert(place / "site" / "build")
+        assert_inert(root / "build")
+    # Whatever that build did, failed or not, it left no trace in the caches: with the content as it was, the
+    # next build gives the output the site had, byte for byte.
+    shutil.rmtree(root / "content")
+    shutil.copytree(built_base / "content", root / "content", symlinks=True)
+    again = cli_build(root)
+    assert again.returncode == 0, again.stderr
+    assert folder_digest(root / "build") == folder_digest(built_base / "build"), "the caches kept a trace of the example"
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
