@@ -17,7 +17,6 @@ Contract of `compile_widgets(widgets_dir, site_root, out_dir, cache_dir, names)`
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -32,6 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from islet.build import sealed
 from islet.errors import IsletError, Problem, ToolMissingError, shown_path
 
 from .check import check_sources
@@ -74,7 +74,7 @@ def compile_widgets(widgets_dir: Path, site_root: Path, out_dir: Path, cache_dir
         [p.stem for p in sorted(widgets_dir.glob("*.py")) if not p.stem.startswith("_")]
     key = cache_key(sources, stems, version)
     cached_dir = cache_dir / key
-    cached = cached_dir.is_dir()
+    cached = sealed.intact(cached_dir)      # (an entry damaged since it was stored is made again)
     if not cached:
         precheck(sources)
         work = Path(tempfile.mkdtemp(prefix="islet-transcrypt-"))   # fresh every time: never an existing dir
@@ -85,7 +85,7 @@ def compile_widgets(widgets_dir: Path, site_root: Path, out_dir: Path, cache_dir
     prune_cache(cache_dir, keep=key)
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    shutil.copytree(cached_dir, out_dir)
+    shutil.copytree(cached_dir, out_dir, ignore=shutil.ignore_patterns(sealed.SEAL))
     modules = {s: f"widgets.{s}.js" for s in stems}
     return CompileResult(out_dir, modules, key, cached, time.perf_counter() - started)
 
@@ -270,13 +270,14 @@ CLASS_CALL = re.compile(r"^(export var \w+ =\s*)(__class__ \(|new )", re.M)
 
 
 def _store(built: Path, target: Path) -> None:
-    """Move a finished build into the cache atomically (rename), so a half-written entry never exists."""
+    """Copy a finished build beside the cache entry, then store it there whole (islet.build.sealed)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
-    shutil.copytree(built, staging / "m")
-    with contextlib.suppress(OSError):   # another build stored the same key first: same content, keep it
-        os.replace(staging / "m", target)
-    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        shutil.copytree(built, staging / "m")
+        sealed.store(staging / "m", target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def prune_cache(cache_dir: Path, keep: str, count: int = CACHE_KEEP) -> None:

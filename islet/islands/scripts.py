@@ -10,15 +10,15 @@ set runs neither Transcrypt nor esbuild.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from islet.build import sealed
 
 from .bundle import ESBUILD_VERSION, bundle, minify
 from .compile import compile_widgets, prune_cache
@@ -45,13 +45,12 @@ def build_scripts(site_root: Path, names: list[str], cache_dir: Path, node_modul
         compiled = compile_widgets(site_root / "widgets", site_root, Path(temp) / "js", cache_dir / "compile", names)
         key = _key(compiled.key, names)
         entry = cache_dir / "scripts" / key
-        if not (entry / "manifest.json").is_file():
+        if not sealed.intact(entry):         # (none yet, or damaged since it was stored: made again)
             out = Path(tempfile.mkdtemp(prefix=".staging-", dir=_mkdir(cache_dir / "scripts")))
             try:
                 manifest = _bundle(compiled.out_dir, {n: compiled.modules[n] for n in names}, out / "files", node_modules)
                 (out / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1, sort_keys=True), encoding="utf-8")
-                with contextlib.suppress(OSError):    # another build stored the same key first: same content
-                    os.replace(out, entry)
+                sealed.store(out, entry)
             finally:
                 shutil.rmtree(out, ignore_errors=True)
             cached = False

@@ -138,3 +138,18 @@ def test_source_line_reads_a_transcrypt_map(mappings, generated, line):
     from islet.islands.bundle import source_line
 
     assert source_line(json.dumps({"version": 3, "mappings": mappings}), generated) == line
+
+
+def test_a_scripts_cache_entry_damaged_since_it_was_stored_is_bundled_again(tmp_path):
+    """A map deleted or a bundle truncated in <cache>/scripts would otherwise be copied into every later build."""
+    from islet.islands.scripts import build_scripts
+
+    root = tmp_path / "site"
+    compiled_site(root)
+    first = build_scripts(root, ["counter", "greeting"], root / "cache", NODE_MODULES)
+    made = folder_digest(first.folder)
+    for damage in (lambda f: f.unlink(), lambda f: f.write_bytes(f.read_bytes()[:50])):
+        damage(next(first.folder.glob("counter-*.js*")))
+        again = build_scripts(root, ["counter", "greeting"], root / "cache", NODE_MODULES)
+        assert not again.cached and folder_digest(again.folder) == made
+    assert build_scripts(root, ["counter", "greeting"], root / "cache", NODE_MODULES).cached

@@ -113,6 +113,18 @@ def test_cache_hit_compiles_nothing(tmp_path, monkeypatch):
     assert not edited.cached and edited.key != cold.key
 
 
+def test_a_cache_entry_damaged_since_it_was_stored_is_compiled_again(tmp_path):
+    """A truncated module in the cache (a full disk, a crash) would otherwise go into every later build."""
+    root = write_site(tmp_path)
+    cold = run(root)
+    cached = root / "cache" / cold.key / "widgets.counter.js"
+    cached.write_bytes(cached.read_bytes()[:100])
+    again = run(root, out="out2")
+    assert not again.cached and again.key == cold.key
+    assert folder_digest(again.out_dir) == folder_digest(cold.out_dir)
+    assert run(root, out="out3").cached                 # stored again, whole
+
+
 def test_rejected_construct_names_the_widget_file(tmp_path, monkeypatch):
     monkeypatch.setattr(compile_stage, "precheck", lambda sources: None)   # let Transcrypt itself fail
     bad = "from widgets.shared import wrap\n\n\ndef render(xs):\n    a, *rest = xs\n    return wrap(\"p\", a)\n"

@@ -1,0 +1,53 @@
+"""Cache folders stored whole and used only while intact: the widget compiler's and the bundler's entries.
+
+    store(made, target)     seal the folder `made` and rename it to `target`
+    intact(target)          whether `target` still holds exactly what was sealed
+
+An entry is made aside and renamed into place, so islet never leaves one half-written. It is used only
+while it holds exactly the files it was sealed with, byte for byte: a file truncated, damaged or deleted
+since (a full disk, a machine that crashed, a hand tidying up) makes it a miss, and the work is done again,
+instead of the damage being copied into every later build's output.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+SEAL = ".seal.json"          # in the entry: {path relative to it: sha256 of the file}
+
+
+def store(made: Path, target: Path) -> None:
+    """Seal the folder `made` and move it to `target` (on the same file system) in one rename. An intact entry
+    another build stored there first is kept (it has the same content); anything else there is replaced."""
+    files = _files(made)
+    (made / SEAL).write_text(json.dumps({name: _digest(path) for name, path in files.items()}, sort_keys=True),
+                             encoding="utf-8")
+    if target.exists() and not intact(target):
+        shutil.rmtree(target, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        os.replace(made, target)
+
+
+def intact(folder: Path) -> bool:
+    """Whether `folder` holds exactly the files its seal lists, with those bytes (False without a seal)."""
+    try:
+        sealed = json.loads((folder / SEAL).read_text(encoding="utf-8"))
+        files = _files(folder)
+        return (isinstance(sealed, dict) and files.keys() == sealed.keys()
+                and all(_digest(path) == sealed[name] for name, path in files.items()))
+    except (OSError, ValueError):
+        return False
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    found = {path.relative_to(folder).as_posix(): path for path in folder.rglob("*") if not path.is_dir()}
+    found.pop(SEAL, None)
+    return found
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
