@@ -166,11 +166,11 @@ def start(settings: dict, cache: Path, templates: Iterable[str], reader_class: t
     # makes new Jinja environments, and compiling the theme again costs more than rendering a page.
     # Those environments last one build, in which no template changes: Jinja need not look at a
     # template's file again each time a page asks for the template (unless the site says otherwise).
-    from jinja2 import FileSystemBytecodeCache
+    from .sealed import BytecodeCache
 
     (session.cache / "jinja").mkdir(parents=True, exist_ok=True)
     jinja = settings.setdefault("JINJA_ENVIRONMENT", {})
-    jinja["bytecode_cache"] = FileSystemBytecodeCache(str(session.cache / "jinja"))
+    jinja["bytecode_cache"] = BytecodeCache(str(session.cache / "jinja"))
     jinja.setdefault("auto_reload", False)
     return session
 

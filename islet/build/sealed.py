@@ -1,21 +1,29 @@
-"""Cache folders stored whole and used only while intact: the widget compiler's and the bundler's entries.
+"""Cache entries stored whole and used only while intact: the widget compiler's and the bundler's folders, and
+Jinja's compiled templates.
 
     store(made, target)     seal the folder `made` and rename it to `target`
     intact(target)          whether `target` still holds exactly what was sealed
+    BytecodeCache(folder)   Jinja's FileSystemBytecodeCache, each file with the digest of its bytes
 
 An entry is made aside and renamed into place, so islet never leaves one half-written. It is used only
-while it holds exactly the files it was sealed with, byte for byte: a file truncated, damaged or deleted
-since (a full disk, a machine that crashed, a hand tidying up) makes it a miss, and the work is done again,
-instead of the damage being copied into every later build's output.
+while it holds exactly the bytes it was sealed with: a file truncated, damaged or deleted since (a full
+disk, a machine that crashed, a hand tidying up) makes it a miss, and the work is done again, instead of the
+damage being copied into every later build's output, or, for a compiled template, run: one changed byte
+of marshalled code can crash the interpreter.
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
 from pathlib import Path
+
+from jinja2 import FileSystemBytecodeCache
+
+from .fingerprint import atomic_write
 
 SEAL = ".seal.json"          # in the entry: {path relative to it: sha256 of the file}
 
@@ -51,3 +59,23 @@ def _files(folder: Path) -> dict[str, Path]:
 
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class BytecodeCache(FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates (it checks each against its template's source), with the digest of
+    each file's bytes ahead of them: a file that does not match is a miss, and the template is compiled again."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            data = Path(self._get_cache_filename(bucket)).read_bytes()
+        except OSError:
+            return
+        digest, body = data[:32], data[32:]
+        if hashlib.sha256(body).digest() == digest:
+            bucket.load_bytecode(io.BytesIO(body))
+
+    def dump_bytecode(self, bucket) -> None:
+        body = io.BytesIO()
+        bucket.write_bytecode(body)
+        with contextlib.suppress(OSError):
+            atomic_write(Path(self._get_cache_filename(bucket)), hashlib.sha256(body.getvalue()).digest() + body.getvalue())

@@ -1,5 +1,8 @@
-"""islet.build.sealed: a cache folder is used only while it holds exactly the files it was stored with."""
+"""islet.build.sealed: a cache folder, or a compiled template, is used only while it holds exactly what was stored."""
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 
@@ -50,3 +53,35 @@ def test_an_intact_entry_stored_first_by_another_build_is_kept(tmp_path):
 
 def test_a_missing_folder_is_not_intact(tmp_path):
     assert not sealed.intact(tmp_path / "nothing")
+
+
+FLIP_EVERY_BYTE = """
+import pathlib, sys
+import jinja2
+from islet.build import sealed
+
+folder = pathlib.Path(sys.argv[1])
+(folder / "t.html").write_text("{% for x in items %}<b>{{ x|upper }}</b>{% endfor %}")
+def render():
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder),
+                             bytecode_cache=sealed.BytecodeCache(str(folder / "cache")))
+    return env.get_template("t.html").render(items=[1, 2])
+(folder / "cache").mkdir()
+render()
+[cached] = (folder / "cache").iterdir()
+pristine = cached.read_bytes()
+for index in range(len(pristine)):
+    damaged = bytearray(pristine)
+    damaged[index] ^= 0x5A
+    cached.write_bytes(bytes(damaged))
+    assert render() == "<b>1</b><b>2</b>", index
+print(len(pristine))
+"""
+
+
+def test_a_compiled_template_with_any_byte_changed_is_compiled_again(tmp_path):
+    """With Jinja's own cache, one of these changes makes marshal load bytecode that crashes the interpreter
+    (found by tests/build/test_damaged_caches.py). In a process of its own, so that a crash fails only this test."""
+    run = subprocess.run([sys.executable, "-c", FLIP_EVERY_BYTE, str(tmp_path)], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0 and int(run.stdout) > 1000, run.stderr
