@@ -74,6 +74,10 @@ def rewrite(path: Path, body: bytes) -> None:
         _settled.clear()
 
 
+_CHECKED = 32     # a memo's file: the sha256 of its pickle, then the pickle. A file damaged since it was saved (one
+                 # changed character of a remembered result would reach the pages) is forgotten instead.
+
+
 class Memo:
     """Saved with only the entries this build used, so it holds one build's worth."""
 
@@ -81,7 +85,9 @@ class Memo:
         self.path, self.function, self.kept, self.used = path, function, {}, {}
         self.worked_out = False       # whether this build added a result (else a save with as many is the same)
         try:
-            self.kept = pickle.loads(path.read_bytes()) if path else {}
+            data = path.read_bytes() if path else b""
+            if data and hashlib.sha256(memoryview(data)[_CHECKED:]).digest() == data[:_CHECKED]:
+                self.kept = pickle.loads(memoryview(data)[_CHECKED:])
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
             pass
 
@@ -156,7 +162,8 @@ class Memo:
         """Keep what this build used, unless that is what the file holds already: nothing worked out, and every
         entry kept was used (a memo of every page holds megabytes at 5,000 articles)."""
         if self.path is not None and (self.worked_out or len(self.used) != len(self.kept)):
-            atomic_write(self.path, pickle.dumps(self.used, protocol=5))
+            body = pickle.dumps(self.used, protocol=5)
+            atomic_write(self.path, hashlib.sha256(body).digest() + body)
 
 
 def _key(texts) -> bytes:

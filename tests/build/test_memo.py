@@ -146,3 +146,19 @@ def test_a_build_that_used_every_entry_and_worked_nothing_out_leaves_the_file_as
     more("a"), more("c")
     more.save()
     assert Memo(path, str.upper).kept.keys() == more.used.keys() and len(more.used) == 2
+
+
+def test_a_memo_file_damaged_since_it_was_saved_is_forgotten(tmp_path):
+    """One changed character of a remembered result (highlighted code, say) would reach the pages: a damaged
+    file is worked out again instead (found by changing a result's bytes in place, tests/build/test_damaged_caches.py)."""
+    path = tmp_path / "memo.pickle"
+    memo = Memo(path, str.upper)
+    assert memo("print(1)") == "PRINT(1)"
+    memo.save()
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"PRINT", b"TNIRP"))          # still a valid pickle, of another result
+    upper = count_calls(str.upper)
+    again = Memo(path, upper)
+    assert again.kept == {} and again("print(1)") == "PRINT(1)" and upper.calls == 1
+    path.write_bytes(data)
+    assert Memo(path, upper)("print(1)") == "PRINT(1)" and upper.calls == 1       # the file as saved is used
