@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
+from . import sealed
 from .fingerprint import atomic_write
 
 PAGE_FACTS: dict[str, Callable[[str], Any]] = {}    # memo name -> function of a page's HTML (see above)
@@ -74,20 +75,16 @@ def rewrite(path: Path, body: bytes) -> None:
         _settled.clear()
 
 
-_CHECKED = 32     # a memo's file: the sha256 of its pickle, then the pickle. A file damaged since it was saved (one
-                 # changed character of a remembered result would reach the pages) is forgotten instead.
-
-
 class Memo:
     """Saved with only the entries this build used, so it holds one build's worth."""
 
     def __init__(self, path: Path | None, function):
         self.path, self.function, self.kept, self.used = path, function, {}, {}
         self.worked_out = False       # whether this build added a result (else a save with as many is the same)
-        try:
-            data = path.read_bytes() if path else b""
-            if data and hashlib.sha256(memoryview(data)[_CHECKED:]).digest() == data[:_CHECKED]:
-                self.kept = pickle.loads(memoryview(data)[_CHECKED:])
+        try:     # (`checked`: a file damaged since it was saved is forgotten; a changed character would reach pages)
+            body = sealed.opened(path.read_bytes()) if path else None
+            if body is not None:
+                self.kept = pickle.loads(body)
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError):
             pass
 
@@ -162,8 +159,7 @@ class Memo:
         """Keep what this build used, unless that is what the file holds already: nothing worked out, and every
         entry kept was used (a memo of every page holds megabytes at 5,000 articles)."""
         if self.path is not None and (self.worked_out or len(self.used) != len(self.kept)):
-            body = pickle.dumps(self.used, protocol=5)
-            atomic_write(self.path, hashlib.sha256(body).digest() + body)
+            atomic_write(self.path, sealed.checked(pickle.dumps(self.used, protocol=5)))
 
 
 def _key(texts) -> bytes:

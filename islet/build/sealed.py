@@ -1,9 +1,10 @@
 """Cache entries stored whole and used only while intact: the widget compiler's and the bundler's folders, and
-Jinja's compiled templates.
+Jinja's compiled templates, and islet.build.memo's files.
 
     store(made, target)     seal the folder `made` and rename it to `target`
     intact(target)          whether `target` still holds exactly what was sealed
-    BytecodeCache(folder)   Jinja's FileSystemBytecodeCache, each file with the digest of its bytes
+    checked(body)           a file's bytes with their digest ahead; opened(data) gives them back, or None
+    BytecodeCache(folder)   Jinja's FileSystemBytecodeCache, each file `checked`
 
 An entry is made aside and renamed into place, so islet never leaves one half-written. It is used only
 while it holds exactly the bytes it was sealed with: a file truncated, damaged or deleted since (a full
@@ -26,6 +27,7 @@ from jinja2 import FileSystemBytecodeCache
 from .fingerprint import atomic_write
 
 SEAL = ".seal.json"          # in the entry: {path relative to it: sha256 of the file}
+DIGEST = 32                  # bytes of a sha256, ahead of a `checked` file's body
 
 
 def store(made: Path, target: Path) -> None:
@@ -61,21 +63,31 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def checked(body: bytes) -> bytes:
+    """`body` as a file of a cache holds it: its sha256 first."""
+    return hashlib.sha256(body).digest() + body
+
+
+def opened(data: bytes) -> memoryview | None:
+    """The body of a `checked` file's `data`; None when it does not match its digest (damaged since)."""
+    body = memoryview(data)[DIGEST:]
+    return body if len(data) > DIGEST and hashlib.sha256(body).digest() == data[:DIGEST] else None
+
+
 class BytecodeCache(FileSystemBytecodeCache):
-    """Jinja's cache of compiled templates (it checks each against its template's source), with the digest of
-    each file's bytes ahead of them: a file that does not match is a miss, and the template is compiled again."""
+    """Jinja's cache of compiled templates (it checks each against its template's source), each file `checked`:
+    one that does not match is a miss, and the template is compiled again."""
 
     def load_bytecode(self, bucket) -> None:
         try:
-            data = Path(self._get_cache_filename(bucket)).read_bytes()
+            body = opened(Path(self._get_cache_filename(bucket)).read_bytes())
         except OSError:
             return
-        digest, body = data[:32], data[32:]
-        if hashlib.sha256(body).digest() == digest:
+        if body is not None:
             bucket.load_bytecode(io.BytesIO(body))
 
     def dump_bytecode(self, bucket) -> None:
         body = io.BytesIO()
         bucket.write_bytecode(body)
         with contextlib.suppress(OSError):
-            atomic_write(Path(self._get_cache_filename(bucket)), hashlib.sha256(body.getvalue()).digest() + body.getvalue())
+            atomic_write(Path(self._get_cache_filename(bucket)), checked(body.getvalue()))
