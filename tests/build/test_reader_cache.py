@@ -47,8 +47,7 @@ def test_pelican_reads_the_sources_parsed_already_first(monkeypatch):
 def test_what_workers_highlight_is_remembered_for_the_next_build(tmp_path, monkeypatch):
     """Code blocks highlighted by the parse workers of a first build are in the highlight memo it leaves: the
     first edit of an article after it does not highlight its blocks again."""
-    import pickle
-
+    from islet.build.memo import Memo
     from support.site import make_site
 
     code = "```python\ndef f{n}(x: int) -> int:\n    return x + {n}\n```\n"
@@ -61,7 +60,7 @@ def test_what_workers_highlight_is_remembered_for_the_next_build(tmp_path, monke
     assert built.code == 0, built.stderr
     assert counts(built)["preparsed"] == 24
     (memo,) = (tmp_path / "cache").rglob("*-highlight.pickle")
-    assert len(pickle.loads(memo.read_bytes())) == 24                 # each article's block, worked out by a worker
+    assert len(Memo(memo, None).kept) == 24                            # each article's block, worked out by a worker
 
 
 def _failing_worker(paths):
