@@ -57,8 +57,9 @@ _settled: dict | None = None      # inside `settled_files`: path -> identity, (p
 def settled_files():
     """Inside, each file's identity is asked of the system once, and its memo key worked out once (`_file_key`).
     For islet's output stages: the sitemap, the link check, images, widgets and CSP each key a memo on every
-    page's identity, and those six stats of each of 7,766 files took a tenth of a one-edit build of 5,000 articles. A page rewritten inside must
-    be written with `rewrite`, which forgets every identity; a new file (a sitemap) may be written as it is."""
+    page's identity, and those six stats of each of 7,766 files took a tenth of a one-edit build of 5,000
+    articles. A page rewritten inside must be written with `rewrite`, which forgets every identity; a new file
+    (a sitemap) may be written as it is."""
     global _settled
     _settled = {}
     try:

@@ -130,16 +130,16 @@ def _whole_characters(value: Any, text: str, shown: str) -> Any:
 
 def _lone_surrogate(shown: str, text: str) -> Problem:
     escapes = list(_SURROGATE_ESCAPE.finditer(text))
-    line, escape = 0, "\\ud800"
-    for index, found in enumerate(escapes):
-        half = int(found[1], 16)
+    line, escape, index = 0, "\\ud800", 0
+    while index < len(escapes):
+        found = escapes[index]
         after = escapes[index + 1] if index + 1 < len(escapes) else None
-        paired_high = half < 0xDC00 and after is not None and after.start() == found.end() and int(after[1], 16) >= 0xDC00
-        before = escapes[index - 1] if index else None
-        paired_low = half >= 0xDC00 and before is not None and before.end() == found.start() and int(before[1], 16) < 0xDC00
-        if not (paired_high or paired_low):
-            line, escape = text.count("\n", 0, found.start()) + 1, found.group()
-            break
+        if (int(found[1], 16) < 0xDC00 and after is not None and after.start() == found.end()
+                and int(after[1], 16) >= 0xDC00):
+            index += 2                         # a high half right before a low one: a whole pair
+            continue
+        line, escape = text.count("\n", 0, found.start()) + 1, found.group()
+        break
     return Problem(shown, line, f"the escape {escape} is half of a surrogate pair, not a character",
                    "write the character itself (the file is UTF-8), or both escapes of its pair")
 

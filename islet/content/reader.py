@@ -227,10 +227,11 @@ class JinjaBody(Preprocessor):
 
     def placeholder(self, value: Any) -> Markup:
         # escape() leaves Markup (from |markdown or |safe) as it is; STX/ETX dropped: no value poses as a placeholder
-        if SURROGATE.search(str(value)):       # ("\ud800" in a Jinja string): no page can hold it (not UTF-8)
+        text = str(value)
+        if SURROGATE.search(text):             # ("\ud800" in a Jinja string): no page can hold it (not UTF-8)
             raise ValueError("the value holds half of a surrogate pair (an escape such as \\ud800), not a character")
         key = self.md.htmlStash.store(str(escape(value)).translate(_PLACEHOLDER_MARKS))
-        sandbox.VALUES[key] = str(value).translate(_PLACEHOLDER_MARKS)
+        sandbox.VALUES[key] = text.translate(_PLACEHOLDER_MARKS)
         return Markup(key)
 
 
