@@ -32,7 +32,7 @@ from islet.errors import (
 )
 from islet.islands.registry import traceback_line
 
-from . import blocks, highlight, inline, sandbox
+from . import blocks, highlight, inline, sandbox, summaries
 from .formats import SURROGATE
 from .front_matter import JINJA_ON, check_source, parse_date, read_front_matter
 from .sandbox import ContentSandbox, OutputTooLarge, with_code, without_code
@@ -63,7 +63,8 @@ def quicker_pelican() -> None:
     * an object's path relative to the content folder is worked out once per path (Pelican does it again
       for each URL it formats, with four system calls);
     * a slug is worked out once per text and settings (`remembered_slugify`): every article has tag, category
-      and author objects of its own, each of which makes its slug again.
+      and author objects of its own, each of which makes its slug again;
+    * summaries are made in linear time (islet.content.summaries).
     """
     from pelican.contents import Content
     from pelican.settings import DEFAULT_CONFIG
@@ -137,6 +138,7 @@ def quicker_pelican() -> None:
     from pelican import contents, urlwrappers
 
     contents.slugify = urlwrappers.slugify = remembered_slugify(contents.slugify)
+    summaries.install()
 
 
 def remembered_slugify(slugify, limit: int = 100_000):
