@@ -41,6 +41,7 @@ class Limits:
     render_seconds: float = 10           # one widget render()
     template_seconds: float = 10         # the Jinja of one article or page body
     template_bytes: int = 5 * 1024 * 1024  # what the Jinja of one body may output
+    markdown_seconds: float = 10         # the Markdown of one article or page (after its Jinja and widgets)
 
 
 @dataclass(frozen=True)

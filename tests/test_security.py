@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -183,3 +184,41 @@ def test_a_body_template_over_its_time_fails_the_build_at_its_line(tmp_path):
     assert built.code == 1 and "Traceback" not in built.stderr
     assert built.lines[0].startswith("content/articles/a.md:7: still running after 1 s — "), built.stderr
     assert (tmp_path / "build" / "index.html").read_bytes() == before
+
+
+# --- Markdown: no source hangs the build ----------------------------------------------------------------------
+# Python-Markdown needs minutes for 50,000 "[" on one line (plain Pelican hangs on it); Pelican's summary of
+# an article without one was quadratic in its HTML (islet.content.summaries).
+
+STALLS_MARKDOWN = "[" * 50_000
+
+
+@pytest.mark.parametrize("others", [0, 20], ids=["in-process", "parse-workers"])
+def test_markdown_over_its_time_fails_the_build_at_the_slow_line(tmp_path, others):
+    files = {f"content/articles/o{i}.md": ARTICLE.format(title=f"O{i}", n=1, summary="s", body="Other.")
+             for i in range(others)}       # 16 sources or more are parsed by worker processes
+    site, before = limited_site(tmp_path, {"markdown_seconds": 1}, f"Fine.\n\nMore: {STALLS_MARKDOWN}\n\nEnd.", files)
+    built = site.build()
+    assert built.code == 1 and "Traceback" not in built.stderr
+    assert built.lines[0].startswith("content/articles/a.md:7: Markdown needs more than 1 s for this source; the "
+                                     "slowest part starts on this line — "), built.stderr
+    assert "ISLET_LIMITS['markdown_seconds']" in built.lines[0] and len(built.lines) == 2
+    assert (tmp_path / "build" / "index.html").read_bytes() == before
+
+
+def test_markdown_in_the_front_matter_is_bounded_too(tmp_path):
+    site, before = limited_site(tmp_path, {"markdown_seconds": 1}, "Fine.")
+    (tmp_path / "content/articles/a.md").write_text(ARTICLE.format(title="A", n=1, summary=STALLS_MARKDOWN, body="x"))
+    built = site.build()
+    assert built.code == 1 and built.lines[0].startswith("content/articles/a.md:3: Markdown needs more than 1 s"), \
+        built.stderr
+    assert (tmp_path / "build" / "index.html").read_bytes() == before
+
+
+def test_html_that_stalled_pelicans_summaries_builds_at_once(tmp_path):
+    body = "<div>\n" + "<a " * 100_000 + "toc-backref\n</div>\n\n" + "```\n\n```\n" * 5_000
+    site = make_site(tmp_path, {"content/articles/a.md": f"Title: A\nDate: 2026-01-01\n\n{body}"})
+    started = time.monotonic()
+    built = site.build()                  # Pelican's summary of it alone took minutes
+    assert built.code == 0, built.stderr
+    assert time.monotonic() - started < 60

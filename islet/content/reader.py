@@ -11,6 +11,7 @@ import os
 import posixpath
 import re
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -31,8 +32,11 @@ from islet.errors import (
     shown_path,
 )
 from islet.islands.registry import traceback_line
+from islet.settings import Limits
 
 from . import blocks, highlight, inline, sandbox, summaries
+from .clock import PRIORITY as CLOCK
+from .clock import Clock, slowest_part
 from .formats import SURROGATE
 from .front_matter import JINJA_ON, check_source, parse_date, read_front_matter
 from .sandbox import ContentSandbox, OutputTooLarge, with_code, without_code
@@ -350,11 +354,31 @@ class IsletMarkdownReader(MarkdownReader):
                 WidgetFences(self._md, self.islands, shown, text.splitlines()), "islet-widgets", 25.5)
         elif "islet-widgets" in self._md.preprocessors:
             self._md.preprocessors.deregister("islet-widgets")
+        seconds = (self.env.limits if self.env is not None else Limits()).markdown_seconds
+        clock = ExitStack()
+        self._md.preprocessors.register(Clock(self._md, clock, seconds), "islet-clock", CLOCK)
         try:
-            with pelican_open(source_path) as raw:
-                content = self._md.convert(raw)
-            metadata = self._parse_metadata(self._md.Meta) if hasattr(self._md, "Meta") else {}
+            with clock:
+                with pelican_open(source_path) as raw:
+                    content = self._md.convert(raw)
+                metadata = self._parse_metadata(self._md.Meta) if hasattr(self._md, "Meta") else {}
+        except TimeLimitExceeded:              # Markdown's own (Jinja's and widgets' are LimitErrors by now)
+            error = LimitError(self._too_slow(shown, text, body_starts, seconds))
+            self.problems.extend(error.problems)
+            raise error from None
         except IsletError as error:
             self.problems.extend(error.problems)
             raise
+        finally:
+            self._md.preprocessors.deregister("islet-clock")     # (the instance is shared: markdown_for)
         return content, metadata
+
+    def _too_slow(self, shown: str, text: str, body_starts: int, seconds: float) -> Problem:
+        # (A parse worker's problems are not reported: the build's process reads the source again, and says where.)
+        worker = getattr(self, "caching_only", False)
+        line = 0 if worker else slowest_part(text.splitlines(), body_starts, self.settings["MARKDOWN"], seconds)
+        return Problem(shown, line, f"Markdown needs more than {seconds:g} s for this source; the slowest part "
+                                    f"starts on this line",
+                       "Python-Markdown slows down on some text, such as thousands of unclosed '[', '![' or '<' on "
+                       "one line: break that part up or remove it, or raise ISLET_LIMITS['markdown_seconds'] in "
+                       "pelicanconf.py")
