@@ -34,7 +34,7 @@ from islet.errors import (
 from islet.islands.registry import traceback_line
 from islet.settings import Limits
 
-from . import blocks, highlight, inline, sandbox, summaries
+from . import blocks, highlight, inline, linear, sandbox
 from .clock import PRIORITY as CLOCK
 from .clock import Clock, slowest_part
 from .formats import SURROGATE
@@ -68,7 +68,7 @@ def quicker_pelican() -> None:
       for each URL it formats, with four system calls);
     * a slug is worked out once per text and settings (`remembered_slugify`): every article has tag, category
       and author objects of its own, each of which makes its slug again;
-    * summaries are made in linear time (islet.content.summaries).
+    * summaries and the search for images without alt text take linear time (islet.content.linear).
     """
     from pelican.contents import Content
     from pelican.settings import DEFAULT_CONFIG
@@ -142,7 +142,7 @@ def quicker_pelican() -> None:
     from pelican import contents, urlwrappers
 
     contents.slugify = urlwrappers.slugify = remembered_slugify(contents.slugify)
-    summaries.install()
+    linear.install()
 
 
 def remembered_slugify(slugify, limit: int = 100_000):
