@@ -207,7 +207,7 @@ def check_output(output: Path, sources: dict[str, Source], memoised=fresh) -> li
         return broken
 
     broken_links = memoised("verify-pages", broken_on)
-    problems, from_theme = [], {}
+    problems, from_theme, authored = [], {}, set()
     # The walk above, not another; in the order of sorted Paths (by folder and name), as before.
     pages = sorted((name for name in files if name.endswith(".html")), key=lambda name: name.split("/"))
     where = {relative: os.path.join(output, relative) for relative in pages}     # (strings: 8,000 Paths cost)
@@ -218,10 +218,16 @@ def check_output(output: Path, sources: dict[str, Source], memoised=fresh) -> li
             line = _line_of(url, source, whole=why is not None) if source else 0
             if line or (source and why):
                 problems.append(_problem(kind, url, source, line, why))
+                authored.add((kind, url))
             else:  # not in the author's file, so the theme wrote it
                 target = url if why else urljoin("/" + relative, url).split("#")[0]
                 from_theme.setdefault(target, []).append((relative, kind, url, why))
+    # A URL an author's source holds is reported there only: a list page showing that article's summary holds it
+    # too (a relative one resolves to another file from each folder), and the theme did not write it.
     for pages in from_theme.values():
+        pages = [found for found in pages if (found[1], found[2]) not in authored]
+        if not pages:
+            continue
         page, kind, url, why = pages[0]
         more = f" and {len(pages) - 1} more" if len(pages) > 1 else ""
         what = f"malformed {kind} {url!r} ({why})" if why else f"broken {kind} {url!r}"
