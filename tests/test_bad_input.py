@@ -164,10 +164,32 @@ def missing_data_file(site):
             "data.no_such_table does not exist")
 
 
+def set_field(path, key, value) -> int:
+    """Write `Key: value` in the front matter (over the key's line, or as the second line); returns its line."""
+    lines = path.read_text().splitlines()
+    index = next((i for i, line in enumerate(lines) if line.lower().startswith(f"{key.lower()}:")), None)
+    if index is None:
+        index = 1
+        lines.insert(index, "")
+    lines[index] = f"{key}: {value}"
+    path.write_text("\n".join(lines) + "\n")
+    return index + 1
+
+
+def long_slug(site):
+    path = article(site)
+    return rel(site, path), set_field(path, "Slug", "a-slug-" * 40), "more than the 255 a file system allows"
+
+
+def long_tag(site):
+    path = article(site)
+    return rel(site, path), set_field(path, "Tags", "fine, " + "long tag " * 35), "the tag 'long tag long tag"
+
+
 CASES = [malformed_front_matter, invalid_date, unknown_template, duplicate_slug, broken_link, missing_image,
          undefined_data, malformed_csv, malformed_json, malformed_yaml, malformed_toml, non_utf8_article,
          non_utf8_data, empty_article, empty_data, template_syntax, unsafe_widget, unknown_widget, wrong_prop_type,
-         missing_data_file]
+         missing_data_file, long_slug, long_tag]
 
 
 @pytest.mark.parametrize("breaks", CASES, ids=[c.__name__ for c in CASES])

@@ -97,6 +97,7 @@ DATA_EXPRESSIONS = ["data.known.title", "data.evil", "data.evil.a", "data.rows",
 FILTERS = ["", "|markdown", "|e", "|upper", "|tojson", "|nosuchfilter", "|length", "|sort"]
 # Text Python-Markdown needs minutes for (islet.content.clock stops it after markdown_seconds, below).
 STALLS = ["[" * 30_000, "![" * 20_000, "<http://a" * 20_000]
+LONG = "a-long-name-" * 22          # a slug, tag or category whose file name no file system holds (264 bytes)
 
 FRAGMENTS = st.one_of(
     words, st.sampled_from(MARKDOWN_HOSTILE), st.sampled_from(STALLS),
@@ -119,9 +120,9 @@ FRAGMENTS = st.one_of(
 FRONT_MATTER = {
     "Title": st.one_of(words, st.sampled_from(MARKDOWN_HOSTILE)),
     "Date": st.sampled_from(["2026-02-01", "2026-02-30", "2099-01-01", "yesterday", "2026-03-14 09:30", ""]),
-    "Tags": st.lists(st.one_of(words, st.sampled_from(MARKDOWN_HOSTILE)), max_size=3).map(", ".join),
-    "Category": st.one_of(words, st.sampled_from(MARKDOWN_HOSTILE)),
-    "Slug": st.sampled_from(["fine", "known", "../out", "/abs", "a/b", "index", "feeds/all.atom.xml", "", "ü"]),
+    "Tags": st.lists(st.one_of(words, st.sampled_from([*MARKDOWN_HOSTILE, LONG])), max_size=3).map(", ".join),
+    "Category": st.one_of(words, st.sampled_from([*MARKDOWN_HOSTILE, LONG])),
+    "Slug": st.sampled_from(["fine", "known", "../out", "/abs", "a/b", "index", "feeds/all.atom.xml", "", "ü", LONG]),
     "Status": st.sampled_from(["published", "draft", "hidden", "nonsense"]),
     "Summary": st.one_of(words, st.sampled_from(MARKDOWN_HOSTILE), st.sampled_from(STALLS)),
     "Template": st.sampled_from(["article", "page", "nosuch", "../base"]),

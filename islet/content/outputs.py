@@ -93,13 +93,37 @@ def check(generators, config: IsletSettings, claims: dict, search: bool, memoise
         problems += [Problem(shown, 0, "is outside the content folder, yet Pelican was asked to copy it",
                              f"keep static files inside {content}/ and link them from there") for shown in linked_out]
     site = site_outputs(generators, config, search)
-    for problem in paths.escapes(outputs) + paths.duplicates(kept + site):
+    problems += _long_taxonomy_names(generators, config.root, text)
+    for problem in paths.escapes(outputs) + paths.long_names(outputs) + paths.duplicates(kept + site):
         source, key = sources.get(problem.path, ("", ""))     # the line only now: most builds have no problem
         problems.append(dataclasses.replace(problem, line=front_matter_line(text(source), key)) if key else problem)
     written = {}
     for output in kept + site:
         written.setdefault(paths.normalised(output.path), []).append(output)
     return Written(list(dict.fromkeys(problems)), written, pages)
+
+
+def _long_taxonomy_names(generators, root: Path, text) -> list[Problem]:
+    """A problem at the line of each tag, category or author (of the articles holding it) whose page's path has a
+    name no file system can hold."""
+    from pelican.generators import ArticlesGenerator
+
+    problems = []
+    for generator in generators:
+        if not isinstance(generator, ArticlesGenerator):
+            continue
+        taxonomies = [("tags", "tag", generator.tags.items()), ("category", "category", generator.categories),
+                      ("author", "author", generator.authors)]
+        for key, kind, wrappers in taxonomies:
+            for wrapper, articles in wrappers:
+                long = paths.too_long(wrapper.save_as) if isinstance(wrapper.save_as, str) else None
+                for article in articles if long else ():
+                    field = "authors" if kind == "author" and "authors" in article.metadata else key
+                    problems.append(Problem(
+                        _shown(article.source_path, root), front_matter_line(text(article.source_path), field),
+                        f"the {kind} {paths.abridged(wrapper.name)} makes a file name of {long[1]:,} bytes, more "
+                        f"than the {paths.NAME_MAX} a file system allows", f"give it a shorter {kind}"))
+    return problems
 
 
 def _shown(source: str, root: Path) -> str:

@@ -87,6 +87,39 @@ def writer_key(metadata: Mapping[str, object]) -> str:
     return next((key for key in ("save_as", "slug") if key in metadata), "title")
 
 
+NAME_MAX = 255       # bytes of one file or folder name: the most ext4, APFS, NTFS and the rest allow
+
+
+def too_long(path: str) -> tuple[str, int] | None:
+    """(the name, its size in bytes) when one name of `path` is longer than any file system holds, or None."""
+    for name in re.split(r"[/\\]", path):
+        size = len(name.encode("utf-8", "surrogatepass"))
+        if size > NAME_MAX:
+            return name, size
+    return None
+
+
+def abridged(text: str, keep: int = 40) -> str:
+    """`text` for a message: its start and end around an ellipsis when it is long."""
+    return repr(text) if len(text) <= keep else repr(f"{text[:keep // 2]}…{text[-keep // 2:]}")
+
+
+def long_names(outputs: Iterable[Output]) -> list[Problem]:
+    """A problem for every output of a source whose path has a name no file system can hold."""
+    return [Problem(o.shown, o.line, f"the file name {abridged(long[0])} of its page has {long[1]:,} bytes, more than the "
+                                     f"{NAME_MAX} a file system allows", shorten_fix(o.key))
+            for o in outputs if not o.site and (long := too_long(o.path))]
+
+
+def shorten_fix(key: str) -> str:
+    """How to make a source's output path shorter, by the key that decides it."""
+    if key == "save_as":
+        return "give it a shorter 'Save_as:'"
+    if key in ("slug", "title"):
+        return "give it a shorter 'Slug:' (without one, the title makes it)"
+    return "give the file a shorter name, or change the *_SAVE_AS setting that makes this path"
+
+
 def escapes(outputs: Iterable[Output]) -> list[Problem]:
     """A problem for every output of a source that would not stay inside the output folder."""
     return [Problem(o.shown, o.line, f"output path {o.path!r} {reason}", escape_fix(o.key))

@@ -387,3 +387,16 @@ def test_the_theme_may_live_outside_the_site(tmp_path):
     settings.write_text(settings.read_text().replace('THEME = "theme"', f'THEME = "{tmp_path / "shared-theme"}"', 1))
     result = site.build("--strict")
     assert result.code == 0, result.stderr
+
+
+@pytest.mark.parametrize("path, long", [
+    ("a" * 255 + ".html", ("a" * 255 + ".html", 260)), ("a" * 250 + ".html", None), ("é" * 127 + "/x.html", None),
+    ("tag/" + "é" * 128 + "/index.html", ("é" * 128, 256)), ("", None), ("x/" * 2000, None),
+])
+def test_too_long_counts_the_bytes_of_each_name(path, long):
+    assert paths.too_long(path) == long
+
+
+def test_abridged_keeps_a_short_text_and_both_ends_of_a_long_one():
+    assert paths.abridged("short") == "'short'"
+    assert paths.abridged("a" * 30 + "b" * 30) == "'" + "a" * 20 + "…" + "b" * 20 + "'"
