@@ -42,6 +42,7 @@ class Limits:
     template_seconds: float = 10         # the Jinja of one article or page body
     template_bytes: int = 5 * 1024 * 1024  # what the Jinja of one body may output
     markdown_seconds: float = 10         # the Markdown of one article or page (after its Jinja and widgets)
+    names: int = 200                     # tags, or authors, one source lists (n names: n pages of n links each)
 
 
 @dataclass(frozen=True)

@@ -224,3 +224,15 @@ def test_html_that_stalled_pelicans_summaries_and_alt_check_builds_at_once(tmp_p
     built = site.build()                  # Pelican took minutes for each of its three parts
     assert built.code == 0, built.stderr
     assert time.monotonic() - started < 60
+
+
+def test_a_source_listing_more_names_than_allowed_fails_the_build_at_that_line(tmp_path):
+    # 3,000 authors made 3,000 pages listing 3,000 authors each: 35 s, and n² in size
+    site, before = limited_site(tmp_path, {"names": 5}, "Fine.")
+    (tmp_path / "content/articles/a.md").write_text(
+        "Title: A\nDate: 2026-01-01\nAuthors: " + "; ".join(f"Doe, J{i}" for i in range(6)) + "\n\nx\n")
+    built = site.build()
+    assert built.code == 1 and "Traceback" not in built.stderr
+    assert built.lines[0] == ("content/articles/a.md:3: Authors: lists 6 names, more than the limit of 5 — list fewer, "
+                              "or raise ISLET_LIMITS['names'] in pelicanconf.py"), built.stderr
+    assert (tmp_path / "build" / "index.html").read_bytes() == before

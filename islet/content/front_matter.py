@@ -171,6 +171,27 @@ def line_of(text: str, needle: str, default: int = 1) -> int:
     return default
 
 
+NAMED = ("tags", "author", "authors")        # keys listing names, each of which gets a page of its own
+
+
+def too_many_names(text: str, shown: str, most: int) -> list[Problem]:
+    """A problem for each Tags:, Author: or Authors: that lists more than `most` names (as Pelican splits them).
+    Each name gets a page listing the article, and most themes show all of an article's names with it: n names
+    make n pages of n links each (3,000 authors took 35 s to build, and the pages grow as n²)."""
+    from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, ensure_metadata_list
+
+    front, problems = read_front_matter(text), []
+    for key in NAMED:
+        values = front.meta.get(key) or [""]
+        whole = len(values) > 1 and DUPLICATES_DEFINITIONS_ALLOWED.get(key, True)    # (else the first line only)
+        names = ensure_metadata_list(values if whole else values[0])
+        if len(names) > most:
+            problems.append(Problem(shown, front_matter_line(text, key),
+                                    f"{key.capitalize()}: lists {len(names):,} names, more than the limit of {most:,}",
+                                    "list fewer, or raise ISLET_LIMITS['names'] in pelicanconf.py"))
+    return problems
+
+
 def front_matter_line(text: str, key: str) -> int:
     """Line of ``Key:`` in the front matter, or 1."""
     key = key.lower()

@@ -38,7 +38,7 @@ from . import blocks, highlight, inline, linear, sandbox
 from .clock import PRIORITY as CLOCK
 from .clock import Clock, slowest_part
 from .formats import SURROGATE
-from .front_matter import JINJA_ON, check_source, parse_date, read_front_matter
+from .front_matter import JINJA_ON, check_source, parse_date, read_front_matter, too_many_names
 from .sandbox import ContentSandbox, OutputTooLarge, with_code, without_code
 
 
@@ -332,7 +332,9 @@ class IsletMarkdownReader(MarkdownReader):
 
     def read(self, source_path):
         shown = shown_path(Path(source_path), self.root)
+        limits = self.env.limits if self.env is not None else Limits()
         text, problems = check_source(Path(source_path).read_bytes(), shown, self.templates)
+        problems = problems or too_many_names(text, shown, limits.names)
         if problems:
             self.problems.extend(problems)
             raise ContentError(problems)
@@ -354,7 +356,7 @@ class IsletMarkdownReader(MarkdownReader):
                 WidgetFences(self._md, self.islands, shown, text.splitlines()), "islet-widgets", 25.5)
         elif "islet-widgets" in self._md.preprocessors:
             self._md.preprocessors.deregister("islet-widgets")
-        seconds = (self.env.limits if self.env is not None else Limits()).markdown_seconds
+        seconds = limits.markdown_seconds
         clock = ExitStack()
         self._md.preprocessors.register(Clock(self._md, clock, seconds), "islet-clock", CLOCK)
         try:

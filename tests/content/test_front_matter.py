@@ -233,3 +233,23 @@ def test_islet_reads_the_front_matter_as_pythons_markdown_does(text):
         assert repr(lines[taken].strip()[:40]) in found[0].what
     for key in meta:
         assert front_matter_line(text, key) == front.fields[[k for _, k, _ in front.fields].index(key)][0]
+
+
+# --- ISLET_LIMITS['names']: n names make n pages of n links each --------------------------------------------------
+
+@pytest.mark.parametrize("front, problems", [
+    ("Tags: a, b, c", []),
+    ("Tags: a, b, c, d", [(2, "Tags: lists 4 names, more than the limit of 3")]),
+    ("Tags: a, b, a, a, b", []),                                   # as Pelican: the same name once
+    ("Authors: Doe, Jane; Roe, Rick; Poe, Edgar", []),             # split on ";" when there is one
+    ("Authors: Doe, Jane, Roe, Rick", [(2, "Authors: lists 4 names, more than the limit of 3")]),
+    ("Author: a, b, c, d\nTags: x", [(2, "Author: lists 4 names, more than the limit of 3")]),
+    ("Tags: a\n    b\n    c\n    d, e", []),                       # continued: Pelican keeps the first line only
+    ("Tags: a, b, c, d\n    e", [(2, "Tags: lists 4 names, more than the limit of 3")]),
+])
+def test_too_many_names_counts_as_pelican_splits(front, problems):
+    from islet.content.front_matter import too_many_names
+
+    text = f"Title: T\n{front}\n\nBody.\n"
+    assert [(p.line, p.what) for p in too_many_names(text, "a.md", 3)] == problems
+    assert all("ISLET_LIMITS['names']" in p.fix for p in too_many_names(text, "a.md", 3))
