@@ -124,7 +124,9 @@ def parse_date(text: str) -> SafeDatetime:
             return SafeDatetime(*(int(part or 0) for part in match.groups()))
         except ValueError:
             pass
-    return get_date(text)
+    date = get_date(text)
+    date.utcoffset()      # (a zone offset of a day or more raises ValueError here, not in the feed that prints it)
+    return date
 
 
 def check_front_matter(text: str, shown: str, templates: set[str]) -> list[Problem]:
