@@ -119,7 +119,8 @@ FRAGMENTS = st.one_of(
 
 FRONT_MATTER = {
     "Title": st.one_of(words, st.sampled_from(MARKDOWN_HOSTILE)),
-    "Date": st.sampled_from(["2026-02-01", "2026-02-30", "2099-01-01", "yesterday", "2026-03-14 09:30", ""]),
+    "Date": st.sampled_from(["2026-02-01", "2026-02-30", "2099-01-01", "yesterday", "2026-03-14 09:30", "",
+                             "2026-01-01T10:00+25:00", "9999-12-31 23:59", "0001-01-01"]),
     "Tags": st.lists(st.one_of(words, st.sampled_from([*MARKDOWN_HOSTILE, LONG])), max_size=3).map(", ".join),
     "Category": st.one_of(words, st.sampled_from([*MARKDOWN_HOSTILE, LONG])),
     "Slug": st.sampled_from(["fine", "known", "../out", "/abs", "a/b", "index", "feeds/all.atom.xml", "", "ü", LONG]),
