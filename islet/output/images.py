@@ -333,9 +333,10 @@ def _unreadable(page: str, src: str, reason: str, sources: Mapping[str, Source])
     source = sources.get(page)
     needle = src.rsplit("/", 1)[-1]
     line = next((n for n, text in enumerate(source.text.splitlines(), 1) if needle in text), 0) if source else 0
+    fix = ("re-save it at a smaller size (a page shows it a few thousand pixels wide at most)"
+           if reason.startswith("DecompressionBomb") else "re-save it as PNG, JPEG or WebP (or SVG)")
     return Problem(source.shown if source else page, line, f"image {src!r} cannot be read ({reason})",
-                   "re-save it as PNG, JPEG or WebP (or SVG) and build again; until then it is shown "
-                   "without width, height or smaller sizes")
+                   f"{fix} and build again; until then it is shown without width, height or smaller sizes")
 
 
 def summary(stats: ImageStats) -> str:

@@ -197,6 +197,17 @@ def test_unreadable_image_is_one_problem_and_missing_is_left_to_verify(tmp_path)
     assert "<picture>" not in text and 'src="images/missing.png"' in text and not (out / "img").exists()
 
 
+def test_an_image_of_more_pixels_than_pillow_decodes_is_a_problem_saying_to_make_it_smaller(tmp_path):
+    out = tmp_path / "out"
+    (out / "images").mkdir(parents=True)
+    Image.new("L", (20_000, 20_000)).save(out / "images" / "bomb.png")      # 400 MB of pixels in 390 KB
+    (out / "a.html").write_text(page('<img alt="a" src="images/bomb.png">'))
+    source = Source("content/articles/a.md", "Title: A\n\n![a]({static}/images/bomb.png)\n")
+    [problem] = images.optimize(out, tmp_path / "cache", sources={"a.html": source}).problems
+    assert (problem.path, problem.line) == ("content/articles/a.md", 3)
+    assert "DecompressionBombError" in problem.what and problem.fix.startswith("re-save it at a smaller size")
+
+
 def test_author_srcset_or_picture_is_not_wrapped_again(site, tmp_path):
     (site / "own.html").write_text(page(
         '<picture><source type="image/webp" srcset="images/photo.jpg"><img alt="p" src="images/photo.jpg"></picture>'
