@@ -154,36 +154,37 @@ def limited_site(tmp_path, limits: dict, body: str, files: dict | None = None):
     return site, before
 
 
+def fails_with(site, before: bytes, first: str) -> list[str]:
+    """Build `site`: exit 1, no traceback, a first line starting with `first`, build/ as it was. Its lines."""
+    built = site.build()
+    assert built.code == 1 and "Traceback" not in built.stderr
+    assert built.lines[0].startswith(first), built.stderr
+    assert (site.root / "build" / "index.html").read_bytes() == before
+    return built.lines
+
+
 def test_a_widget_render_that_never_returns_fails_the_build_at_its_use(tmp_path):
     site, before = limited_site(tmp_path, {"render_seconds": 1}, "Fine.\n\n```widget stuck\nlabel: y\n```",
                                 {"widgets/stuck.py": STUCK})
-    built = site.build()
-    assert built.code == 1 and "Traceback" not in built.stderr
-    assert built.lines[0].startswith("content/articles/a.md:7: widget 'stuck': render() did not finish within 1 s "
-                                     "(it was at line "), built.stderr
-    assert "ISLET_LIMITS['render_seconds']" in built.lines[0] and len(built.lines) == 2
-    assert (tmp_path / "build" / "index.html").read_bytes() == before
+    lines = fails_with(site, before, "content/articles/a.md:7: widget 'stuck': render() did not finish within 1 s "
+                                     "(it was at line ")
+    assert "ISLET_LIMITS['render_seconds']" in lines[0] and len(lines) == 2
 
 
 def test_a_table_of_more_rows_than_allowed_fails_the_build(tmp_path):
     rows = "name,n\n" + "".join(f"r{i},{i}\n" for i in range(30))
     site, before = limited_site(tmp_path, {"widget_rows": 20}, "Fine.\n\n```widget table\nrows: data.big\n```",
                                 {"content/data/big.csv": rows})
-    built = site.build()
-    assert built.code == 1 and "Traceback" not in built.stderr
-    assert built.lines[0] == ("content/articles/a.md:7: prop 'rows' of widget 'table' holds 30 items; a widget shows "
-                              "at most 20 — show a summary or the top rows (a smaller data file), split it over pages, "
-                              "or raise ISLET_LIMITS['widget_rows'] in pelicanconf.py"), built.stderr
-    assert (tmp_path / "build" / "index.html").read_bytes() == before
+    lines = fails_with(site, before, "content/articles/a.md:7: prop 'rows' of widget 'table' holds 30 items; a widget "
+                                     "shows at most 20 — show a summary or the top rows (a smaller data file), split "
+                                     "it over pages, or raise ISLET_LIMITS['widget_rows'] in pelicanconf.py")
+    assert len(lines) == 2
 
 
 def test_a_body_template_over_its_time_fails_the_build_at_its_line(tmp_path):
     site, before = limited_site(tmp_path, {"template_seconds": 1}, "Fine.\n\n{% for i in range(100000) %}"
                                 "{% for j in range(100000) %}{% endfor %}{% endfor %}")
-    built = site.build()
-    assert built.code == 1 and "Traceback" not in built.stderr
-    assert built.lines[0].startswith("content/articles/a.md:7: still running after 1 s — "), built.stderr
-    assert (tmp_path / "build" / "index.html").read_bytes() == before
+    fails_with(site, before, "content/articles/a.md:7: still running after 1 s — ")
 
 
 # --- Markdown: no source hangs the build ----------------------------------------------------------------------
@@ -199,21 +200,15 @@ def test_markdown_over_its_time_fails_the_build_at_the_slow_line(tmp_path, other
     files = {f"content/articles/o{i}.md": ARTICLE.format(title=f"O{i}", n=1, summary="s", body="Other.")
              for i in range(others)}       # 16 sources or more are parsed by worker processes
     site, before = limited_site(tmp_path, {"markdown_seconds": 1}, f"Fine.\n\nMore: {STALLS_MARKDOWN}\n\nEnd.", files)
-    built = site.build()
-    assert built.code == 1 and "Traceback" not in built.stderr
-    assert built.lines[0].startswith("content/articles/a.md:7: Markdown needs more than 1 s for this source; the "
-                                     "slowest part starts on this line — "), built.stderr
-    assert "ISLET_LIMITS['markdown_seconds']" in built.lines[0] and len(built.lines) == 2
-    assert (tmp_path / "build" / "index.html").read_bytes() == before
+    lines = fails_with(site, before, "content/articles/a.md:7: Markdown needs more than 1 s for this source; the "
+                                     "slowest part starts on this line — ")
+    assert "ISLET_LIMITS['markdown_seconds']" in lines[0] and len(lines) == 2
 
 
 def test_markdown_in_the_front_matter_is_bounded_too(tmp_path):
     site, before = limited_site(tmp_path, {"markdown_seconds": 1}, "Fine.")
     (tmp_path / "content/articles/a.md").write_text(ARTICLE.format(title="A", n=1, summary=STALLS_MARKDOWN, body="x"))
-    built = site.build()
-    assert built.code == 1 and built.lines[0].startswith("content/articles/a.md:3: Markdown needs more than 1 s"), \
-        built.stderr
-    assert (tmp_path / "build" / "index.html").read_bytes() == before
+    fails_with(site, before, "content/articles/a.md:3: Markdown needs more than 1 s")
 
 
 def test_html_that_stalled_pelicans_summaries_and_alt_check_builds_at_once(tmp_path):
@@ -231,8 +226,6 @@ def test_a_source_listing_more_names_than_allowed_fails_the_build_at_that_line(t
     site, before = limited_site(tmp_path, {"names": 5}, "Fine.")
     (tmp_path / "content/articles/a.md").write_text(
         "Title: A\nDate: 2026-01-01\nAuthors: " + "; ".join(f"Doe, J{i}" for i in range(6)) + "\n\nx\n")
-    built = site.build()
-    assert built.code == 1 and "Traceback" not in built.stderr
-    assert built.lines[0] == ("content/articles/a.md:3: Authors: lists 6 names, more than the limit of 5 — list fewer, "
-                              "or raise ISLET_LIMITS['names'] in pelicanconf.py"), built.stderr
-    assert (tmp_path / "build" / "index.html").read_bytes() == before
+    lines = fails_with(site, before, "content/articles/a.md:3: Authors: lists 6 names, more than the limit of 5 — "
+                                     "list fewer, or raise ISLET_LIMITS['names'] in pelicanconf.py")
+    assert len(lines) == 2

@@ -106,8 +106,8 @@ def abridged(text: str, keep: int = 40) -> str:
 
 def long_names(outputs: Iterable[Output]) -> list[Problem]:
     """A problem for every output of a source whose path has a name no file system can hold."""
-    return [Problem(o.shown, o.line, f"the file name {abridged(long[0])} of its page has {long[1]:,} bytes, more than the "
-                                     f"{NAME_MAX} a file system allows", shorten_fix(o.key))
+    return [Problem(o.shown, o.line, f"the file name {abridged(long[0])} of its page has {long[1]:,} bytes, more "
+                                     f"than the {NAME_MAX} a file system allows", shorten_fix(o.key))
             for o in outputs if not o.site and (long := too_long(o.path))]
 
 

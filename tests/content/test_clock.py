@@ -13,7 +13,8 @@ MARKDOWN = {"extension_configs": {"markdown.extensions.extra": {}, "markdown.ext
             "output_format": "html5"}
 STALLS = ["[" * 30_000, "![" * 20_000, "<http://a" * 20_000, "[a](" * 20_000]     # each minutes alone
 ORDINARY = ["A paragraph with *emphasis* and a [link](https://example.org).", "## A heading", "- one\n- two",
-            "```python\nprint(1)\n```", "| a | b |\n|---|---|\n| 1 | 2 |", "> a quote\n> on two lines", "<div>raw</div>"]
+            "```python\nprint(1)\n```", "| a | b |\n|---|---|\n| 1 | 2 |", "> a quote\n> on two lines",
+            "<div>raw</div>"]
 FRONT = ["Title: A", "Date: 2026-01-01", "Tags: a, b", "Summary: A *short* summary."]
 
 

@@ -18,8 +18,8 @@ summaries.install()
 PELICANS_STRIP = summaries.strip_toc.pelicans
 PELICANS_OFFSET = summaries.getoffset.pelicans
 
-PIECES = ["<a", "<A", "<a ", "<abbr ", " ", "\n", "x", "word ", 'class="', 'CLASS="', "cla\u017f\u017f=\"", "toc-backref",
-          "TOC-BACKREF", "toc-bac\u212aref", '"', ">", "</a>", "</A>", "<div", "<div ", "<DIV\n", "<div\t\t",
+PIECES = ["<a", "<A", "<a ", "<abbr ", " ", "\n", "x", "word ", 'class="', 'CLASS="', "cla\u017f\u017f=\"",
+          "toc-backref", "TOC-BACKREF", "toc-bac\u212aref", '"', ">", "</a>", "</A>", "<div", "<div ", "<DIV\n", "<div\t\t",
           'class="contents', "contents", 'class="contents topic"', "</div>", "</DIV>", 'href="#id1"', "<p>", "</p>",
           '<a class="toc-backref" href="#id1">', '<div class="contents topic" id="contents">', "<!-- ", " -->",
           "<br/>", "&amp;", "<", "é ", "<pre>", "</pre>"]

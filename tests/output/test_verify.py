@@ -170,7 +170,8 @@ def test_a_broken_link_in_a_summary_only_lists_show_is_reported_at_its_front_mat
     summary = '<p>See <a href="nosuch.html">x</a>.</p>'
     site(tmp_path, {"articles/a.html": "<p>Body.</p>", "articles/b.html": "<p>B.</p>", "index.html": summary,
                     "category/misc.html": summary, "tags.html": '<a href="nosuch.html">theme</a>'})
-    sources = {"articles/a.html": Source("content/articles/a.md", "Title: A\nSummary: See [x](nosuch.html).\n\nBody.\n"),
+    sources = {"articles/a.html": Source("content/articles/a.md",
+                                         "Title: A\nSummary: See [x](nosuch.html).\n\nBody.\n"),
                "articles/b.html": Source("content/articles/b.md", "Title: B\n\nnosuch.html, in the body\n")}
     found = check_output(tmp_path, sources)
     assert [(p.path, p.line, p.what) for p in found] == [("content/articles/a.md", 2, "broken link 'nosuch.html'")]
