@@ -215,19 +215,22 @@ def check_output(output: Path, sources: dict[str, Source], memoised=fresh) -> li
     for relative in pages:
         for kind, url in broken_links.of_path(where[relative], listing, relative):
             source, why = sources.get(relative), unparsable(relative, url)
-            line = _line_of(url, source, whole=why is not None) if source else 0
+            literal = _named_literally(relative, url, files) if source else None
+            needle = url.rsplit("/", 1)[-1] if literal else url      # (its whole name: "a#b.png", not "a")
+            line = _line_of(needle, source, whole=why is not None or literal is not None) if source else 0
+            target = url if why else urljoin("/" + relative, url).split("#")[0]
             if line or (source and why):
-                problems.append(_problem(kind, url, source, line, why))
-                authored.add((kind, url))
+                problems.append(_problem(kind, url, source, line, why, literal))
+                authored.update(((kind, url), target))
             else:  # not in the author's file, so the theme wrote it
-                target = url if why else urljoin("/" + relative, url).split("#")[0]
                 from_theme.setdefault(target, []).append((relative, kind, url, why))
     # A URL an author's source holds is reported there only: a list page showing that article's summary holds it
-    # too (a relative one resolves to another file from each folder), and the theme did not write it. So is one
-    # in a source's front matter (a Summary: only list pages may show).
+    # too (a relative one resolves to another file from each folder; one Pelican rewrote, such as {static}, is
+    # another URL to the same file), and the theme did not write it. So is one in a source's front matter (a
+    # Summary: only list pages may show).
     fronts = None
-    for pages in from_theme.values():
-        pages = [found for found in pages if (found[1], found[2]) not in authored]
+    for target, pages in from_theme.items():
+        pages = [found for found in pages if (found[1], found[2]) not in authored and target not in authored]
         if not pages:
             continue
         page, kind, url, why = pages[0]
@@ -296,7 +299,23 @@ def _line_of(url: str, source: Source, whole: bool = False) -> int:
     return next((n for n, text in enumerate(source.text.splitlines(), 1) if needle in text), 0)
 
 
-def _problem(kind: str, url: str, source: Source, line: int, why: str | None = None) -> Problem:
+def _named_literally(page: str, url: str, files: set[str]) -> str | None:
+    """The character of `url` that a URL reads otherwise (#: a fragment, ?: a query, %: an escape) when, read
+    literally, it names a file of the output (Pelican writes a file name as it is), else None."""
+    special = next((c for c in "#?%" if c in url), None)
+    if special is None or "://" in url:
+        return None
+    literal = posixpath.normpath(posixpath.join("/" + page.rpartition("/")[0], url)).lstrip("/")
+    return special if literal in files else None
+
+
+def _problem(kind: str, url: str, source: Source, line: int, why: str | None = None,
+             literal: str | None = None) -> Problem:
+    if literal:
+        meaning = {"#": "starts a fragment", "?": "starts a query", "%": "starts an escape"}[literal]
+        return Problem(source.shown, line,
+                       f"broken {kind} {url!r}: the file exists, but in a URL {literal!r} {meaning}",
+                       "rename the file without '#', '?' or '%' (and the link with it)")
     if why:
         return Problem(source.shown, line, f"malformed {kind} {url!r} ({why})",
                        "correct the URL: a host between [ ] must be an IP address; elsewhere write [ and ] as %5B and %5D")

@@ -177,6 +177,28 @@ def test_a_broken_link_in_a_summary_only_lists_show_is_reported_at_its_front_mat
     assert [(p.path, p.line, p.what) for p in found] == [("content/articles/a.md", 2, "broken link 'nosuch.html'")]
 
 
+def test_a_link_pelican_rewrote_for_each_page_is_reported_once_at_its_line(tmp_path):
+    """{static} links are written relative to each page: the article's summary on the index holds another URL to
+    the same missing file, which the theme did not write."""
+    site(tmp_path, {"articles/a.html": '<img src="../images/gone.png">', "index.html": '<img src="./images/gone.png">',
+                    "tag/x.html": '<img src="../images/gone.png">'})
+    source = Source("content/articles/a.md", "Title: A\n\n![g]({static}/images/gone.png)\n")
+    found = check_output(tmp_path, {"articles/a.html": source})
+    assert [(p.path, p.line, p.what) for p in found] == [
+        ("content/articles/a.md", 3, "broken image '../images/gone.png'")]
+
+
+@pytest.mark.parametrize("name, meaning", [("a#b.png", "'#' starts a fragment"), ("a?b.png", "'?' starts a query"),
+                                           ("%41.png", "'%' starts an escape")])
+def test_a_file_named_with_a_character_urls_read_otherwise_is_named_as_the_cause(tmp_path, name, meaning):
+    site(tmp_path, {f"images/{name}": "x", "articles/a.html": f'<p>x</p><img src="../images/{name}">'})
+    source = Source("content/articles/a.md", f"Title: A\n\nText a b.\n\n![g]({{static}}/images/{name})\n")
+    [problem] = check_output(tmp_path, {"articles/a.html": source})
+    assert (problem.path, problem.line) == ("content/articles/a.md", 5)
+    assert problem.what == f"broken image '../images/{name}': the file exists, but in a URL {meaning}"
+    assert problem.fix.startswith("rename the file without '#', '?' or '%'")
+
+
 @pytest.mark.parametrize("page", ["index.html", "articles/a.html", "a/b/c.html"])
 @pytest.mark.parametrize("url", ["x.html", "./x.html", "../x.html", "../../../x.html", "tag/", "tag", ".", "./",
                                  "..", "../", "a/./b/../c.html", "/abs/x.html", "x.html?q=1", "x.html#top",
