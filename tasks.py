@@ -148,6 +148,16 @@ def profile_edit(c, articles=1000, runs=3):
     main(["--articles", str(articles), "--runs", str(runs)])
 
 
+@task(help={"only": "comma-separated case names (default: all)", "seconds": "a build still running then has hung"})
+def hostile(c, only="", seconds=120):
+    """Build each hostile source of islet.dev.hostile alone: every one must fail clearly or build, in seconds."""
+    from islet.dev.hostile import main
+
+    code = main((["--only", *only.split(",")] if only else []) + ["--seconds", str(seconds)])
+    if code:
+        raise Exit("a hostile source hung the build or ended it with a traceback (the table above)", code=code)
+
+
 @task(help={"articles": "articles in the corpus", "photos": "photos among them (1600×1067 JPEG)"})
 def bench_images(c, articles=200, photos=40):
     """What ISLET_IMAGES adds to a cold build and to the output, against plain Pelican."""
@@ -205,4 +215,4 @@ def test(c, k="", browser=True):
 
 
 namespace = Collection(build, rebuild, clean, serve, livereload, preview, audit, test, new_widget, bench,
-                       bench_images, bench_search, profile_edit, publish)
+                       bench_images, bench_search, profile_edit, hostile, publish)
