@@ -93,11 +93,11 @@ def _read(lines: list[str], known: int) -> FrontMatter | None:
     return front
 
 
-def check_source(text: bytes, shown: str, templates: set[str]) -> tuple[str, list[Problem]]:
+def check_source(text: bytes, shown: str, templates: set[str], names: int | None = None) -> tuple[str, list[Problem]]:
     """Decode a Markdown source and check its front matter.
 
     Returns the text and the problems found (empty when the file is fine).
-    `templates` are the theme's template names, for the ``Template:`` key.
+    `templates` are the theme's template names, for the ``Template:`` key; `names`: ISLET_LIMITS['names'].
     """
     try:
         decoded = text.decode("utf-8-sig")
@@ -108,7 +108,7 @@ def check_source(text: bytes, shown: str, templates: set[str]) -> tuple[str, lis
     if not decoded.strip():
         return decoded, [Problem(shown, 0, "the file is empty",
                                  "start it with front matter such as 'Title: My article', or delete it")]
-    return decoded, check_front_matter(decoded, shown, templates)
+    return decoded, check_front_matter(decoded, shown, templates, names)
 
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
@@ -129,11 +129,12 @@ def parse_date(text: str) -> SafeDatetime:
     return date
 
 
-def check_front_matter(text: str, shown: str, templates: set[str]) -> list[Problem]:
+def check_front_matter(text: str, shown: str, templates: set[str], names: int | None = None) -> list[Problem]:
     """Check the front matter at the top of a Markdown file: ``Key: value`` lines (a line indented by four
     spaces or a tab continues the value above), up to a blank line; optionally between ``---`` lines (the
     closing one may be ``...``), as Pelican's Markdown reader reads them. A line that is none of these would
-    silently become the first line of the text: it is refused."""
+    silently become the first line of the text: it is refused. `names`: how many tags, or authors, it may list
+    (`too_many_names`); None: any number."""
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     front = read_front_matter(text)
@@ -152,6 +153,8 @@ def check_front_matter(text: str, shown: str, templates: set[str]) -> list[Probl
             known = ", ".join(sorted(templates)) or "none"
             problems.append(Problem(shown, number, f"unknown template {value!r}",
                                     f"use one of the theme's templates ({known}) or add theme/templates/{value}.html"))
+    if names is not None:
+        problems += too_many_names(front, shown, names)
     if front.stray:
         line = markdown_lines(text)[front.stray - 1]
         fix = ("write it as 'Key: value' (a list as 'Tags: a, b'), or close the front matter with a '---' line"
@@ -176,19 +179,19 @@ def line_of(text: str, needle: str, default: int = 1) -> int:
 NAMED = ("tags", "author", "authors")        # keys listing names, each of which gets a page of its own
 
 
-def too_many_names(text: str, shown: str, most: int) -> list[Problem]:
+def too_many_names(front: FrontMatter, shown: str, most: int) -> list[Problem]:
     """A problem for each Tags:, Author: or Authors: that lists more than `most` names (as Pelican splits them).
     Each name gets a page listing the article, and most themes show all of an article's names with it: n names
     make n pages of n links each (3,000 authors took 35 s to build, and the pages grow as n²)."""
     from pelican.readers import DUPLICATES_DEFINITIONS_ALLOWED, ensure_metadata_list
 
-    front, problems = read_front_matter(text), []
+    problems = []
     for key in NAMED:
         values = front.meta.get(key) or [""]
         whole = len(values) > 1 and DUPLICATES_DEFINITIONS_ALLOWED.get(key, True)    # (else the first line only)
         names = ensure_metadata_list(values if whole else values[0])
         if len(names) > most:
-            problems.append(Problem(shown, front_matter_line(text, key),
+            problems.append(Problem(shown, next(number for number, name, _ in front.fields if name == key),
                                     f"{key.capitalize()}: lists {len(names):,} names, more than the limit of {most:,}",
                                     "list fewer, or raise ISLET_LIMITS['names'] in pelicanconf.py"))
     return problems

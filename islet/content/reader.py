@@ -38,7 +38,7 @@ from . import blocks, highlight, inline, linear, sandbox
 from .clock import PRIORITY as CLOCK
 from .clock import Clock, slowest_part
 from .formats import SURROGATE
-from .front_matter import JINJA_ON, check_source, parse_date, read_front_matter, too_many_names
+from .front_matter import JINJA_ON, check_source, parse_date, read_front_matter
 from .sandbox import ContentSandbox, OutputTooLarge, with_code, without_code
 
 
@@ -333,8 +333,7 @@ class IsletMarkdownReader(MarkdownReader):
     def read(self, source_path):
         shown = shown_path(Path(source_path), self.root)
         limits = self.env.limits if self.env is not None else Limits()
-        text, problems = check_source(Path(source_path).read_bytes(), shown, self.templates)
-        problems = problems or too_many_names(text, shown, limits.names)
+        text, problems = check_source(Path(source_path).read_bytes(), shown, self.templates, limits.names)
         if problems:
             self.problems.extend(problems)
             raise ContentError(problems)

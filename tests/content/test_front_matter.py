@@ -251,8 +251,6 @@ def test_islet_reads_the_front_matter_as_pythons_markdown_does(text):
     ("Tags: a, b, c, d\n    e", [(2, "Tags: lists 4 names, more than the limit of 3")]),
 ])
 def test_too_many_names_counts_as_pelican_splits(front, problems):
-    from islet.content.front_matter import too_many_names
-
-    text = f"Title: T\n{front}\n\nBody.\n"
-    assert [(p.line, p.what) for p in too_many_names(text, "a.md", 3)] == problems
-    assert all("ISLET_LIMITS['names']" in p.fix for p in too_many_names(text, "a.md", 3))
+    found = check_front_matter(f"Title: T\n{front}\n\nBody.\n", "a.md", set(), names=3)
+    assert [(p.line, p.what) for p in found] == problems
+    assert all("ISLET_LIMITS['names']" in p.fix for p in found)
