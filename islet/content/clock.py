@@ -58,8 +58,9 @@ def slowest_part(lines: list[str], body_starts: int, settings: Mapping[str, Any]
                     md.convert(text)
                 except Exception:          # a part alone may not be valid where the whole was: not the slow one
                     continue
-                if time.monotonic() - began > longest:
-                    slowest, longest = current, time.monotonic() - began
+                took = time.monotonic() - began
+                if took > longest:
+                    slowest, longest = current, took
     except TimeLimitExceeded:
         return current + 1
     return slowest + 1

@@ -103,26 +103,32 @@ def check(generators, config: IsletSettings, claims: dict, search: bool, memoise
     return Written(list(dict.fromkeys(problems)), written, pages)
 
 
+def _taxonomies(generators):
+    """(front matter key, kind, wrapper, its articles) for every tag, category and author of the articles."""
+    from pelican.generators import ArticlesGenerator
+
+    for generator in generators:
+        if isinstance(generator, ArticlesGenerator):
+            for key, kind, wrappers in (("tags", "tag", generator.tags.items()),
+                                        ("category", "category", generator.categories),
+                                        ("author", "author", generator.authors)):
+                for wrapper, articles in wrappers:
+                    yield key, kind, wrapper, articles
+
+
 def _long_taxonomy_names(generators, root: Path, text) -> list[Problem]:
     """A problem at the line of each tag, category or author (of the articles holding it) whose page's path has a
     name no file system can hold."""
-    from pelican.generators import ArticlesGenerator
-
     problems = []
-    for generator in generators:
-        if not isinstance(generator, ArticlesGenerator):
-            continue
-        taxonomies = [("tags", "tag", generator.tags.items()), ("category", "category", generator.categories),
-                      ("author", "author", generator.authors)]
-        for key, kind, wrappers in taxonomies:
-            for wrapper, articles in wrappers:
-                long = paths.too_long(wrapper.save_as) if isinstance(wrapper.save_as, str) else None
-                for article in articles if long else ():
-                    field = "authors" if kind == "author" and "authors" in article.metadata else key
-                    problems.append(Problem(
-                        _shown(article.source_path, root), front_matter_line(text(article.source_path), field),
-                        f"the {kind} {paths.abridged(wrapper.name)} makes a file name of {long[1]:,} bytes, more "
-                        f"than the {paths.NAME_MAX} a file system allows", f"give it a shorter {kind}"))
+    for key, kind, wrapper, articles in _taxonomies(generators):
+        save_as = wrapper.save_as
+        long = paths.too_long(save_as) if isinstance(save_as, str) else None
+        for article in articles if long else ():
+            field = "authors" if kind == "author" and "authors" in article.metadata else key
+            problems.append(Problem(
+                _shown(article.source_path, root), front_matter_line(text(article.source_path), field),
+                f"the {kind} {paths.abridged(wrapper.name)} makes a file name of {long[1]:,} bytes, more "
+                f"than the {paths.NAME_MAX} a file system allows", f"give it a shorter {kind}"))
     return problems
 
 
@@ -162,17 +168,14 @@ def site_outputs(generators, config: IsletSettings, search: bool) -> list:
         add(settings.get(key), f"the feed {key}")
     for source, target in (settings.get("TEMPLATE_PAGES") or {}).items():
         add(target, f"the template page {source}")
+    for _, kind, wrapper, _ in _taxonomies(generators):
+        add(wrapper.save_as, f"the {kind} page of {wrapper.name!r}")
+        for feed in (f"{kind.upper()}_FEED_ATOM", f"{kind.upper()}_FEED_RSS"):
+            if settings.get(feed):
+                add(str(settings[feed]).format(slug=wrapper.slug), f"the feed of {kind} {wrapper.name!r}")
     for generator in generators:
         if not isinstance(generator, ArticlesGenerator):
             continue
-        taxonomies = [("tag", list(generator.tags)), ("category", [c for c, _ in generator.categories]),
-                      ("author", [a for a, _ in generator.authors])]
-        for kind, wrappers in taxonomies:
-            for wrapper in wrappers:
-                add(wrapper.save_as, f"the {kind} page of {wrapper.name!r}")
-                for feed in (f"{kind.upper()}_FEED_ATOM", f"{kind.upper()}_FEED_RSS"):
-                    if settings.get(feed):
-                        add(str(settings[feed]).format(slug=wrapper.slug), f"the feed of {kind} {wrapper.name!r}")
         for periods in getattr(generator, "period_archives", {}).values():
             for period in periods:
                 add(period.get("save_as"), "a period archive page")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from .bench import islet_site
+
 LIMITS = '\nISLET_LIMITS = {"markdown_seconds": 2}\n'
 HEAD = "Title: A\nDate: 2026-01-01\n\n"
 
@@ -58,15 +58,14 @@ class Outcome:
 
 
 def make_site(folder: Path, source: str) -> Path:
-    folder.mkdir(parents=True)
-    for name in ("theme", "widgets"):
-        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "pelicanconf.py").write_text((ROOT / "pelicanconf.py").read_text(encoding="utf-8") + LIMITS,
-                                           encoding="utf-8")
-    if (ROOT / "node_modules").is_dir():
-        (folder / "node_modules").symlink_to(ROOT / "node_modules")
-    (folder / "content" / "articles").mkdir(parents=True)
-    (folder / "content" / "articles" / "a.md").write_text(source, encoding="utf-8")
+    """The bench's site (islet.dev.bench.islet_site: the repository's settings, theme and widgets) with `source`
+    as its one article, and `LIMITS`."""
+    corpus = folder.with_name(f"{folder.name}-content")
+    (corpus / "articles").mkdir(parents=True)
+    (corpus / "articles" / "a.md").write_text(source, encoding="utf-8")
+    islet_site(folder, corpus)
+    with open(folder / "pelicanconf.py", "a", encoding="utf-8") as settings:
+        settings.write(LIMITS)
     return folder
 
 

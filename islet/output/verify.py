@@ -207,7 +207,7 @@ def check_output(output: Path, sources: dict[str, Source], memoised=fresh) -> li
         return broken
 
     broken_links = memoised("verify-pages", broken_on)
-    problems, from_theme, authored = [], {}, set()
+    problems, from_theme, authored, authored_targets = [], {}, set(), set()
     # The walk above, not another; in the order of sorted Paths (by folder and name), as before.
     pages = sorted((name for name in files if name.endswith(".html")), key=lambda name: name.split("/"))
     where = {relative: os.path.join(output, relative) for relative in pages}     # (strings: 8,000 Paths cost)
@@ -221,7 +221,8 @@ def check_output(output: Path, sources: dict[str, Source], memoised=fresh) -> li
             target = url if why else urljoin("/" + relative, url).split("#")[0]
             if line or (source and why):
                 problems.append(_problem(kind, url, source, line, why, literal))
-                authored.update(((kind, url), target))
+                authored.add((kind, url))
+                authored_targets.add(target)
             else:  # not in the author's file, so the theme wrote it
                 from_theme.setdefault(target, []).append((relative, kind, url, why))
     # A URL an author's source holds is reported there only: a list page showing that article's summary holds it
@@ -230,7 +231,9 @@ def check_output(output: Path, sources: dict[str, Source], memoised=fresh) -> li
     # Summary: only list pages may show).
     fronts = None
     for target, pages in from_theme.items():
-        pages = [found for found in pages if (found[1], found[2]) not in authored and target not in authored]
+        if target in authored_targets:
+            continue
+        pages = [found for found in pages if (found[1], found[2]) not in authored]
         if not pages:
             continue
         page, kind, url, why = pages[0]
