@@ -37,11 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "server":
         return _server(args.action, args.idle)
     from islet.build.driver import BuildPlan, build_and_report, settings_output
+    from islet.islands.check import start_site_check
 
     root = Path(args.root)
     output = args.output if args.output is not None else settings_output(root, args.settings)
+    # The widget check (a type checker's) starts on the other core while this one imports Pelican.
+    plan = BuildPlan(root, args.settings, output, args.strict, args.precompress, head_start=start_site_check)
     try:
-        ok = build_and_report(BuildPlan(root, args.settings, output, args.strict, args.precompress))
+        ok = build_and_report(plan)
     except KeyboardInterrupt:
         print(f"Build interrupted: {output}/ was left as it was.", file=sys.stderr)
         return 130

@@ -85,7 +85,8 @@ def on_initialized(pelican) -> None:
     findings.strict = config.strict
     current = Run(config, findings)
     data = load_data(config.data_dir, config.root, limits=config.limits, content=config.content)
-    current.widget_check = start_widget_check(config, pelican.settings.get("ISLET_INPUTS"))
+    current.widget_check = start_widget_check(config, pelican.settings.get("ISLET_INPUTS"),
+                                              pelican.settings.get("ISLET_HEAD_START"))
     try:
         configure(pelican, config, data, discover(config.root))     # islet's built-in widgets too
     except BaseException:
@@ -126,16 +127,18 @@ def rewritten_later(html: str) -> bool:
     return "<img" in html or hydrate.ISLAND.search(html) is not None
 
 
-def start_widget_check(config: islet_settings.IsletSettings, inputs=None) -> Forked | None:
+def start_widget_check(config: islet_settings.IsletSettings, inputs=None,
+                       started: Forked | None = None) -> Forked | None:
     """Start checking every widget module of the site (used or not), in a process of its own while the build goes
     on; `finish_check` waits for it. The widgets are compiled later, and only when a page uses one
     (hydrate_pages). None when the build that wrote the current output checked the very same widgets with the
-    very same islet (`inputs`: islet.build.fingerprint.Inputs), or there are none."""
-    checked = inputs is not None and all(inputs.previous.get(part) == inputs.parts.get(part) for part in ("widgets", "islet"))
-    if not (config.root / "widgets").is_dir() or checked:    # (islet's own widgets pass it: tests/islands)
-        return None
-    # Forked: the type checker (mypy) takes some 50 MB, which this process would keep to the end.
-    return Forked(check.site_problems, config.root)
+    very same islet (`inputs`: islet.build.fingerprint.Inputs), or there are none. `started`: the check the
+    build driver started already, before Pelican was imported (islet.__main__ asks it to)."""
+    if started is not None:
+        return started
+    changed = None if inputs is None else frozenset(
+        part for part in check.CHECKED_PARTS if inputs.previous.get(part) != inputs.parts.get(part))
+    return check.start_site_check(config.root, changed)
 
 
 def finish_check() -> None:

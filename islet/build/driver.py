@@ -27,6 +27,7 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from islet.errors import IsletError, Problem, shown_path
 
@@ -44,6 +45,11 @@ class BuildPlan:
     output: str = "build"
     strict: bool | None = None       # None: as ISLET_STRICT in the settings file says
     precompress: bool | None = None  # None: as ISLET_PRECOMPRESS in the settings file says
+    # Work the plugin would start once Pelican runs, started before Pelican is even imported: a fresh process
+    # spends a few tenths of a second on that, on one core. head_start(root, changed), with `changed` the input
+    # parts (fingerprint.Inputs) that differ from the build that wrote the output (None: not known). What it
+    # returns reaches the plugin as the setting ISLET_HEAD_START; the build cancels it (`.cancel()`) as it ends.
+    head_start: Callable[[Path, frozenset[str] | None], Any] | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -141,6 +147,8 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
         return BuildResult(output, state.pages, time.perf_counter() - started,
                            sorted(Problem(**w) for w in state.warnings), [], skipped=True)
 
+    head = plan.head_start(root, _changed(state, scanned, output)) if plan.head_start is not None else None
+
     from pelican import Pelican
     from pelican.log import LimitFilter, console
     from pelican.settings import read_settings
@@ -177,6 +185,7 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
                             scanned.sources)
             settings["ISLET_INPUTS"] = inputs        # islet.build.incremental keys its caches on its parts
             settings["ISLET_FINDINGS"] = findings    # where the plugin files its problems and report
+            settings["ISLET_HEAD_START"] = head
             Pelican(settings).run()
             problems = []
         except IsletError as error:
@@ -211,6 +220,8 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
         from . import render
 
         render.unsettle_urls()             # (when Pelican stopped before islet's last stage: see plugin.on_get_writer)
+        if head is not None:
+            head.cancel()                  # (nothing left to stop once the plugin had its result)
         if incremental.session is not None:
             incremental.session.close()
         pelican_logger.handlers, pelican_logger.propagate, _ = saved
@@ -218,6 +229,13 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
         console.quiet = False
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _changed(state, scanned, output: Path) -> frozenset[str] | None:
+    """The input parts that differ from those of the build that wrote `output`; None when not known."""
+    if state is None or scanned is None or not state.wrote(output):
+        return None
+    return frozenset(name for name in {*state.parts, *scanned.parts} if state.parts.get(name) != scanned.parts.get(name))
 
 
 def settings_output(root: Path, settings_file: str) -> str:

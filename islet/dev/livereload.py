@@ -19,6 +19,7 @@ from urllib.parse import unquote
 
 from islet.build.driver import BuildPlan, build_and_report
 from islet.build.memo import file_identity
+from islet.islands.check import start_site_check
 from islet.islands.hydrate import html_pages
 
 from .serve import SiteHandler, make_server
@@ -121,7 +122,7 @@ class LiveHandler(SiteHandler):
 def watch_and_serve(root: Path, output: str, host: str, port: int) -> None:
     from watchfiles import watch
 
-    plan = BuildPlan(root, "pelicanconf.py", output)
+    plan = BuildPlan(root, "pelicanconf.py", output, head_start=start_site_check)
     site = Site(root / output, build_and_report(plan))
     handler = type("Handler", (LiveHandler,), {"generation": site.generation, "shown": site.shown})
     server = make_server(root / output, host, port, handler)

@@ -27,6 +27,7 @@ from pathlib import Path
 from islet.build.driver import BuildPlan, build_and_report, settings_output
 from islet.build.swap import recover_locked, site_lock
 from islet.errors import IsletError, Problem, print_problems
+from islet.islands.check import start_site_check
 
 from .plan import (
     DEFAULT_MAX_DELETE_SHARE,
@@ -156,7 +157,8 @@ def run(request: PublishRequest) -> None:
     with site_lock(root):       # no build may swap the output folder while it is being published
         recover_locked(root, root / request.output)         # a build killed mid-swap leaves it to be put right
         if request.build:
-            if not build_and_report(BuildPlan(root, request.settings_file, request.output, strict=True)):
+            plan = BuildPlan(root, request.settings_file, request.output, strict=True, head_start=start_site_check)
+            if not build_and_report(plan):
                 raise PublishError(Problem(f"{request.output}/", 0, "the build failed, so nothing was published",
                                            "fix the problems above and publish again"))
         else:

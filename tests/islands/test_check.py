@@ -3,12 +3,13 @@ spelling alone; pragmas, skip blocks and `# islet: allow` are honoured; the real
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from islet.islands.check import CheckError, check_or_raise, check_source, check_widgets
+from islet.islands.check import CheckError, check_or_raise, check_source, check_widgets, start_site_check
 from islet.islands.check.rules import RULES
 from support.site import ROOT
 
@@ -279,6 +280,20 @@ def test_all_files_all_findings_sorted(tmp_path):
     with pytest.raises(CheckError) as caught:
         check_or_raise(root / "widgets", root)
     assert len(caught.value.problems) == 6
+
+
+def test_the_site_check_starts_in_a_process_of_its_own_only_when_the_widgets_or_islet_changed(tmp_path):
+    """start_site_check: what the build driver starts before Pelican is imported (islet.__main__), and the plugin
+    otherwise. Nothing to start without a widgets/ folder, or when the build that wrote the output checked the
+    same widgets with the same islet (`changed`: the input parts that differ; None: not known)."""
+    assert start_site_check(tmp_path, None) is None
+    (tmp_path / "widgets").mkdir()
+    (tmp_path / "widgets" / "w.py").write_text("def f(xs):\n    if (n := len(xs)) > 1:\n        return n\n")
+    assert start_site_check(tmp_path, frozenset({"content", "theme", "settings"})) is None
+    for changed in (None, frozenset({"widgets"}), frozenset({"islet", "content"})):
+        started = start_site_check(tmp_path, changed)
+        assert started.pid not in (None, os.getpid())          # forked: the type checker's memory goes with it
+        assert [(p.path, p.line, "walrus" in p.what) for p in started.result()] == [("widgets/w.py", 2, True)]
 
 
 def test_syntax_error_in_browser_only_line():

@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from islet.build.forked import Forked
 from islet.errors import IsletError, Problem, shown_path
 
 from ..sources import widget_files
@@ -69,6 +70,21 @@ def check_site(site_root: Path) -> None:
 def site_problems(site_root: Path) -> list[Problem]:
     """What `check_site` raises, as a list (which a forked process can send back: islet.plugin)."""
     return source_problems(widget_files(site_root))
+
+
+# The build's input parts (islet.build.fingerprint) the check's findings depend on.
+CHECKED_PARTS = frozenset({"widgets", "islet"})
+
+
+def start_site_check(site_root: Path, changed: frozenset[str] | None) -> Forked | None:
+    """`site_problems` worked out in a forked process while the build goes on (`.result()` waits for it). None
+    when the site has no widgets/ folder (islet's own widgets pass the check: tests/islands), or when
+    `changed`, the input parts that differ from those of the build that wrote the current output, names
+    neither the widgets nor islet (None: not known, as for a first build).
+    Forked: the type checker (mypy) takes some 50 MB, which the build's process would keep to its end."""
+    if not (site_root / "widgets").is_dir() or (changed is not None and not changed & CHECKED_PARTS):
+        return None
+    return Forked(site_problems, site_root)
 
 
 def check_sources(sources: dict[str, Path]) -> None:
