@@ -235,7 +235,8 @@ def _changed(state, scanned, output: Path) -> frozenset[str] | None:
     """The input parts that differ from those of the build that wrote `output`; None when not known."""
     if state is None or scanned is None or not state.wrote(output):
         return None
-    return frozenset(name for name in {*state.parts, *scanned.parts} if state.parts.get(name) != scanned.parts.get(name))
+    before, now = state.parts, scanned.parts
+    return frozenset(name for name in {*before, *now} if before.get(name) != now.get(name))
 
 
 def settings_output(root: Path, settings_file: str) -> str:

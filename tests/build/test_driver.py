@@ -40,7 +40,8 @@ class Started:
 
 
 def head_start(root, changed):
-    calls.append({"pelican imported": "pelican" in sys.modules, "changed": None if changed is None else sorted(changed)})
+    changed = None if changed is None else sorted(changed)
+    calls.append({"pelican imported": "pelican" in sys.modules, "changed": changed})
     return Started()
 
 

@@ -74,6 +74,10 @@ def test_bench_runs_both_tools_and_writes_well_formed_json(tmp_path, capsys):
             assert phase["median_cpu_seconds"] > 0 and len(phase["load_average"]) == 1
     assert set(result["ratios"]) == {"cold", "noop", "edit", "cold_cpu", "noop_cpu", "edit_cpu", "peak_rss"}
     assert all(isinstance(v, float) for v in result["ratios"].values())
+    # what cold builds must not find was set aside, and deleted once every build was timed
+    assert not (tmp_path / "work/set-aside").exists()
+    cold = (tmp_path / "work/logs/islet-0-cold.log").read_text()
+    assert "0 pages with unchanged inputs, 0 from the render cache" in cold
     # the edit really reached both outputs
     assert "bench-edit-0" in (tmp_path / "work/pelican/out/bench-00010.html").read_text()
     assert "bench-edit-0" in (tmp_path / "work/islet/build/articles/bench-00010.html").read_text()
