@@ -66,7 +66,7 @@ def test_every_task_and_flag_the_docs_name_exists_and_the_readme_lists_every_tas
 
 def test_every_setting_islet_reads_is_in_the_configuration_reference():
     """Names of settings and environment variables in the engine's source, against the reference's tables."""
-    internal = {"ISLET_INPUTS", "ISLET_FINDINGS", "ISLET_ROOT", "ISLET_CONFIG_FILE",   # the driver's, to the plugin
+    internal = {"ISLET_INPUTS", "ISLET_FINDINGS", "ISLET_HEAD_START", "ISLET_ROOT", "ISLET_CONFIG_FILE",  # the driver's
                 "ISLET_PUBLISH_STOP_AFTER"}                                           # the interruption tests'
     read = {name for path in (ROOT / "islet").rglob("*.py")
             for name in re.findall(r"[\"'](ISLET_[A-Z_]+)[\"']", path.read_text(encoding="utf-8"))} - internal
