@@ -264,6 +264,14 @@ def run_phase(tool: Tool, phase: str, repeat_index: int | str, articles: int, lo
     return sample
 
 
+def new_workdir(folder: Path) -> Path:
+    """`folder`, checked to be new (or empty): the bench makes its sites there, and would not mix in another run's."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise BenchError(Problem(str(folder), 0, "the work folder holds a previous run (or is a file)",
+                                 "delete it, or name a new folder with --workdir"))
+    return folder
+
+
 def set_aside(logs: Path) -> Path:
     """The folder beside `logs` where cold builds' stale output and caches wait until the bench ends."""
     folder = logs.parent / "set-aside"
@@ -278,7 +286,7 @@ def bench(articles: int = 1000, repeat: int = 1, seed: int = 2026, workdir: Path
         raise BenchError(Problem("bench", 0, f"--repeat {repeat} is too small", "use 1 or more"))
     started = datetime.now(timezone.utc)
     with tempfile.TemporaryDirectory(prefix="islet-bench-") as temporary:
-        base = Path(workdir) if workdir else Path(temporary)
+        base = new_workdir(Path(workdir)) if workdir else Path(temporary)
         corpus = base / "corpus"
         paths = generate_corpus(corpus, articles, seed)
         logs = base / "logs"

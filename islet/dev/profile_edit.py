@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from islet.errors import IsletError, print_problems
+
 # (module, attribute path, label): the stages, outermost first. A name a version of Pelican lacks is skipped.
 STAGES = [
     ("pelican", "Pelican.run", "Pelican run"),
@@ -83,7 +85,7 @@ def profile(articles: int, workdir: Path, runs: int = 3) -> tuple[list[tuple[str
     from islet.build.driver import BuildPlan, build
     from islet.dev import bench
 
-    corpus = workdir / "corpus"
+    corpus = bench.new_workdir(workdir) / "corpus"
     bench.generate_corpus(corpus, articles)
     site = bench.islet_site(workdir / "islet", corpus)
     # Clocks first: Pelican connects islet's signal handlers as it starts, the cold build's included.
@@ -126,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="islet-profile-") as temporary:
         workdir = args.workdir or Path(temporary)
-        rows, seconds, imports = profile(args.articles, workdir, args.runs)
+        try:
+            rows, seconds, imports = profile(args.articles, workdir, args.runs)
+        except IsletError as error:
+            return print_problems(error)
         print(table(rows, seconds, imports, args.articles))
     return 0
 

@@ -95,3 +95,17 @@ def test_bench_runs_both_tools_and_writes_well_formed_json(tmp_path, capsys):
                   "with islet's build server running",
                   "livereload: edit shown on the open page"):
         assert label in printed
+
+
+def test_a_work_folder_of_a_previous_run_is_refused_with_a_message(tmp_path, capsys):
+    """`--workdir` names a new folder: one holding a previous run would mix two runs' sites (and the builds would
+    not be cold), so the bench and the profile say so, with exit 1, before anything is written."""
+    from islet.dev import profile_edit
+
+    (tmp_path / "old" / "corpus").mkdir(parents=True)
+    assert bench.new_workdir(tmp_path / "new") == tmp_path / "new" and bench.new_workdir(tmp_path / "old" / "corpus")
+    for command in (bench.main, profile_edit.main):
+        assert command(["--articles", "3", "--workdir", str(tmp_path / "old")]) == 1
+        said = capsys.readouterr().err
+        assert said.startswith(f"{tmp_path / 'old'}: the work folder holds a previous run") and "Traceback" not in said
+    assert [p.name for p in (tmp_path / "old").iterdir()] == ["corpus"]
