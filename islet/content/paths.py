@@ -227,7 +227,10 @@ def links_outside(markup: str, pattern: re.Pattern, relative_dir: str) -> list[t
     for match in pattern.finditer(markup):
         if match["what"] not in LINKED_FILES:
             continue
-        path = urlsplit(match["value"]).path
+        try:
+            path = urlsplit(match["value"]).path
+        except ValueError:            # no URL ({static}//[x): nothing leaves the folder; the link check names it
+            continue
         spellings = dict.fromkeys((path, unquote(path), html.unescape(path), unquote(html.unescape(path))))
         if any(outside(link_target(spelling, relative_dir)) for spelling in spellings):
             found.append((match["what"], html.unescape(match["path"])))

@@ -159,6 +159,13 @@ def test_links_outside_finds_every_spelling_pelican_tries():
         ("static", "{static}/../../probe.txt"), ("static", "|static|/%2E%2E/x")]
 
 
+def test_a_link_that_is_no_url_leaves_nothing_and_raises_nothing():
+    """urlsplit raises on `//[x` (an unclosed IPv6 host): such a link names no file, outside or in; the link check
+    reports it at its line (tests/content/test_escaped_links.py)."""
+    markup = '<a href="{static}//[x">a</a> <a href="{attach}//[x&amp;y">b</a> <a href="{static}/../../p.txt">c</a>'
+    assert paths.links_outside(markup, PATTERN, "articles") == [("static", "{static}/../../p.txt")]
+
+
 def test_link_problem_points_at_the_line_that_holds_the_link():
     text = "Title: T\n\nSome text.\n\nSee [the probe]({static}/../../probe.txt).\n"
     problem = paths.link_problem("content/a.md", text, "static", "{static}/../../probe.txt", "content")
