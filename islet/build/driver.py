@@ -86,6 +86,18 @@ _COVERED = ("Could not process", "Unable to find", "Other resources were not fou
 # Pelican's "Skipping X: file … would be written outside output path" (islet.content.outputs says where it
 # comes from); its other "Skipping" (an article without a date) stays: the page would silently be missing.
 _OUTSIDE = "would be written outside output path"
+# Pelican's "Cannot get modification stamp for X", X no file: a {static} link to no file, which Pelican lists among
+# the files to copy; the link check reports the broken link at its line.
+_STAMP = "Cannot get modification stamp for "
+
+
+def _covered(record: logging.LogRecord) -> bool:
+    """Whether islet reports what this record of Pelican's says itself, better."""
+    message = record.getMessage()
+    if message.startswith(_COVERED) or _OUTSIDE in message:
+        return True
+    return (str(record.msg).startswith(_STAMP) and isinstance(record.args, tuple) and len(record.args) > 0
+            and not os.path.lexists(str(record.args[0])))
 
 
 class _Capture(logging.Handler):
@@ -194,8 +206,7 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
             problems = [_describe(error, root)]
         problems += [p for p in findings.errors if p not in problems]
         warnings = list(findings.warnings)
-        logged = [_logged(record, root) for record in capture.records
-                  if not record.getMessage().startswith(_COVERED) and _OUTSIDE not in record.getMessage()]
+        logged = [_logged(record, root) for record in capture.records if not _covered(record)]
         if findings.strict is False:
             warnings += logged
         else:                       # strict, or the settings were never read: a failure anyway

@@ -41,6 +41,8 @@ CASES = {
     "zone": "Title: A\nDate: 2026-01-01T10:00:00+25:00\n\nx\n",            # a traceback (in the feed)
     "entities": HEAD + "&amp;" * 80_000 + "\n",                            # Python-Markdown: over 10 s
     "nested lists": HEAD + "".join("    " * i + "- a\n" for i in range(1_200)),   # Python-Markdown: over 10 s
+    "no URL": HEAD + "[s]({static}//[x)\n",                                # a traceback (urlsplit's ValueError)
+    "escaped name": HEAD + '<a href="{static}../images/it&quot;s.png">x</a>\n',   # an unlocated warning
 }
 
 

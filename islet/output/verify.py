@@ -299,7 +299,10 @@ def _line_of(url: str, source: Source, whole: bool = False) -> int:
     """The source line that mentions the URL's file name (the `whole` URL: for one that cannot be parsed, whose
     last part may be anything, e.g. "["), or 0 when the author did not write it."""
     needle = url if whole else url.rsplit("/", 1)[-1].split("#")[0] or url
-    return next((n for n, text in enumerate(source.text.splitlines(), 1) if needle in text), 0)
+    lines = source.text.splitlines()
+    # As written, else as HTML reads it: `it&quot;s.png` in an attribute is the URL `it"s.png`.
+    return (next((n for n, text in enumerate(lines, 1) if needle in text), 0)
+            or next((n for n, text in enumerate(lines, 1) if "&" in text and needle in unescape(text)), 0))
 
 
 def _named_literally(page: str, url: str, files: set[str]) -> str | None:
