@@ -25,6 +25,7 @@ from islet.build.driver import Findings
 from islet.build.forked import Forked
 from islet.build.memo import PAGE_FACTS, settled_files
 from islet.content import escaped_links, outputs
+from islet.content.attach import attach_all
 from islet.content.data import load_data, template_finalize
 from islet.content.embed import Islands
 from islet.content.reader import IsletMarkdownReader, quicker_pelican
@@ -185,6 +186,7 @@ def on_read(generators) -> None:
     if incremental.session is not None:
         incremental.session.finish_reading()
     finish_check()
+    attach_all(generators)          # before anything asks where a static file goes (outputs.check, the writers)
     current.articles = [a for g in generators for a in getattr(g, "articles", [])]
     current.generators = list(generators)
     written = outputs.check(generators, current.settings, current.claims, "search" in current.widgets,
