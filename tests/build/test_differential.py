@@ -4,8 +4,8 @@ sequence of edits, and after every step the incremental output must equal a clea
 The theme: the islet theme with a few snippets, drawn from `VOCABULARY`, at the end of every page (summaries and
 bodies of other articles, `selectattr`, a tag cloud with counts, `dates`, `pages`, a data file, the paginated
 list). The edits (`EDITS`; those of content in tests/support/edits.py): bodies, summaries, titles, dates, tags,
-slugs, categories, authors, modified dates, status, new, translated, renamed and deleted articles, the data file, a
-template, a setting and a widget. tests/build/test_differential_themes.py makes the same edits on sites with themes
+slugs, categories, authors, modified dates, status, new, translated, renamed and deleted articles, files linked with
+{attach} or {static}, the data file, a template, a setting and a widget. tests/build/test_differential_themes.py makes the same edits on sites with themes
 and a plugin nobody here wrote. In CI: a fixed seed and `STEPS` steps. A longer run on request:
 ``ISLET_DIFFERENTIAL_STEPS=200 ISLET_DIFFERENTIAL_SEED=7 pytest tests/build/test_differential.py``.
 """

@@ -114,8 +114,19 @@ def delete_article(site, rng):
     return f"deleted {path.name}"
 
 
+def link_file(site, rng):
+    """A file (named with '&' at times), written anew, and linked from an article's body with {attach} (then
+    beside the article) or {static}."""
+    path, name, how = rng.choice(articles(site)), rng.choice(["notes.txt", "Q&A.txt"]), rng.choice(["attach", "static"])
+    site.path("content/files").mkdir(exist_ok=True)
+    site.path(f"content/files/{name}").write_text(sentence(rng), encoding="utf-8")
+    head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+    path.write_text(f"{head}\n\n[{name}]({{{how}}}../files/{name})\n\n{body}", encoding="utf-8")
+    return f"{{{how}}} link to {name} in {path.name}"
+
+
 CONTENT_EDITS = [edit_body, edit_body, *[edit_meta] * 5, edit_status, new_article, new_translation, rename_article,
-                 delete_article]
+                 delete_article, link_file]
 
 
 def assert_builds_equal_clean_builds(site: Site, rng: random.Random, edits: list, steps: int, scratch, what: str):
