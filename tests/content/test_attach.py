@@ -29,3 +29,20 @@ def test_attached_files_go_beside_the_article_and_stay_there_in_incremental_buil
     assert again.code == 0, again.stdout + again.stderr
     assert incremental_counts(again)["unchanged"] > 0          # a's page among those taken from the previous build
     assert tree(site) == clean_output(site, tmp_path / "clean")
+
+
+def test_a_file_another_article_links_first_stays_where_it_is_as_in_pelican(tmp_path):
+    """Pelican writes the newest article first: its {static} link asks for the file's location, and the older
+    article's {attach} then cannot move it (Pelican's warning; the link points where the file is). A page's
+    {attach} moves its file beside the page."""
+    site = make_site(tmp_path / "site", {
+        "content/articles/old.md": "Title: Old\nDate: 2026-01-01\n\n[guide]({attach}../downloads/guide.txt)\n",
+        "content/articles/new.md": "Title: New\nDate: 2026-02-01\n\n[guide]({static}../downloads/guide.txt)\n",
+        "content/pages/about.md": "Title: About\n\n[card]({attach}../extra/card.txt)\n",
+        "content/downloads/guide.txt": "guide\n", "content/extra/card.txt": "card\n"})
+    built = site.build()
+    assert built.code == 0, built.stdout + built.stderr
+    assert "The {attach} link in articles/old.md cannot relocate downloads/guide.txt" in built.stderr
+    assert site.path("build/downloads/guide.txt").is_file() and not site.path("build/articles/guide.txt").exists()
+    assert 'href="../downloads/guide.txt"' in site.path("build/articles/old.html").read_text(encoding="utf-8")
+    assert site.path("build/card.txt").read_text() == "card\n" and not site.path("build/extra").exists()   # (about.html)
