@@ -24,7 +24,7 @@ from islet.build import content_cache, incremental, members, reader_cache, rende
 from islet.build.driver import Findings
 from islet.build.forked import Forked
 from islet.build.memo import PAGE_FACTS, settled_files
-from islet.content import escaped_links, outputs
+from islet.content import escaped_links, outputs, summary_links
 from islet.content.attach import attach_all
 from islet.content.data import load_data, template_finalize
 from islet.content.embed import Islands
@@ -79,6 +79,7 @@ def on_initialized(pelican) -> None:
     global current
     quicker_pelican()
     escaped_links.install()           # (after quicker_pelican: it wraps the get_static_links that installs)
+    summary_links.install()
     members.quick_translations()
     members.quick_archives()
     config = islet_settings.read(pelican.settings)
