@@ -79,6 +79,33 @@ def test_publish_makes_the_bucket_equal_the_build_and_a_second_run_uploads_nothi
           f"second: 0 uploads, {second_seconds:.2f} s")
 
 
+ODD_NAMES = ["Q&A.png", "café.txt", "a b.pdf", "C++ notes.txt", "50%.txt", "x#y.txt", "q?.txt", "тест.txt",
+             "emoji-😀.txt", "plus+sign.txt", "semi;colon.txt", "quote'd.txt"]
+
+
+def test_files_of_any_name_are_published_under_their_names_and_a_second_run_uploads_nothing(site, seaweedfs):
+    """Names an author's static files may have (`&`, spaces, `+`, `%`, `#`, `?`, non-ASCII): each is an object
+    under its own name (S3 keys are any UTF-8, URL-encoded on the wire), equal to the file; the second run finds
+    every one unchanged; a deleted file is deleted, and nothing else."""
+    bucket = seaweedfs.new_bucket()
+    client = seaweedfs.client()
+    build = site.root / "build"
+    (build / "files").mkdir()
+    for number, name in enumerate(ODD_NAMES):
+        (build / "files" / name).write_bytes(f"file {number}: {name}\n".encode())
+    first = publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket))
+    assert first.returncode == 0, first.stderr
+    state = remote_state(client, bucket, "www")
+    assert {key for key in state if key.startswith("files/")} == {f"files/{name}" for name in ODD_NAMES}
+    assert state == local_state(build)
+    second = publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket))
+    assert second.returncode == 0 and "no changes required" in second.stdout, second.stdout + second.stderr
+    (build / "files" / "a b.pdf").unlink()
+    third = publish(site.root, seaweedfs.env(), *target_args(seaweedfs, bucket))
+    assert third.returncode == 0, third.stderr
+    assert set(remote_state(client, bucket, "www")) == set(state) - {"files/a b.pdf"}
+
+
 def test_dry_run_prints_the_plan_and_changes_nothing(site, seaweedfs):
     bucket = seaweedfs.new_bucket()
     client = seaweedfs.client()
