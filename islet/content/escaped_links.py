@@ -41,15 +41,28 @@ def install() -> None:
     Content.islet_escaped_links = True
 
 
-def unescaped_links(content, links: set[str]) -> set[str]:
+def static_links_in(content, html: str) -> set[str]:
+    """What Pelican's get_static_links lists for `html` instead of the body (a summary's), with the files
+    escaped names mean (`unescaped_links`)."""
+    found = set()
+    for match in content._get_intrasite_link_regex().finditer(html):
+        if match.group("what") in {"static", "attach"}:
+            try:
+                found.add(_static_path(content, match.group("value")))
+            except ValueError:          # no URL ({static}//[x): the link check names it
+                continue
+    return unescaped_links(content, found, html) if any("&" in link for link in found) else found
+
+
+def unescaped_links(content, links: set[str], html: str | None = None) -> set[str]:
     """`links` (Pelican's get_static_links of `content`) with the file each escaped URL names unescaped, in place
     of the path Pelican took from the escaped text when that is no file. That path stays when a link of
     `content` that names no file at all needs it: Pelican's replacer then finds it there, and writes the link
-    as it was, which the link check reports at its line."""
+    as it was, which the link check reports at its line. `html`: the text the links are in (the body's)."""
     folder = content.settings["PATH"]
     meant_for: dict[str, set[str]] = {}
     needed = set()
-    for match in content._get_intrasite_link_regex().finditer(content._content):
+    for match in content._get_intrasite_link_regex().finditer(content._content if html is None else html):
         value = match.group("value")
         if match.group("what") not in {"static", "attach"} or unescape(value) == value:
             continue

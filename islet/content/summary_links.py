@@ -9,11 +9,22 @@ Pelican replaces its links for each page (``Content.content``).
 
 Here the summary's text as written is kept, and a page whose URLs are relative to another folder than the root
 gets the summary with its links replaced for that folder, as the body would be. Where the folder is the root (and
-for feeds, written while it is), the summary is Pelican's own, and so is one a plugin changed since.
+for feeds, written while it is), the summary is Pelican's own, and so is one a plugin changed since. And the files
+a summary links are among the content's static links (Pelican lists the body's only): they are copied, and an
+``{attach}`` moves its file (islet.content.attach reads summaries too), whether or not the body links them.
 """
 from __future__ import annotations
 
 import posixpath
+
+from .escaped_links import static_links_in
+
+
+def summary_as_written(content) -> str | None:
+    """The `Summary:` of `content` as read, when it holds a file or article link (before Pelican replaces its
+    links: until its generators are done); else None."""
+    text = content.metadata.get("summary") if "summary" in content.settings["FORMATTED_FIELDS"] else None
+    return text if isinstance(text, str) and ("{" in text or "|" in text) and text is not content._content else None
 
 
 def install() -> None:
@@ -22,7 +33,12 @@ def install() -> None:
 
     if getattr(Content, "islet_summary_links", False):
         return
-    refresh, summary = Content.refresh_metadata_intersite_links, Content.summary
+    refresh, summary, listed = Content.refresh_metadata_intersite_links, Content.summary, Content.get_static_links
+
+    def get_static_links(self) -> set[str]:
+        links = listed(self)
+        written = summary_as_written(self)
+        return links | static_links_in(self, written) if written is not None else links
 
     def refresh_metadata_intersite_links(self) -> None:
         written = None
@@ -46,6 +62,8 @@ def install() -> None:
     def _folder(siteurl: str) -> str:
         return posixpath.normpath(siteurl or ".")        # ("" and "." are the root alike)
 
+    get_static_links.pelicans = getattr(listed, "pelicans", listed)          # (Pelican's own, for the tests)
+    Content.get_static_links = get_static_links
     Content.refresh_metadata_intersite_links = refresh_metadata_intersite_links
     Content.summary = property(summary_here, summary.fset)
     Content.islet_summary_links = True

@@ -46,3 +46,17 @@ def test_a_file_another_article_links_first_stays_where_it_is_as_in_pelican(tmp_
     assert site.path("build/downloads/guide.txt").is_file() and not site.path("build/articles/guide.txt").exists()
     assert 'href="../downloads/guide.txt"' in site.path("build/articles/old.html").read_text(encoding="utf-8")
     assert site.path("build/card.txt").read_text() == "card\n" and not site.path("build/extra").exists()   # (about.html)
+
+
+def test_a_summary_is_replaced_before_any_body_as_in_pelican(tmp_path):
+    """Pelican replaces every Summary:'s links before it writes a page: an older article's summary attaches the file
+    before a newer article's body asks for it with {static}, which then links it where it went."""
+    site = make_site(tmp_path / "site", {
+        "content/articles/old.md": "Title: Old\nDate: 2026-01-01\nSummary: The [guide]({attach}../downloads/guide.txt)."
+                                   "\n\nOld body.\n",
+        "content/articles/new.md": "Title: New\nDate: 2026-02-01\n\nSee [guide]({static}../downloads/guide.txt).\n",
+        "content/downloads/guide.txt": "guide\n"})
+    built = site.build("--strict")
+    assert built.code == 0, built.stdout + built.stderr
+    assert site.path("build/articles/guide.txt").is_file() and not site.path("build/downloads").exists()
+    assert 'href="../articles/guide.txt"' in site.path("build/articles/new.html").read_text(encoding="utf-8")

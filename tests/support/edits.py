@@ -49,7 +49,8 @@ def edit_body(site, rng):
 
 # Front matter edits: key -> its new value (None: the line goes).
 META = {
-    "Summary": lambda rng, path: rng.choice([None, sentence(rng), f"{sentence(rng)} [Here]({{filename}}{path.name})."]),
+    "Summary": lambda rng, path: rng.choice([None, sentence(rng), f"{sentence(rng)} [Here]({{filename}}{path.name}).",
+                                             f"{sentence(rng)} [Notes]({{attach}}../files/notes.txt)."]),
     "Title": lambda rng, path: f"Retitled {rng.choice(WORDS)} {rng.randint(1, 99)}",
     "Date": lambda rng, path: f"2025-1{rng.randint(0, 2)}-0{rng.randint(1, 9)}",
     "Tags": lambda rng, path: ", ".join(rng.sample(WORDS, rng.randint(0, 3))) or None,
