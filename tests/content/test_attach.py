@@ -52,8 +52,8 @@ def test_a_summary_is_replaced_before_any_body_as_in_pelican(tmp_path):
     """Pelican replaces every Summary:'s links before it writes a page: an older article's summary attaches the file
     before a newer article's body asks for it with {static}, which then links it where it went."""
     site = make_site(tmp_path / "site", {
-        "content/articles/old.md": "Title: Old\nDate: 2026-01-01\nSummary: The [guide]({attach}../downloads/guide.txt)."
-                                   "\n\nOld body.\n",
+        "content/articles/old.md": "Title: Old\nDate: 2026-01-01\n"
+                                   "Summary: The [guide]({attach}../downloads/guide.txt).\n\nOld body.\n",
         "content/articles/new.md": "Title: New\nDate: 2026-02-01\n\nSee [guide]({static}../downloads/guide.txt).\n",
         "content/downloads/guide.txt": "guide\n"})
     built = site.build("--strict")
