@@ -45,7 +45,8 @@ def test_a_file_another_article_links_first_stays_where_it_is_as_in_pelican(tmp_
     assert "The {attach} link in articles/old.md cannot relocate downloads/guide.txt" in built.stderr
     assert site.path("build/downloads/guide.txt").is_file() and not site.path("build/articles/guide.txt").exists()
     assert 'href="../downloads/guide.txt"' in site.path("build/articles/old.html").read_text(encoding="utf-8")
-    assert site.path("build/card.txt").read_text() == "card\n" and not site.path("build/extra").exists()   # (about.html)
+    # (beside about.html)
+    assert site.path("build/card.txt").read_text() == "card\n" and not site.path("build/extra").exists()
 
 
 def test_a_summary_is_replaced_before_any_body_as_in_pelican(tmp_path):
