@@ -139,9 +139,7 @@ def start_widget_check(config: islet_settings.IsletSettings, inputs=None,
     build driver started already, before Pelican was imported (islet.__main__ asks it to)."""
     if started is not None:
         return started
-    changed = None if inputs is None else frozenset(
-        part for part in check.CHECKED_PARTS if inputs.previous.get(part) != inputs.parts.get(part))
-    return check.start_site_check(config.root, changed)
+    return check.start_site_check(config.root, None if inputs is None else inputs.changed())
 
 
 def finish_check() -> None:

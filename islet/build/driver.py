@@ -244,10 +244,11 @@ def _build(plan: BuildPlan, root: Path, settings_path: Path, output: Path) -> Bu
 
 def _changed(state, scanned, output: Path) -> frozenset[str] | None:
     """The input parts that differ from those of the build that wrote `output`; None when not known."""
+    from .fingerprint import changed_parts
+
     if state is None or scanned is None or not state.wrote(output):
         return None
-    before, now = state.parts, scanned.parts
-    return frozenset(name for name in {*before, *now} if before.get(name) != now.get(name))
+    return changed_parts(state.parts, scanned.parts)
 
 
 def settings_output(root: Path, settings_file: str) -> str:

@@ -316,6 +316,11 @@ def _versions(kept: Path | None = None) -> str:
     return versions
 
 
+def changed_parts(before: dict, now: dict) -> frozenset[str]:
+    """The names of the input parts whose digests differ between two builds (a part only one has counts)."""
+    return frozenset(name for name in {*before, *now} if before.get(name) != now.get(name))
+
+
 @dataclass(frozen=True)
 class Inputs:
     """Digests of the build's inputs, by part. Computed by the build driver before Pelican runs."""
@@ -325,6 +330,10 @@ class Inputs:
     # The content folder's Markdown sources as the scan read them (real path -> Scanned): the reader cache keys
     # them without reading them again (islet.build.reader_cache.reader_key).
     sources: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def changed(self) -> frozenset[str]:
+        """The parts that differ from the build that wrote the current output (every part, without one)."""
+        return changed_parts(self.previous, self.parts)
 
     @classmethod
     def scan(cls, root: Path, settings_file: Path, output: Path, options: dict, paths: dict[str, str]) -> "Inputs":
