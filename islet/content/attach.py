@@ -26,7 +26,10 @@ SUMMARY_ORDER = {"articles": ("articles", "translations", "drafts", "drafts_tran
 
 def attach_all(generators) -> None:
     """Move each file linked with {attach} beside the content object that links it, as Pelican's link replacer
-    would, in its order. Nothing to do, and nothing read, in a site without such a link."""
+    would, in its order. Nothing to do in a site without such a link: none where no content links a file at all
+    (Pelican's static links, which hold every {attach} and {static} link, bodies' and summaries'), as in most."""
+    if not any(getattr(generator, "context", {}).get("static_links") for generator in generators):
+        return
     texts = [(content, text) for generator in generators for kind, names in SUMMARY_ORDER.items()
              if hasattr(generator, kind) for content in _listed(generator, names)
              if (text := summary_as_written(content)) is not None]

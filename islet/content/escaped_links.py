@@ -98,33 +98,28 @@ def escaped_replacement(content, match, replaced: str) -> str:
     head, quote = match.group("markup") + match.group("quote"), match.group("quote")
     url = replaced[len(head):len(replaced) - len(quote)]
     parts = list(urlparse(value))
-    parts[2] = match.group("path")
-    if url == urlunparse(parts) or _found_as_written(content, match.group("what"), urlparse(value).path):
+    path, parts[2] = parts[2], match.group("path")
+    key = "generated_content" if match.group("what") == "filename" else "static_content"
+    if url == urlunparse(parts) or _lookup(content, key, (path, unquote(path))) is not None:
         return replaced                  # not found (left as written), or found by the escaped text itself
     escaped = url.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     return head + escaped + quote
 
 
-def _found_as_written(content, what: str, path: str) -> bool:
-    """Whether Pelican's replacer finds the target of `path` before it tries the unescaped URL."""
-    key = "generated_content" if what == "filename" else "static_content"
-    known = content._context.get(key, {})
-    return any(_in_content(content, candidate) in known for candidate in (path, unquote(path)))
-
-
 def linked(content, key: str, value: str):
     """What Pelican's replacer links for a link's `value` in `content`: the object of its context's `key`
     ("static_content" or "generated_content") at the path as written, unquoted, or HTML-unescaped; or None."""
-    known = content._context.get(key, {})
     try:
         path, meant = urlparse(value).path, urlparse(unescape(value)).path
     except ValueError:              # no URL ({attach}//[x): the link check names it
         return None
-    for candidate in (path, unquote(path), meant):
-        found = known.get(_in_content(content, candidate))
-        if found is not None:
-            return found
-    return None
+    return _lookup(content, key, (path, unquote(path), meant))
+
+
+def _lookup(content, key: str, paths):
+    """The first object of the context's `key` at one of `paths` (links' paths, as Pelican's replacer tries them)."""
+    known = content._context.get(key, {})
+    return next((found for path in paths if (found := known.get(_in_content(content, path))) is not None), None)
 
 
 def _in_content(content, path: str) -> str:
