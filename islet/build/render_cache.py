@@ -27,12 +27,14 @@ from pathlib import Path
 
 from pelican import signals
 from pelican.contents import Content
+from pelican.paginator import Page
+from pelican.utils import sanitised_join
 from pelican.writers import Writer
 
 from . import incremental, reads
 from .content_cache import only
 from .memo import file_identity
-from .render_keys import Uncacheable, dependency_digest, describe, global_digest_of, list_digest
+from .render_keys import Uncacheable, content_digest, dependency_digest, describe, global_digest_of, list_digest
 
 # Receivers of Pelican's feed_generated signal that change a feed from the settings alone (islet.plugin.on_feed): with
 # no other receiver, a feed whose inputs did not change is not made again (CachingWriter._feed_key).
@@ -68,6 +70,9 @@ class _CachedTemplate:
         try:
             writer.digest_of(self.context)
             own = {k: v for k, v in localcontext.items() if k not in self.context or v is not self.context[k]}
+            shown = _paginated_digest(own, writer.memo)
+            if writer.reusable and writer.link_page(localcontext.get("output_file"), shown):
+                return ""                              # linked from the previous build (see CachingWriter.link_page)
             digest = hashlib.blake2b(f"{writer.global_digest}\0{self.template.name}\0".encode(), digest_size=20)
             for name in ("output_file", "SITEURL", "localsiteurl"):     # always, even when equal to the context's
                 digest.update(f"{name}={localcontext.get(name)!r}\0".encode())
@@ -86,7 +91,7 @@ class _CachedTemplate:
             dependencies, text = _unpack(cached)
             if writer.still(dependencies):
                 session.counts["render_cached"] += 1
-                writer.depends_on(dependencies)
+                writer.depends_on(dependencies, shown)
                 return text
         with reads.recording() as read:
             text = self.template.render(localcontext)
@@ -96,7 +101,7 @@ class _CachedTemplate:
         except Uncacheable:                            # it read an object the cache cannot describe
             writer.call_renders = None
             return text
-        writer.depends_on(dependencies)
+        writer.depends_on(dependencies, shown)
         if writer.call_texts is not None:
             writer.call_texts.append((key, dependencies, text))   # kept or not once the call is done
         else:
@@ -115,14 +120,18 @@ class CachingWriter(Writer):
         self.memo: dict = {}
         self.previous = incremental.previous_output()      # once: the same for every file of this build
         self.previous_calls = incremental.session.previous_calls() if incremental.session is not None and self.previous else {}
+        self.previous_shapes = {call[5]: call for call in self.previous_calls.values() if len(call) == 6 and call[5]}
         self.call_files: list[str] | None = None      # what the call being written opened, in order
         self.call_renders: list[str] | None = None    # and its pages' render keys
+        self.call_pages: list | None = None            # and [`_paginated_digest`, what it read] of each
         self.call_texts: list | None = None            # and the render cache entries it made
         self.call_written: list | None = None          # and (path, text) of the pages it wrote
         self.call_dependencies: dict | None = None     # and what its pages read of other objects (islet.build.reads)
         self.by_source: dict | None = None             # source path -> content object, for dependencies
         self.made: set[str] = set()                   # folders known to exist in the output
         self.settled = False                          # True once Pelican's context no longer changes
+        self.reusable: dict | None = None             # pages of the previous build the call may link (`link_page`)
+        self.linked_page: str | None = None           # the page `link_page` linked, until Pelican opens it
 
     def digest_of(self, context: dict) -> str:
         if self.global_digest is None:
@@ -150,18 +159,20 @@ class CachingWriter(Writer):
         except Uncacheable:
             return False
 
-    def depends_on(self, dependencies: dict[str, str]) -> None:
+    def depends_on(self, dependencies: dict[str, str], shown: str | None) -> None:
+        """A page of the call being made read these objects (islet.build.reads) and showed these (`shown`)."""
         if self.call_dependencies is not None:
             self.call_dependencies.update(dependencies)
+            self.call_pages.append([shown, list(dependencies)])
 
     def write_file(self, name, template, context, *args, **kwargs):
         if incremental.session is None or not name:
             return super().write_file(name, template, context, *args, **kwargs)
         if not self.settled:
             self.memo.pop("lists", None)      # while generators run, a list may still change
-        key = self._call_key(name, template, context, args, kwargs)
+        key, shape = self._call_keys(name, template, context, args, kwargs)
         return self._made_or_linked(key, lambda: super(CachingWriter, self).write_file(
-            name, _CachedTemplate(template, self, context), context, *args, **kwargs))
+            name, _CachedTemplate(template, self, context), context, *args, **kwargs), shape)
 
     def write_feed(self, elements, context, path=None, *args, **kwargs):
         """Pelican's, but a feed whose inputs are those of a feed of the previous build is linked from there."""
@@ -171,21 +182,25 @@ class CachingWriter(Writer):
         return self._made_or_linked(key, lambda: super(CachingWriter, self).write_feed(
             elements, context, path, *args, **kwargs))
 
-    def _made_or_linked(self, key: str | None, make):
+    def _made_or_linked(self, key: str | None, make, shape: str | None = None):
         """Link the files of the previous build's call with this `key`, or `make` them (a write_file or write_feed
-        of Pelican's), and remember the call under its key."""
+        of Pelican's), linking those of its pages that are pages of the previous build's call of this `shape`
+        (`link_page`), and remember the call under its key."""
         session = incremental.session
         if key is not None and self._link_call(self.previous_calls.get(key)):
             session.calls[key] = self.previous_calls[key]
             return None
-        self.call_files, self.call_renders, self.call_texts, self.call_written = [], [], [], []
+        self.call_files, self.call_renders, self.call_pages, self.call_texts, self.call_written = [], [], [], [], []
         self.call_dependencies = {}
+        self.reusable = self._reusable_pages(self.previous_shapes.get(shape)) if shape is not None else None
         try:
             return make()
         finally:
-            files, renders, texts, written = self.call_files, self.call_renders, self.call_texts, self.call_written
+            files, renders, pages, texts, written = (self.call_files, self.call_renders, self.call_pages,
+                                                     self.call_texts, self.call_written)
             dependencies = self.call_dependencies
-            self.call_files = self.call_renders = self.call_texts = self.call_written = self.call_dependencies = None
+            self.call_files = self.call_renders = self.call_pages = self.call_texts = self.call_written = None
+            self.call_dependencies = self.reusable = self.linked_page = None
             skippable = key is not None and files and renders is not None
             # The page of a one-page call (an article) is not kept in the render cache when the call itself
             # will be remembered: its key then only changes when the page's does (a file less to create per
@@ -194,20 +209,24 @@ class CachingWriter(Writer):
                 if not (skippable and len(files) == 1) or session.rewritten_later(text):
                     session.packs["render"].put(page_key, _pack(page_dependencies, text))
             if skippable:
-                self._record_call(key, files, renders, dependencies)
+                self._record_call(key, files, renders, dependencies, pages, shape)
             incremental.learn_pages(written)
 
     # -- skipping a call whose inputs did not change ----------------------------------------------------
     # A call's pages are a function of the template, its arguments (the article, the tag and its articles
     # with their bodies…) and what the global digest covers, exactly as each page's render key is.
 
-    def _call_key(self, name, template, context, args, kwargs) -> str | None:
+    def _call_keys(self, name, template, context, args, kwargs) -> tuple[str | None, str | None]:
+        """The call's key, and for a paginated call its shape: the key with the paginated lists described by
+        their objects' metadata (the global digest's part), not their bodies. Two calls of one shape write the
+        same pages, listing the same objects; a page is then the same page when those objects' bodies are
+        (`link_page`)."""
         if signals.content_written.receivers or getattr(template, "name", None) is None:
-            return None                       # a plugin wants to see every file written: write them all
+            return None, None                 # a plugin wants to see every file written: write them all
         try:
             self.digest_of(context)
             if context is not self.global_context:
-                return None                    # a context of its own: the global digest does not cover it
+                return None, None              # a context of its own: the global digest does not cover it
             call = _arguments(self, name, template, context, args, kwargs)
             own = call.pop("kwargs", {})
             paginated = call.pop("paginated", None)
@@ -220,11 +239,13 @@ class CachingWriter(Writer):
                 digest.update(f"{part}={call.get(part)!r}\0".encode())
             for part, value in sorted(own.items()):        # as in a page's render key
                 digest.update(f"{part}={describe(value, self.memo, shown=True)}\0".encode())
+            shape = digest.copy() if paginated else None
             for part, value in sorted(paginated.items()):  # the objects whose bodies its pages show
                 digest.update(f"paginated {part}={list_digest(value, self.memo, shown=True)}\0".encode())
-            return digest.hexdigest()
+                shape.update(f"paginated {part}={list_digest(value, self.memo, shown=False)}\0".encode())
+            return digest.hexdigest(), shape and shape.hexdigest()
         except (Uncacheable, TypeError):
-            return None
+            return None, None
 
     def _feed_key(self, elements, context, path, args, kwargs) -> str | None:
         """A feed is a function of its arguments, the objects it lists (their bodies: a feed may show them whole)
@@ -250,9 +271,9 @@ class CachingWriter(Writer):
     def _link_call(self, entry) -> bool:
         """Link the files `entry` (a call of the previous build) wrote from there; False, having linked
         nothing, when one of them is gone, was replaced since, or is written by this build already."""
-        if not entry or len(entry) != 4 or not self.still(entry[3]):
+        if not entry or len(entry) != 6 or not self.still(entry[3]):
             return False
-        files, identities, renders, _ = entry
+        files, identities, renders = entry[:3]
         targets = [os.path.abspath(os.path.join(self.output_path, name)) for name in files]
         if any(t in self._written_files or t in self._overridden_files for t in targets):
             return False
@@ -274,14 +295,64 @@ class CachingWriter(Writer):
         incremental.session.counts["unchanged"] += len(files)
         return True
 
-    def _record_call(self, key: str, files: list[str], renders: list[str], dependencies: dict) -> None:
+    # -- linking the pages of a paginated call whose objects' bodies did not change -------------------------
+    # An edit to one article changes the key of every list that shows it: the index, its author's, its tags'.
+    # Their other pages are those of the previous build's call of the same shape; linking them spares rendering
+    # (or finding in the cache) hundreds of pages.
+
+    def _reusable_pages(self, entry) -> dict | None:
+        """{file: (identity, render key, paginated digest, {source: digest} of what it read)} of the pages of a
+        previous call of the same shape."""
+        if not entry or len(entry) != 6:
+            return None
+        files, identities, renders, dependencies, pages, _ = entry
+        return {name: (identity, render, page[0], {source: dependencies[source] for source in page[1]})
+                for name, identity, render, page in zip(files, identities, renders, pages)}
+
+    def link_page(self, output_file, shown: str | None) -> bool:
+        """Link a page of the call being made from the previous build, when it is a page of the previous call of
+        the call's shape that showed objects with these bodies (`_paginated_digest`): it has the same render key,
+        so the bytes it would be rendered to while what it read is unchanged. Pelican then opens the file
+        (`_open_w`) and writes nothing to it."""
+        try:
+            target = sanitised_join(self.output_path, output_file)
+            name = os.path.relpath(target, self.output_path)
+        except (TypeError, ValueError, RuntimeError):
+            return False
+        found = self.reusable.get(name)
+        if found is None or shown is None or found[2] != shown or self.call_renders is None or not self.still(found[3]):
+            return False
+        if target in self._written_files or target in self._overridden_files:
+            return False
+        try:
+            source = os.path.join(str(self.previous), name)
+            if file_identity(source) != found[0]:
+                return False
+            self._folder_for(target)
+            os.link(source, target)
+        except OSError:
+            return False
+        self.linked_page = target
+        self.call_renders.append(found[1])
+        self.depends_on(found[3], shown)
+        incremental.session.used["render"].add(found[1])       # kept: a later edit may need it
+        incremental.session.counts["unchanged"] += 1
+        return True
+
+    def _record_call(self, key: str, files: list[str], renders: list[str], dependencies: dict, pages: list,
+                     shape: str | None) -> None:
         """Remember which files the call wrote, and which files they are (a later stage that rewrites a
         page replaces it with a new file, so `Session.commit` can tell those still the writer's own)."""
         if len(set(files)) < len(files) or os.devnull in files:
             return                           # Pelican's rules for writing a file twice were at work
+        if shape is None or len(pages) != len(files):
+            pages = shape = None      # only a paginated call's pages are linked one by one (link_page)
+        else:                         # each source as the very string `dependencies` holds: marshal writes it once
+            sources = {source: source for source in dependencies}
+            pages = [[shown, [sources[source] for source in read]] for shown, read in pages]
         try:
             found = [[os.path.relpath(f, self.output_path) for f in files], [file_identity(f) for f in files], renders,
-                     dependencies]
+                     dependencies, pages, shape]
         except OSError:
             return
         incremental.session.calls[key] = found
@@ -299,6 +370,11 @@ class CachingWriter(Writer):
         replace them with new files, so the old build's file is never modified.) The text of a page a
         call wrote is handed to islet.build.incremental.learn_pages, so that later stages need not read it."""
         previous = self.previous
+        if filename == self.linked_page:               # link_page has put it there: Pelican writes nothing
+            self.linked_page = None
+            self.call_files.append(filename)
+            (self._overridden_files if override else self._written_files).add(filename)
+            return io.StringIO()
         if self.call_files is not None:                # a file written twice: the call is not recorded
             again = filename in self._written_files or filename in self._overridden_files
             self.call_files.append(os.devnull if again else filename)
@@ -331,6 +407,18 @@ def _arguments(writer, name, template, context, args: tuple, kwargs: dict) -> di
     if extra:
         call["kwargs"] = extra
     return call
+
+
+def _paginated_digest(own: dict, memo: dict) -> str | None:
+    """The bodies of the objects a paginated page shows (its Page values: this, the previous and the next page of
+    each list), or None for a page without."""
+    pages = sorted((name, value) for name, value in own.items() if isinstance(value, Page))
+    if not pages:
+        return None
+    digest = hashlib.blake2b(digest_size=20)
+    for name, page in pages:
+        digest.update(f"{name}\0{','.join(content_digest(o, memo) for o in page.object_list)}\0".encode())
+    return digest.hexdigest()
 
 
 def _content_by_source(context: dict) -> dict[str, Content]:

@@ -35,7 +35,7 @@ class Uncacheable(Exception):
     """A template variable the render key cannot describe exactly: render the page normally."""
 
 
-def _content_digest(obj, memo: dict) -> str:
+def content_digest(obj, memo: dict) -> str:
     """Everything of one content object a page showing it may print: body, metadata, URL."""
     found = memo.get(id(obj))
     if found is None:
@@ -77,10 +77,10 @@ def describe(value, memo: dict, shown: bool) -> str:
     if value is None or isinstance(value, (str, int, float, bool)):
         return repr(value)
     if isinstance(value, Content):
-        return _content_digest(value, memo) if shown else _identity(value, memo)
+        return content_digest(value, memo) if shown else _identity(value, memo)
     if isinstance(value, Page):
         return repr(("Page", value.number, value.paginator.num_pages, value.url, value.save_as,
-                     [_content_digest(o, memo) for o in value.object_list]))
+                     [content_digest(o, memo) for o in value.object_list]))
     if isinstance(value, Paginator):
         return repr(("Paginator", value.name, value.count, value.per_page, value.num_pages))
     if isinstance(value, URLWrapper):
@@ -132,11 +132,11 @@ def _wrapper(value: URLWrapper, memo: dict) -> str:
 
 
 def dependency_digest(obj, memo: dict) -> str:
-    """All of an object a page may show beyond its metadata: its body (`_content_digest`) and every attribute
+    """All of an object a page may show beyond its metadata: its body (`content_digest`) and every attribute
     a plugin set on it (a reading time, related articles). Uncacheable when one cannot be described."""
     found = memo.get(("dependency", id(obj)))
     if found is None:
-        parts = [_content_digest(obj, memo)]
+        parts = [content_digest(obj, memo)]
         metadata = obj.metadata
         for name, value in sorted(vars(obj).items()):
             if name not in _NOT_DESCRIBED and not reads.from_metadata(metadata, name, value):

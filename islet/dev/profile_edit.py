@@ -34,7 +34,7 @@ STAGES = [
     ("islet.plugin", "on_finalized", "  finalized: render and islet's output stages"),
     ("islet.build.render", "flush", "    pages rendered or reused"),
     ("islet.build.render_cache", "CachingWriter.digest_of", "      global digest"),
-    ("islet.build.render_cache", "CachingWriter._call_key", "      write_file call keys"),
+    ("islet.build.render_cache", "CachingWriter._call_keys", "      write_file call keys"),
     ("islet.output.sitemap", "write", "    sitemap"),
     ("islet.output.verify", "check_output", "    link check"),
     ("islet.output.images", "optimize", "    images"),
