@@ -6,8 +6,9 @@ the page could also see: every article's and page's metadata and URL (not their 
 files and all non-content inputs. A page whose key is in the cache is not rendered again. One step
 up, a whole ``write_file`` call whose key, made the same way from its arguments, is that of a call
 of the previous build is not made at all: its files are hard-linked from the previous output; so is a
-feed whose articles and arguments are those of a feed of the previous build (`_feed_key`).
-And a file whose bytes equal the previous build's is hard-linked instead of written. The keys are made of the
+feed whose articles and arguments are those of a feed of the previous build (`_feed_key`). A paginated call
+whose key changed (an article of the list was edited) links from the previous build's call of the same shape
+each page that shows none of the changed objects (`link_page`). And a file whose bytes equal the previous build's is hard-linked instead of written. The keys are made of the
 descriptions in islet.build.render_keys.
 
 What a template shows of *other* objects than those it is given is not assumed to be metadata: while a
@@ -19,7 +20,6 @@ fingerprint. A value the key cannot describe exactly makes the page render norma
 from __future__ import annotations
 
 import hashlib
-import inspect
 import io
 import json
 import os
@@ -27,14 +27,14 @@ from pathlib import Path
 
 from pelican import signals
 from pelican.contents import Content
-from pelican.paginator import Page
 from pelican.utils import sanitised_join
 from pelican.writers import Writer
 
 from . import incremental, reads
 from .content_cache import only
 from .memo import file_identity
-from .render_keys import Uncacheable, content_digest, dependency_digest, describe, global_digest_of, list_digest
+from .render_keys import (Uncacheable, arguments, dependency_digest, describe, global_digest_of, list_digest,
+                          paginated_digest)
 
 # Receivers of Pelican's feed_generated signal that change a feed from the settings alone (islet.plugin.on_feed): with
 # no other receiver, a feed whose inputs did not change is not made again (CachingWriter._feed_key).
@@ -70,7 +70,7 @@ class _CachedTemplate:
         try:
             writer.digest_of(self.context)
             own = {k: v for k, v in localcontext.items() if k not in self.context or v is not self.context[k]}
-            shown = _paginated_digest(own, writer.memo)
+            shown = paginated_digest(own, writer.memo)
             if writer.reusable and writer.link_page(localcontext.get("output_file"), shown):
                 return ""                              # linked from the previous build (see CachingWriter.link_page)
             digest = hashlib.blake2b(f"{writer.global_digest}\0{self.template.name}\0".encode(), digest_size=20)
@@ -123,7 +123,7 @@ class CachingWriter(Writer):
         self.previous_shapes = {call[5]: call for call in self.previous_calls.values() if len(call) == 6 and call[5]}
         self.call_files: list[str] | None = None      # what the call being written opened, in order
         self.call_renders: list[str] | None = None    # and its pages' render keys
-        self.call_pages: list | None = None            # and [`_paginated_digest`, what it read] of each
+        self.call_pages: list | None = None            # and [`paginated_digest`, what it read] of each
         self.call_texts: list | None = None            # and the render cache entries it made
         self.call_written: list | None = None          # and (path, text) of the pages it wrote
         self.call_dependencies: dict | None = None     # and what its pages read of other objects (islet.build.reads)
@@ -227,7 +227,7 @@ class CachingWriter(Writer):
             self.digest_of(context)
             if context is not self.global_context:
                 return None, None              # a context of its own: the global digest does not cover it
-            call = _arguments(self, name, template, context, args, kwargs)
+            call = arguments(self, name, template, context, args, kwargs)
             own = call.pop("kwargs", {})
             paginated = call.pop("paginated", None)
             if paginated is None:              # Pelican's default
@@ -311,7 +311,7 @@ class CachingWriter(Writer):
 
     def link_page(self, output_file, shown: str | None) -> bool:
         """Link a page of the call being made from the previous build, when it is a page of the previous call of
-        the call's shape that showed objects with these bodies (`_paginated_digest`): it has the same render key,
+        the call's shape that showed objects with these bodies (`paginated_digest`): it has the same render key,
         so the bytes it would be rendered to while what it read is unchanged. Pelican then opens the file
         (`_open_w`) and writes nothing to it."""
         try:
@@ -383,42 +383,6 @@ class CachingWriter(Writer):
         (self._overridden_files if override else self._written_files).add(filename)    # as Pelican's _open_w
         same = previous / os.path.relpath(filename, self.output_path) if previous is not None else None
         return _SameOrNew(filename, same, encoding, self.call_written)
-
-
-_WRITE_FILE = inspect.signature(Writer.write_file)
-_OPTIONAL = ("relative_urls", "paginated", "template_name", "override_output", "url")
-_PLAIN_SIGNATURE = tuple(_WRITE_FILE.parameters) == ("self", "name", "template", "context", *_OPTIONAL, "kwargs")
-
-
-def _arguments(writer, name, template, context, args: tuple, kwargs: dict) -> dict:
-    """``inspect.signature(Writer.write_file).bind(...).arguments`` of a call, without inspect's machinery (a
-    tenth of the time; there is a call per article). TypeError as bind raises it for a call it cannot bind."""
-    if not _PLAIN_SIGNATURE:                     # another Pelican's write_file: inspect it
-        return _WRITE_FILE.bind(writer, name, template, context, *args, **kwargs).arguments
-    if len(args) > len(_OPTIONAL) or kwargs.keys() & {"self", "name", "template", "context", *_OPTIONAL[:len(args)]}:
-        raise TypeError("write_file() got an argument twice, or too many")
-    call = {"self": writer, "name": name, "template": template, "context": context, **dict(zip(_OPTIONAL, args))}
-    extra = {}
-    for key, value in kwargs.items():
-        if key in _OPTIONAL:
-            call[key] = value
-        else:
-            extra[key] = value
-    if extra:
-        call["kwargs"] = extra
-    return call
-
-
-def _paginated_digest(own: dict, memo: dict) -> str | None:
-    """The bodies of the objects a paginated page shows (its Page values: this, the previous and the next page of
-    each list), or None for a page without."""
-    pages = sorted((name, value) for name, value in own.items() if isinstance(value, Page))
-    if not pages:
-        return None
-    digest = hashlib.blake2b(digest_size=20)
-    for name, page in pages:
-        digest.update(f"{name}\0{','.join(content_digest(o, memo) for o in page.object_list)}\0".encode())
-    return digest.hexdigest()
 
 
 def _content_by_source(context: dict) -> dict[str, Content]:

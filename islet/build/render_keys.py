@@ -9,10 +9,12 @@ rendered as Pelican would.
 from __future__ import annotations
 
 import hashlib
+import inspect
 
 from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 from pelican.urlwrappers import URLWrapper
+from pelican.writers import Writer
 
 from . import incremental, reads
 from .memo import text_digest
@@ -158,4 +160,40 @@ def global_digest_of(context: dict, memo: dict) -> str:
         digest.update(f"static\0{source}\0{save_as}\0".encode())
     for name in sorted(k for k in context if isinstance(k, str) and not k.isupper() and k not in PELICAN_CONTEXT):
         digest.update(f"context\0{name}\0{describe(context[name], memo, shown=True)}\0".encode())
+    return digest.hexdigest()
+
+
+_WRITE_FILE = inspect.signature(Writer.write_file)
+_OPTIONAL = ("relative_urls", "paginated", "template_name", "override_output", "url")
+_PLAIN_SIGNATURE = tuple(_WRITE_FILE.parameters) == ("self", "name", "template", "context", *_OPTIONAL, "kwargs")
+
+
+def arguments(writer, name, template, context, args: tuple, kwargs: dict) -> dict:
+    """``inspect.signature(Writer.write_file).bind(...).arguments`` of a call, without inspect's machinery (a
+    tenth of the time; there is a call per article). TypeError as bind raises it for a call it cannot bind."""
+    if not _PLAIN_SIGNATURE:                     # another Pelican's write_file: inspect it
+        return _WRITE_FILE.bind(writer, name, template, context, *args, **kwargs).arguments
+    if len(args) > len(_OPTIONAL) or kwargs.keys() & {"self", "name", "template", "context", *_OPTIONAL[:len(args)]}:
+        raise TypeError("write_file() got an argument twice, or too many")
+    call = {"self": writer, "name": name, "template": template, "context": context, **dict(zip(_OPTIONAL, args))}
+    extra = {}
+    for key, value in kwargs.items():
+        if key in _OPTIONAL:
+            call[key] = value
+        else:
+            extra[key] = value
+    if extra:
+        call["kwargs"] = extra
+    return call
+
+
+def paginated_digest(own: dict, memo: dict) -> str | None:
+    """The bodies of the objects a paginated page shows (its Page values: this, the previous and the next page of
+    each list), or None for a page without."""
+    pages = sorted((name, value) for name, value in own.items() if isinstance(value, Page))
+    if not pages:
+        return None
+    digest = hashlib.blake2b(digest_size=20)
+    for name, page in pages:
+        digest.update(f"{name}\0{','.join(content_digest(o, memo) for o in page.object_list)}\0".encode())
     return digest.hexdigest()

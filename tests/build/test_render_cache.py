@@ -1,11 +1,12 @@
-"""islet.build.render_cache: the arguments of a write_file call, as its key sees them."""
+"""islet.build.render_cache and its keys (islet.build.render_keys): the arguments of a write_file call, as its key
+sees them; what real builds link from the previous one instead of making."""
 import inspect
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pelican.writers import Writer
 
-from islet.build.render_cache import _arguments
+from islet.build.render_keys import arguments
 
 _NAMES = ["relative_urls", "paginated", "template_name", "override_output", "url", "name", "self", "context",
           "kwargs", "article", "articles", "dates", "page_name"]
@@ -20,11 +21,11 @@ def test_write_file_arguments_are_those_inspect_binds(positional, named):
         expected = dict(inspect.signature(Writer.write_file).bind(writer, "n", "t", {}, *positional, **named).arguments)
     except TypeError:
         try:
-            _arguments(writer, "n", "t", {}, tuple(positional), named)
+            arguments(writer, "n", "t", {}, tuple(positional), named)
         except TypeError:
             return
         raise AssertionError("bound a call inspect refuses")
-    assert _arguments(writer, "n", "t", {}, tuple(positional), named) == expected
+    assert arguments(writer, "n", "t", {}, tuple(positional), named) == expected
 
 
 def test_a_feed_is_linked_while_its_articles_are_unchanged_and_made_again_when_one_changes(tmp_path, build_here,
