@@ -8,8 +8,8 @@ up, a whole ``write_file`` call whose key, made the same way from its arguments,
 of the previous build is not made at all: its files are hard-linked from the previous output; so is a
 feed whose articles and arguments are those of a feed of the previous build (`_feed_key`). A paginated call
 whose key changed (an article of the list was edited) links from the previous build's call of the same shape
-each page that shows none of the changed objects (`link_page`). And a file whose bytes equal the previous build's is hard-linked instead of written. The keys are made of the
-descriptions in islet.build.render_keys.
+each page that shows none of the changed objects (`link_page`). And a file whose bytes equal the previous
+build's is hard-linked instead of written. The keys are made of the descriptions in islet.build.render_keys.
 
 What a template shows of *other* objects than those it is given is not assumed to be metadata: while a
 page renders, islet.build.reads records every object it reads more of (a body, a summary, a reading time a

@@ -74,7 +74,8 @@ def test_pages_of_a_list_that_show_no_edited_article_are_linked_from_the_previou
     def article(n: int, body: str) -> str:
         return f"Title: Listed {n}\nDate: 2026-03-0{n}\nCategory: Sea\n\n{body}\n"
 
-    site = make_site(tmp_path / "site", {f"content/articles/listed-{n}.md": article(n, f"Body {n}.") for n in range(1, 10)})
+    site = make_site(tmp_path / "site", {f"content/articles/listed-{n}.md": article(n, f"Body {n}.")
+                                         for n in range(1, 10)})
     with site.path("pelicanconf.py").open("a", encoding="utf-8") as settings:
         settings.write("\nDEFAULT_PAGINATION = 2\n")
     monkeypatch.setenv("ISLET_PROCESSES", "1")          # the pages linked are seen in this process
