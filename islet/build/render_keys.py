@@ -3,8 +3,10 @@
 A template variable is described by `describe` (content objects by their full text where a page shows them,
 else by identity); `global_digest_of` covers what any page may list (every article's and page's metadata and URL,
 the static files, the context entries plugins add); `dependency_digest` is what a page read of another object
-beyond its metadata (islet.build.reads). A value without a stable text raises `Uncacheable`: the page is then
-rendered as Pelican would.
+beyond its metadata (islet.build.reads); `paginated_digest` is what a page of a list shows of its objects' bodies
+(a page whose digest and reads are unchanged is linked from the previous build: CachingWriter.link_page), and
+`arguments` a write_file call's arguments as Pelican binds them. A value without a stable text raises
+`Uncacheable`: the page is then rendered as Pelican would.
 """
 from __future__ import annotations
 
