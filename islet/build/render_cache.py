@@ -70,7 +70,7 @@ class _CachedTemplate:
         try:
             writer.digest_of(self.context)
             own = {k: v for k, v in localcontext.items() if k not in self.context or v is not self.context[k]}
-            shown = paginated_digest(own, writer.memo)
+            shown = paginated_digest(own, writer.memo) if writer.reusable is not None else None  # (a list's page)
             if writer.reusable and writer.link_page(localcontext.get("output_file"), shown):
                 return ""                              # linked from the previous build (see CachingWriter.link_page)
             digest = hashlib.blake2b(f"{writer.global_digest}\0{self.template.name}\0".encode(), digest_size=20)
@@ -130,7 +130,7 @@ class CachingWriter(Writer):
         self.by_source: dict | None = None             # source path -> content object, for dependencies
         self.made: set[str] = set()                   # folders known to exist in the output
         self.settled = False                          # True once Pelican's context no longer changes
-        self.reusable: dict | None = None             # pages of the previous build the call may link (`link_page`)
+        self.reusable: dict | None = None             # a paginated call's pages of the previous build (`link_page`)
         self.linked_page: str | None = None           # the page `link_page` linked, until Pelican opens it
 
     def digest_of(self, context: dict) -> str:
@@ -163,7 +163,8 @@ class CachingWriter(Writer):
         """A page of the call being made read these objects (islet.build.reads) and showed these (`shown`)."""
         if self.call_dependencies is not None:
             self.call_dependencies.update(dependencies)
-            self.call_pages.append([shown, list(dependencies)])
+            if self.reusable is not None:          # a paginated call: its pages are recorded for link_page
+                self.call_pages.append([shown, list(dependencies)])
 
     def write_file(self, name, template, context, *args, **kwargs):
         if incremental.session is None or not name:
@@ -192,7 +193,8 @@ class CachingWriter(Writer):
             return None
         self.call_files, self.call_renders, self.call_pages, self.call_texts, self.call_written = [], [], [], [], []
         self.call_dependencies = {}
-        self.reusable = self._reusable_pages(self.previous_shapes.get(shape)) if shape is not None else None
+        # ({} for a paginated call with nothing to link: its pages are still recorded for the next build)
+        self.reusable = (self._reusable_pages(self.previous_shapes.get(shape)) or {}) if shape is not None else None
         try:
             return make()
         finally:
